@@ -1,0 +1,73 @@
+"""The FastAPI application: JSON API and server-rendered pages.
+
+A thin shell: every route calls a library function and turns its result into JSON or a page.
+Owns routing, request models and error mapping (``AfterbeepError`` -> JSON with the error's
+``http_status``); must not hold product logic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from afterbeep import __version__
+from afterbeep.errors import AfterbeepError, InvalidInput
+from afterbeep.settings import Settings, load_settings
+from afterbeep.web._scripts_api import EXAMPLE_FIELDS, EXAMPLE_SCRIPT
+from afterbeep.web._scripts_api import router as scripts_router
+
+_HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(_HERE / "templates"))
+
+
+def error_body(error: AfterbeepError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
+    if isinstance(error, InvalidInput):
+        body.update(
+            {
+                key: value
+                for key, value in {
+                    "source": error.source,
+                    "line": error.line,
+                    "column": error.column,
+                    "field": error.field,
+                }.items()
+                if value is not None
+            }
+        )
+    return body
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app for ``settings`` (loaded from the environment when omitted)."""
+    settings = settings or load_settings()
+    app = FastAPI(title="afterbeep", version=__version__)
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+
+    @app.exception_handler(AfterbeepError)
+    async def _afterbeep_error(_: Request, error: AfterbeepError) -> JSONResponse:
+        return JSONResponse(error_body(error), status_code=error.http_status)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse)
+    def studio(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            "studio.html",
+            {"example": EXAMPLE_SCRIPT, "example_fields": EXAMPLE_FIELDS},
+        )
+
+    app.include_router(scripts_router)
+    return app
+
+
+__all__ = ["create_app", "error_body"]
