@@ -1,0 +1,251 @@
+"""What a greeting's words say: mailbox state, the name as spoken, pace and formality.
+
+Owns the phrase tables (data, one tuple of patterns per state) and the functions that apply
+them to a transcript. Whisper garbles telephone speech ("male box", "voice mail", "set-up"),
+so text is normalised first and patterns allow the common slips. Order matters: the first
+state whose pattern matches wins (full before not set up before general before carrier).
+
+Must not run speech recognition nor emit detector events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from afterbeep.detect._asr import Transcript
+
+
+class MailboxState(StrEnum):
+    """What a machine greeting says about leaving a message."""
+
+    FULL = "full"
+    NOT_SET_UP = "not_set_up"
+    GENERAL = "general"
+    CARRIER_DEFAULT = "carrier_default"
+    PERSONAL = "personal"
+
+
+_BOX = r"(?:mailbox|voicemail|message box|inbox|mail box)"
+
+# Each state: patterns over normalised text (lower case, no punctuation, "mail box" ->
+# "mailbox", digits as words kept as they came). Listed most specific first.
+MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
+    (
+        MailboxState.FULL,
+        (
+            rf"{_BOX}\s+(?:is|was|has|s)?\s*(?:currently\s+|now\s+|already\s+)?(?:full|fool|fall|fold|filled)",
+            rf"{_BOX}(?:\s+\w+){{0,4}}\s+(?:is|s)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
+            r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+)?(?:more|new|additional)?\s*messages",
+            r"(?:no|not enough)\s+(?:more\s+)?(?:room|space)\s+(?:for|to)",
+            r"(?:is|are)\s+full\s+(?:and|please|goodbye)",
+        ),
+    ),
+    (
+        MailboxState.NOT_SET_UP,
+        (
+            r"(?:has|have|is)\s*(?:not|nt|never)\s+(?:yet\s+)?(?:been\s+)?(?:set\s*up|setup|sit up|initiali[sz]ed|activated|configured|created)",
+            r"(?:not|nt)\s+(?:yet\s+)?(?:been\s+)?(?:set\s*up|setup)",
+            rf"(?:hasnt|hasn t|has not|have not)\s+(?:yet\s+)?set\s+up\s+(?:their|his|her|the|a)\s+{_BOX}",
+            rf"{_BOX}\s+(?:is\s+)?not\s+(?:yet\s+)?(?:available|active|set)",
+        ),
+    ),
+    (
+        MailboxState.GENERAL,
+        (
+            # A menu: "for sales, press one", "press two for support" - but not a mailbox's own
+            # "press pound for more options" / "press one to re-record".
+            r"press\s+(?:\w+\s+){0,2}(?:for|to)\s+(?!more\b|further\b|other options\b|re ?record|review|skip|leave|send|mark|page|hear)",
+            r"\bfor\s+(?!more\b|further\b)(?:\w+\s+){1,3}press\b",
+            r"dial\s+by\s+(?:name|last name)",
+            r"(?:company|employee|staff)\s+directory",
+            r"\bdirectory\b",
+            r"(?:your\s+)?(?:party s|partys|parties)\s+extension",
+            r"\bextension\b",
+            r"\b(?:main\s+menu|menu options|options have changed)",
+            r"\boperator\b|\breceptionist\b|front desk",
+            r"(?:our|the)\s+(?:office|offices)\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed",
+            r"\b(?:the\s+)?\w+\s+department\b",
+            r"general\s+(?:mailbox|voicemail|delivery)",
+            r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
+            r"someone\s+will\s+(?:return|get back)",
+        ),
+    ),
+    (
+        MailboxState.CARRIER_DEFAULT,
+        (
+            r"(?:person|party|subscriber|customer|number)\s+(?:\w+\s+){0,3}(?:is|are)\s+(?:not available|unavailable)",
+            r"(?:has been forwarded|forwarded to)\s+(?:an\s+)?(?:automatic|automated)",
+            r"automated voice (?:message|messaging) system",
+            r"at the tone please record",
+        ),
+    ),
+)
+
+# "For the operator, press 0" first, unless its digit starts another option ("... operator,
+# press 1 for sales"); then "press 0 for the operator". Whisper often drops the full stop in
+# "... directory, press 9. For the operator, press 0", which the first pattern reads right.
+_OPERATOR_PATTERNS: tuple[str, ...] = (
+    r"(?:operator|receptionist|front desk|attendant)\s*(?:please\s+)?press\s+(\w+)\b(?!\s+(?:for|to)\b)",
+    r"press\s+(\w+)\s+(?:for|to (?:reach|speak (?:to|with)|talk to))\s+(?:the\s+|an\s+|our\s+)?(?:operator|receptionist|front desk|attendant|someone)",
+)
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "0": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "star": "*",
+    "pound": "#",
+}
+_DIGIT_WORDS.update({str(d): str(d) for d in range(10)})
+
+_COMPILED = tuple(
+    (state, tuple(re.compile(p) for p in patterns)) for state, patterns in MAILBOX_PATTERNS
+)
+_OPERATOR_COMPILED = tuple(re.compile(p) for p in _OPERATOR_PATTERNS)
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation to spaces, common Whisper splits joined, spaces collapsed."""
+    lowered = text.lower().replace("'", "").replace("\u2019", "")
+    lowered = re.sub(r"[^a-z0-9#* ]+", " ", lowered)
+    lowered = re.sub(r"\b(?:male|mail|voice)\s+box\b", "mailbox", lowered)
+    lowered = re.sub(r"\bvoice\s+mail\b", "voicemail", lowered)
+    lowered = re.sub(r"\bvoice\s*mailbox\b", "mailbox", lowered)
+    return re.sub(r"\s+", " ", lowered).strip()
+
+
+def classify_mailbox(text: str) -> MailboxState:
+    """The mailbox state the greeting text says; ``PERSONAL`` when no pattern matches."""
+    clean = normalize(text)
+    for state, patterns in _COMPILED:
+        if any(pattern.search(clean) for pattern in patterns):
+            return state
+    return MailboxState.PERSONAL
+
+
+def operator_digit(text: str) -> str | None:
+    """The key the greeting says reaches a person ("press 0 for the operator" -> "0")."""
+    # "For the operator, press 0" over the whole text (a chunk boundary may have put a full
+    # stop inside it); "press 0 for the operator" sentence by sentence, so that
+    # "...directory, press nine. For the operator, press zero." is not read as
+    # "press nine for the operator".
+    operator_first, press_first = _OPERATOR_COMPILED
+    match = operator_first.search(normalize(text))
+    if match and match.group(1) in _DIGIT_WORDS:
+        return _DIGIT_WORDS[match.group(1)]
+    for sentence in re.split(r"[.!?;]+", text):
+        match = press_first.search(normalize(sentence))
+        if match and match.group(1) in _DIGIT_WORDS:
+            return _DIGIT_WORDS[match.group(1)]
+    return None
+
+
+# Where a greeting says a name: "this is Dana", "Dana speaking", "you've reached Dana Smith".
+_NAME_PATTERNS: tuple[str, ...] = (
+    r"\b(?:this is|its|it is|you ve reached|youve reached|you have reached|reached|my name is|name s|names)\s+(?:the\s+)?(?:voicemail\s+(?:of|for)\s+)?([a-z]+(?:\s+[a-z]+)?)",
+    r"\b([a-z]+)\s+(?:speaking|here)\b",
+)
+_NAME_STOP = {
+    "a",
+    "an",
+    "the",
+    "not",
+    "no",
+    "my",
+    "your",
+    "our",
+    "voicemail",
+    "mailbox",
+    "sorry",
+    "hello",
+    "hi",
+    "hey",
+    "who",
+    "is",
+    "me",
+    "im",
+    "unavailable",
+    "available",
+    "please",
+    "leave",
+    "at",
+    "from",
+    "with",
+    "and",
+    "of",
+}
+_NAME_COMPILED = tuple(re.compile(p) for p in _NAME_PATTERNS)
+
+# Register words: a company name or "speaking" or "good morning" reads formal; "hey", "yo",
+# "yeah" casual. Counted, highest count wins; a tie is "neutral".
+_FORMAL = ("speaking", "good morning", "good afternoon", "how may i", "how can i help", "office")
+_CASUAL = ("hey", "yo ", "yeah", "yep", "sup", "whats up", "hiya")
+
+
+@dataclass(frozen=True, slots=True)
+class GreetingNotes:
+    """Notes for the rep from a greeting transcript."""
+
+    transcript: str
+    spoken_name: str | None
+    name_span_ms: tuple[int, int] | None
+    words_per_minute: float | None
+    formality: str
+
+
+def greeting_notes(transcript: Transcript, *, offset_ms: int, speech_ms: int) -> GreetingNotes:
+    """Name as spoken (with its time span), pace and register of a greeting.
+
+    ``offset_ms`` is where the transcribed audio starts in the call; ``speech_ms`` how much of
+    it was speech (pace is words per minute of speech, not of silence).
+    """
+    clean = normalize(transcript.text)
+    name: str | None = None
+    for pattern in _NAME_COMPILED:
+        match = pattern.search(clean)
+        if match:
+            tokens = [t for t in match.group(1).split() if t not in _NAME_STOP]
+            if tokens and tokens[0] == match.group(1).split()[0]:
+                name = " ".join(tokens[:2])
+                break
+    span: tuple[int, int] | None = None
+    if name:
+        first = name.split()[0]
+        last = name.split()[-1]
+        starts = [w for w in transcript.words if normalize(w.text) == first]
+        ends = [w for w in transcript.words if normalize(w.text) == last]
+        if starts and ends:
+            span = (
+                offset_ms + round(starts[0].start_s * 1000),
+                offset_ms + round(max(ends[0].end_s, starts[0].end_s) * 1000),
+            )
+        name = " ".join(part.capitalize() for part in name.split())
+    n_words = len(clean.split())
+    wpm = round(n_words * 60000.0 / speech_ms, 1) if speech_ms > 0 and n_words else None
+    padded = f" {clean} "
+    formal = sum(1 for phrase in _FORMAL if phrase in padded)
+    casual = sum(1 for phrase in _CASUAL if f" {phrase.strip()} " in padded)
+    formality = "formal" if formal > casual else "casual" if casual > formal else "neutral"
+    return GreetingNotes(transcript.text.strip(), name, span, wpm, formality)
+
+
+__all__ = [
+    "MAILBOX_PATTERNS",
+    "GreetingNotes",
+    "MailboxState",
+    "classify_mailbox",
+    "greeting_notes",
+    "normalize",
+    "operator_digit",
+]

@@ -1,0 +1,845 @@
+"""afterbeep's streaming answering-machine, beep and mailbox detector.
+
+Owns ``DetectorSettings`` (every threshold, with its default and why), ``Detector`` (one call:
+20 ms frames in, typed events out) and ``DetectorBank`` (many calls ticked together: one
+vectorised feature pass per tick, then each call's small state machine). ``Detector`` is a bank
+of one, so both give the same events for the same audio.
+
+The decision logic per call (``_CallState``):
+
+- frames louder than the adaptive floor are speech; runs of them form utterances;
+- a beep (``_beep``) before any decision means machine, and its end is the message cue;
+- a short greeting (<= ``human_max_greeting_ms``) followed by ``human_silence_ms`` of quiet is a
+  person waiting for an answer: human;
+- talking on with only short pauses for ``machine_speech_ms`` is a recorded greeting: machine;
+- after a machine: the first beep's end (``BeepEnded``), or ``greeting_end_silence_ms`` of quiet
+  after the speech (``GreetingEnded``) is the cue; the greeting is transcribed chunk by chunk
+  as its pauses come, so a full / not set up / general mailbox is known before the cue.
+
+Never looks ahead: each event's ``emitted_ms`` is the end of the frame that produced it, plus
+the time speech recognition spent inside ``feed`` (rounded up to frames), see docs/detector.md.
+Must not speak any carrier protocol nor read files.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from afterbeep.detect._asr import Transcriber, Transcript, WhisperTranscriber
+from afterbeep.detect._beep import Beep, BeepConfig, BeepTracker
+from afterbeep.detect._features import FRAME_MS, FrameAnalyzer
+from afterbeep.detect._mailbox import (
+    MailboxState,
+    classify_mailbox,
+    greeting_notes,
+    operator_digit,
+)
+from afterbeep.detect._vad import NoiseFloorVad
+from afterbeep.detect.events import (
+    BeepEnded,
+    DetectionEvent,
+    FaxDetected,
+    GeneralMailbox,
+    GreetingEnded,
+    GreetingTranscribed,
+    HumanDetected,
+    MachineDetected,
+    MailboxFull,
+    MailboxNotSetUp,
+    NotSure,
+    Timeout,
+)
+from afterbeep.errors import ConfigError
+
+SAMPLE_RATES = (8000, 16000)
+
+
+class DetectorSettings(BaseModel):
+    """Every threshold of the detector. Times in ms of audio, levels in dB.
+
+    Invalid values raise ``ConfigError`` naming the setting. Defaults were chosen from the
+    domain facts in docs/detector.md and tuned on dev corpora (seeds 1-99) only.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # --- voice activity -------------------------------------------------------------------
+    # 10 dB over the floor: white line noise frames vary by ~1 dB, babble by ~4 dB, while
+    # voiced speech sits 15-40 dB above the line; 10 keeps soft word endings as speech.
+    vad_snr_db: float = Field(10.0, ge=3.0, le=40.0, description="Speech margin over floor.")
+    # Nothing quieter than -55 dBFS is speech, however quiet the line (digital silence).
+    vad_min_speech_dbfs: float = Field(-55.0, ge=-90.0, le=-10.0)
+    # The floor is the quietest frame of the last 3 s: long enough to span pauses of a
+    # continuous machine greeting, short enough to follow a line that gets noisier.
+    noise_floor_window_ms: int = Field(3000, ge=400, le=20000)
+    # ... unless the quietest frame of the last 0.6 s is 12 dB above that floor: the line's
+    # background stepped up (noise often starts with the far end's first words), and waiting
+    # 3 s for the floor to follow would read a person's "Hello?" plus noise as a long greeting.
+    noise_floor_step_window_ms: int = Field(600, ge=100, le=5000)
+    noise_floor_step_db: float = Field(12.0, ge=3.0, le=60.0)
+    # ... and only when that window is steady (loudest and quietest frames within 8 dB):
+    # line noise varies a few dB frame to frame, speech 20 dB and more between syllables.
+    noise_floor_steady_db: float = Field(8.0, ge=1.0, le=40.0)
+    # Floor never below -70 dBFS, so exact-zero carrier silence cannot make hiss "speech".
+    noise_floor_clamp_dbfs: float = Field(-70.0, ge=-100.0, le=-30.0)
+    # Speech frames are also within 15 dB of the loudest speech frame so far: background
+    # talkers (babble) and line noise that pass the floor test are still well below the voice
+    # on the line, whose syllables stay within ~15 dB of its peak.
+    vad_peak_range_db: float = Field(15.0, ge=5.0, le=60.0)
+    # An utterance starts after 60 ms of speech frames: clicks and pops are shorter.
+    min_speech_ms: int = Field(60, ge=20, le=500)
+    # --- human vs machine -----------------------------------------------------------------
+    # A person's greeting ("Hello?", "Hi, this is Dana", "Acme, Mike speaking") is 0.3-2.5 s;
+    # company greetings ("Thank you for calling Westfield Engineering, this is Maria") reach
+    # 2.5 s. Longer than this, it is a recording. Tuned on dev corpora (seeds 1-99).
+    human_max_greeting_ms: int = Field(2600, ge=300, le=5000)
+    # ... then they wait. 900 ms of quiet is longer than most pauses inside a recorded
+    # greeting (250-1100 ms between sentences), and leaves ~100 ms of the 1 s decision budget
+    # for the end-of-speech estimate. Shorter: faster human decisions, more machines taken
+    # for people; the dev corpus put the balance here.
+    human_silence_ms: int = Field(900, ge=200, le=3000)
+    # Speech with no pause of human_silence_ms for this long is a recording (Twilio AMD uses
+    # a 2.4 s speech threshold); equal to human_max_greeting_ms so no greeting is left between.
+    machine_speech_ms: int = Field(2600, ge=500, le=10000)
+    # Carriers may send 3-7 s of silence before the greeting: wait past that before NotSure.
+    no_speech_timeout_ms: int = Field(9000, ge=1000, le=60000)
+    # No decision by 15 s of audio: NotSure (stock AMD gives up at 5 s; we wait longer
+    # because a late decision on a machine still lets the message start at the beep).
+    decision_timeout_ms: int = Field(15000, ge=1000, le=120000)
+    # --- cues -----------------------------------------------------------------------------
+    # A mailbox without a beep: 1.5 s of quiet after the speech means the greeting is over;
+    # beeps come 0.2-1 s after the greeting, so this does not pre-empt a late beep.
+    greeting_end_silence_ms: int = Field(1500, ge=300, le=10000)
+    # Give up waiting for a cue after 60 s of audio (a Timeout event).
+    total_timeout_ms: int = Field(60000, ge=2000, le=600000)
+    # --- beep -----------------------------------------------------------------------------
+    beep_min_hz: float = Field(350.0, ge=100.0, le=4000.0)
+    beep_max_hz: float = Field(2500.0, ge=100.0, le=7900.0)
+    # 80% of the power in one +-50 Hz peak: a tone at 15 dB SNR after mu-law shows ~97%,
+    # at 10 dB ~90%, its first (half-filled) window ~83%; a voice's strongest harmonic rarely
+    # holds more than 75%; DTMF's two tones split the power about evenly.
+    beep_tone_ratio: float = Field(0.8, gt=0.0, lt=1.0)
+    # Second harmonic at least 20 dB under the peak: a pure tone (mu-law adds < -30 dB).
+    beep_max_harmonic_db: float = Field(-20.0, ge=-80.0, le=0.0)
+    # Frequency wander allowed within one tone around its running mean. Interpolated 25 Hz
+    # bins put a beep within +-2 Hz frame to frame even in noise; a voice's harmonics glide
+    # 5-20 Hz per frame at 800 Hz.
+    beep_frequency_tolerance_hz: float = Field(10.0, ge=2.0, le=200.0)
+    beep_min_tone_ms: int = Field(60, ge=20, le=1000)
+    # Longer tones are not beeps (fax answer tone 2.6-4 s, dial tone).
+    beep_max_tone_ms: int = Field(2000, ge=100, le=10000)
+    # A beep is at least 12 dB over the line's floor.
+    beep_min_snr_db: float = Field(12.0, ge=0.0, le=60.0)
+    # A tone has stopped when its frame falls 10 dB under the tone's level.
+    beep_end_drop_db: float = Field(10.0, ge=3.0, le=40.0)
+    # Wait 100 ms after a tone stops for another tone of the same beep (gaps are 0-80 ms):
+    # this is the whole of the beep-to-message latency budget, bar sub-frame rounding.
+    beep_confirm_ms: int = Field(100, ge=0, le=1000)
+    # Sound within 12 dB of the tone right after it stops: speech or music, not a beep.
+    beep_quiet_margin_db: float = Field(12.0, ge=0.0, le=60.0)
+    # A first tone shorter than 150 ms must follow 40 ms within that margin of quiet: on a
+    # telephone band (no fundamental) a steady vowel can pass the purity tests for 40-80 ms,
+    # but it comes straight out of speech, while a beep follows a pause.
+    beep_isolated_below_ms: int = Field(150, ge=0, le=2000)
+    # ... and be exact: its best frame holds 95% of the power in the peak (a beep at 15 dB
+    # SNR shows 97%, such vowels 85-92%), its frames agree within 4 Hz (beeps +-1.5 Hz) and
+    # its purest frame has related partials 25 dB down (beeps after mu-law: 27-30 dB).
+    # A short beep in heavy noise may be missed; the end-of-greeting silence then cues late,
+    # never early.
+    beep_short_tone_ratio: float = Field(0.95, gt=0.0, lt=1.0)
+    beep_short_tone_spread_hz: float = Field(4.0, ge=0.5, le=100.0)
+    beep_short_tone_harmonic_db: float = Field(-25.0, ge=-80.0, le=0.0)
+    # --- fax ------------------------------------------------------------------------------
+    # A fax answers with a 2100 Hz tone for 2.6-4 s (ITU-T T.30 CED); 600 ms of it is enough.
+    fax_tone_hz: float = Field(2100.0, ge=300.0, le=3900.0)
+    fax_tone_tolerance_hz: float = Field(40.0, ge=5.0, le=300.0)
+    fax_min_ms: int = Field(600, ge=100, le=4000)
+    # A fax calling tone (CNG, T.30): 1100 Hz for 0.5 s every 3 s. Heard before any speech
+    # it is a fax line; a mailbox beep at exactly that pitch and length with no greeting is
+    # far rarer than a fax.
+    fax_cng_hz: float = Field(1100.0, ge=300.0, le=3900.0)
+    fax_cng_min_ms: int = Field(380, ge=50, le=2000)
+    fax_cng_max_ms: int = Field(650, ge=50, le=4000)
+    # --- speech recognition -----------------------------------------------------------------
+    # Transcribe greetings (mailbox state, rep notes). Off: events still come, minus those.
+    asr: bool = True
+    # Model folder; None = Settings.asr_model_path, else the bundled tiny.en.
+    asr_model_path: str | None = None
+    # Transcribe a chunk of a machine greeting at a pause of 200 ms once it holds >= 1.2 s
+    # of speech (Whisper needs some context), and whatever is left at a 500 ms pause, so at
+    # the greeting's end only its last phrase is still to transcribe.
+    asr_pause_ms: int = Field(200, ge=40, le=3000)
+    asr_min_chunk_ms: int = Field(1200, ge=200, le=30000)
+    asr_final_pause_ms: int = Field(500, ge=100, le=5000)
+    # A greeting read without pauses is cut at any 40 ms gap once 4 s are pending, so the
+    # last piece (transcribed when the greeting ends, delaying the cue) stays short.
+    asr_max_chunk_ms: int = Field(4000, ge=500, le=30000)
+    # Once 6 s of a greeting are transcribed with no full / not set up / menu phrase, the cue
+    # does not wait for the last phrase (those greetings say so in their first sentences);
+    # the rest is transcribed after the cue for the notes.
+    asr_settled_ms: int = Field(6000, ge=0, le=60000)
+    # Audio kept for transcription per call (from the greeting's start).
+    asr_max_audio_ms: int = Field(30000, ge=2000, le=120000)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            name = ".".join(str(part) for part in first["loc"]) or "settings"
+            raise ConfigError(f"detector setting {name!r}: {first['msg']}") from error
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DetectorSettings:
+        if self.beep_min_hz >= self.beep_max_hz:
+            raise ValueError("beep_min_hz must be below beep_max_hz")
+        if self.human_max_greeting_ms > self.machine_speech_ms:
+            raise ValueError("human_max_greeting_ms must not exceed machine_speech_ms")
+        if self.beep_min_tone_ms > self.beep_max_tone_ms:
+            raise ValueError("beep_min_tone_ms must not exceed beep_max_tone_ms")
+        if self.asr_pause_ms > self.asr_final_pause_ms:
+            raise ValueError("asr_pause_ms must not exceed asr_final_pause_ms")
+        return self
+
+    @classmethod
+    def from_config(cls, table: dict[str, Any] | None = None, **overrides: Any) -> DetectorSettings:
+        """Settings from the ``[detect]`` table of afterbeep.toml (or ``table`` if given),
+        with ``overrides`` (e.g. a command-line ``--no-asr``) on top."""
+        if table is None:
+            from afterbeep.settings import read_config_file
+
+            table = dict(read_config_file().get("detect", {}))
+        return cls(**{**table, **overrides})
+
+    def beep_config(self) -> BeepConfig:
+        return BeepConfig(
+            min_hz=self.beep_min_hz,
+            max_hz=self.beep_max_hz,
+            tone_ratio=self.beep_tone_ratio,
+            max_harmonic_db=self.beep_max_harmonic_db,
+            frequency_tolerance_hz=self.beep_frequency_tolerance_hz,
+            min_tone_ms=self.beep_min_tone_ms,
+            max_tone_ms=self.beep_max_tone_ms,
+            min_snr_db=self.beep_min_snr_db,
+            end_drop_db=self.beep_end_drop_db,
+            confirm_ms=self.beep_confirm_ms,
+            quiet_margin_db=self.beep_quiet_margin_db,
+            isolated_below_ms=self.beep_isolated_below_ms,
+            short_tone_ratio=self.beep_short_tone_ratio,
+            short_tone_spread_hz=self.beep_short_tone_spread_hz,
+            short_tone_harmonic_db=self.beep_short_tone_harmonic_db,
+        )
+
+
+def _frames(ms: int) -> int:
+    return max(1, -(-ms // FRAME_MS))
+
+
+class _CallState:
+    """One call's detection state machine (plain Python, a few attribute updates per frame)."""
+
+    def __init__(
+        self,
+        settings: DetectorSettings,
+        *,
+        sample_rate: int,
+        transcriber: Transcriber | None,
+        beep_config: BeepConfig,
+    ) -> None:
+        s = settings
+        self.s = s
+        self.sample_rate = sample_rate
+        self.transcriber = transcriber
+        self.vad = NoiseFloorVad(
+            window_frames=_frames(s.noise_floor_window_ms),
+            short_window_frames=_frames(s.noise_floor_step_window_ms),
+            step_db=s.noise_floor_step_db,
+            steady_db=s.noise_floor_steady_db,
+            snr_db=s.vad_snr_db,
+            min_speech_db=s.vad_min_speech_dbfs,
+            floor_clamp_db=s.noise_floor_clamp_dbfs,
+        )
+        self.beep = BeepTracker(beep_config, sample_rate=sample_rate)
+        self.min_speech_frames = _frames(s.min_speech_ms)
+        self.now = 0
+        self.done = False
+        self.decision: str | None = None
+        self.cue_emitted = False
+        self.no_drop_emitted = False
+        self.busy_until = 0  # audio time at which synchronous ASR work would have finished
+        self.speech_run = 0
+        self.in_speech = False
+        self.speech_peak_db = -200.0
+        self.loud_now = False
+        # Recent frame energies, to re-read them when the floor steps up (see _resegment).
+        self.recent: deque[float] = deque(maxlen=_frames(s.noise_floor_step_window_ms) + 20)
+        self.greeting_start: int | None = None
+        self.last_speech_end = 0
+        self.utterance_start = 0
+        # Speech recognition state.
+        self.audio: list[NDArray[np.int16]] | None = [] if transcriber is not None else None
+        self.audio_start_ms = 0
+        self.max_audio_frames = _frames(s.asr_max_audio_ms)
+        self.transcribed_until = 0
+        self.speech_ms_total = 0
+        self.transcripts: list[tuple[int, Transcript]] = []
+        self.notes_pending = False
+        self.transcribed_ms = 0
+
+    # -- per frame -----------------------------------------------------------------------
+    def step(
+        self,
+        frames: NDArray[np.int16],
+        stream: int,
+        analyzer: FrameAnalyzer,
+        energy_db: float,
+        ratio: float,
+        hz: float,
+        harmonic_db: float,
+    ) -> list[DetectionEvent]:
+        self.now += FRAME_MS
+        if self.done:
+            return []
+        now = self.now
+        events: list[DetectionEvent] = []
+        beep = self.beep.update(
+            now, energy_db, ratio, hz, harmonic_db, self.vad.floor_db, analyzer, stream
+        )
+        # A tone is neither speech nor background: it must not lift the floor either.
+        tone = self.beep.tone_active
+        if tone:
+            loud = False
+            self.recent.append(-200.0)
+        else:
+            floor_before = self.vad.floor_db
+            loud = self.vad.update(energy_db)
+            self.recent.append(energy_db)
+            if self.vad.floor_db - floor_before >= self.s.noise_floor_step_db / 2:
+                self._resegment()
+        self.loud_now = loud
+        if (
+            loud
+            and self.decision is None
+            and energy_db < self.speech_peak_db - self.s.vad_peak_range_db
+        ):
+            # Only for the human/machine decision: once a machine is known, anything loud
+            # means the greeting (or a tone we did not recognise) is still going.
+            loud = False
+        if self.audio is not None:
+            self._keep_audio(frames[stream])
+        self._track_speech(loud, energy_db)
+        if self.notes_pending:
+            self.notes_pending = False
+            if self.decision == "machine":
+                self._transcribe_pending()
+                events.extend(self._machine_notes())
+            else:
+                events.extend(self._human_notes())
+            self.done = True
+            return events
+
+        if self.decision is None:
+            self._decide(beep, events)
+        if self.decision == "machine":
+            self._machine_cues(beep, events)
+        elif self.decision == "human":
+            if self.transcriber is not None:
+                self.notes_pending = True
+            else:
+                self.done = True
+        elif self.decision is not None:
+            self.done = True
+        return events
+
+    def _resegment(self) -> None:
+        """The floor stepped up: re-read the recent frames against it.
+
+        Noise that starts with the far end's first words reads as speech until the floor
+        follows it; without this, a "Hello?" plus that noise looks like a long greeting.
+        """
+        if self.decision is not None or self.greeting_start is None:
+            return
+        window_start = self.now - len(self.recent) * FRAME_MS
+        if self.greeting_start < window_start:
+            return
+        threshold = max(self.vad.floor_db + self.s.vad_snr_db, self.s.vad_min_speech_dbfs)
+        run = 0
+        first: int | None = None
+        last_end = 0
+        total = 0
+        for index, energy in enumerate(self.recent):
+            if energy >= threshold:
+                run += 1
+                if run == self.min_speech_frames:
+                    end = window_start + (index + 1) * FRAME_MS
+                    if first is None:
+                        first = end - run * FRAME_MS
+                    total += run * FRAME_MS
+                elif run > self.min_speech_frames:
+                    total += FRAME_MS
+                if run >= self.min_speech_frames:
+                    last_end = window_start + (index + 1) * FRAME_MS
+            else:
+                run = 0
+        self.speech_run = run
+        self.in_speech = run >= self.min_speech_frames
+        if first is None:
+            self.greeting_start = None
+            self.speech_ms_total = 0
+            self.speech_peak_db = -200.0
+            return
+        self.greeting_start = first
+        self.last_speech_end = last_end
+        self.speech_ms_total = total
+        self.audio_start_ms = max(0, first - 200)
+        self.transcribed_until = self.audio_start_ms
+
+    def _track_speech(self, speech: bool, energy_db: float) -> None:
+        now = self.now
+        if speech:
+            if energy_db > self.speech_peak_db:
+                self.speech_peak_db = energy_db
+            self.speech_run += 1
+            if not self.in_speech and self.speech_run >= self.min_speech_frames:
+                self.in_speech = True
+                self.utterance_start = now - self.speech_run * FRAME_MS
+                if self.greeting_start is None:
+                    self.greeting_start = self.utterance_start
+                    self.audio_start_ms = max(0, self.greeting_start - 200)
+                    self.transcribed_until = self.audio_start_ms
+                self.speech_ms_total += self.speech_run * FRAME_MS
+            elif self.in_speech:
+                self.speech_ms_total += FRAME_MS
+            if self.in_speech:
+                self.last_speech_end = now
+        else:
+            self.speech_run = 0
+            self.in_speech = False
+
+    def _emit(self, cls: type[DetectionEvent], at_ms: int, **fields: Any) -> DetectionEvent:
+        emitted = max(self.now, self.busy_until)
+        return cls(at_ms=min(at_ms, emitted), emitted_ms=emitted, **fields)
+
+    def _decide(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
+        s = self.s
+        now = self.now
+        if beep is not None:
+            if (
+                self.greeting_start is None
+                and abs(beep.frequency_hz - s.fax_cng_hz) <= s.fax_tone_tolerance_hz
+                and beep.tones == 1
+                and s.fax_cng_min_ms <= beep.duration_ms <= s.fax_cng_max_ms
+            ):
+                # A lone half-second 1100 Hz tone before anyone spoke: a calling fax (CNG).
+                self.decision = "fax"
+                events.append(self._emit(FaxDetected, beep.end_ms - beep.duration_ms))
+                return
+            self.decision = "machine"
+            events.append(self._emit(MachineDetected, beep.end_ms, reason="beep"))
+            return
+        tone = self.beep
+        if (
+            tone.tone_active
+            and tone.tone_ms >= s.fax_min_ms
+            and abs(tone.tone_hz - s.fax_tone_hz) <= s.fax_tone_tolerance_hz
+        ):
+            self.decision = "fax"
+            events.append(self._emit(FaxDetected, now - tone.tone_ms))
+            return
+        if self.greeting_start is None:
+            if now >= s.no_speech_timeout_ms:
+                self.decision = "not_sure"
+                events.append(self._emit(NotSure, now, reason="no speech"))
+            return
+        span = (now if self.in_speech else self.last_speech_end) - self.greeting_start
+        if span >= s.machine_speech_ms:
+            self.decision = "machine"
+            events.append(self._emit(MachineDetected, now, reason="long greeting"))
+            return
+        if not self.in_speech and now - self.last_speech_end >= s.human_silence_ms:
+            if span <= s.human_max_greeting_ms:
+                self.decision = "human"
+                events.append(
+                    self._emit(HumanDetected, self.last_speech_end, reason="short greeting")
+                )
+            else:
+                self.decision = "machine"
+                events.append(
+                    self._emit(MachineDetected, now, reason="greeting too long for a person")
+                )
+            return
+        if now >= s.decision_timeout_ms:
+            self.decision = "not_sure"
+            events.append(self._emit(NotSure, now, reason="no decision in time"))
+
+    def _machine_cues(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
+        s = self.s
+        now = self.now
+        if self.transcriber is not None and not self.in_speech:
+            pause = now - self.last_speech_end
+            pending = self.last_speech_end - self.transcribed_until
+            if pending > 0 and (
+                (pause >= s.asr_pause_ms and pending >= s.asr_min_chunk_ms)
+                or (pause >= 2 * FRAME_MS and pending >= s.asr_max_chunk_ms)
+                or pause >= s.asr_final_pause_ms
+            ):
+                events.extend(self._transcribe_pending())
+        cue: DetectionEvent | None = None
+        if beep is not None:
+            cue = self._emit(
+                BeepEnded,
+                beep.end_ms,
+                frequency_hz=beep.frequency_hz,
+                duration_ms=beep.duration_ms,
+            )
+        elif (
+            self.greeting_start is not None
+            and not self.in_speech
+            and not self.loud_now
+            and not self.beep.busy
+            and now - self.last_speech_end >= s.greeting_end_silence_ms
+        ):
+            cue = self._emit(GreetingEnded, self.last_speech_end)
+        elif now >= s.total_timeout_ms:
+            events.append(self._emit(Timeout, now, stage="cue"))
+            self.done = True
+            return
+        if cue is None:
+            return
+        if self.transcriber is not None:
+            if self._cue_must_wait_for_words():
+                events.extend(self._transcribe_pending())
+                events.extend(self._classify(final=True))
+                events.extend(self._machine_notes())
+                # Recognition ran before the cue: the cue cannot be acted on before it did.
+                cue = self._emit(type(cue), cue.at_ms, **_cue_fields(cue))
+            else:
+                # The words heard so far settle it: the rest is transcribed after the cue,
+                # for the rep's notes only.
+                self.notes_pending = True
+                events.append(cue)
+                return
+        events.append(cue)
+        self.done = True
+
+    def _cue_must_wait_for_words(self) -> bool:
+        """Whether the last phrase must be transcribed before the cue.
+
+        Not when a no-drop event is out already; yes for a general mailbox still waiting for
+        its operator key; otherwise only while less than ``asr_settled_ms`` of the greeting
+        has been transcribed (full / not set up / menu greetings say so early).
+        """
+        if self.no_drop_emitted:
+            return False
+        if self.transcripts and classify_mailbox(self._full_text()) is MailboxState.GENERAL:
+            return True
+        return self.transcribed_until - self.audio_start_ms < self.s.asr_settled_ms
+
+    # -- speech recognition -----------------------------------------------------------------
+    def _keep_audio(self, frame: NDArray[np.int16]) -> None:
+        assert self.audio is not None
+        if len(self.audio) < self.max_audio_frames + _frames(self.audio_start_ms + 1):
+            self.audio.append(frame.copy())
+
+    def _slice(self, start_ms: int, end_ms: int) -> NDArray[np.int16]:
+        assert self.audio is not None
+        first = start_ms // FRAME_MS
+        last = min(len(self.audio), -(-end_ms // FRAME_MS))
+        if last <= first:
+            return np.zeros(0, dtype=np.int16)
+        return np.concatenate(self.audio[first:last])
+
+    def _run_asr(self, start_ms: int, end_ms: int) -> Transcript:
+        assert self.transcriber is not None
+        samples = self._slice(start_ms, end_ms)
+        self.transcribed_ms += samples.size * 1000 // self.sample_rate
+        began = time.perf_counter()
+        transcript = (
+            self.transcriber.transcribe(samples, sample_rate=self.sample_rate)
+            if samples.size
+            else Transcript("")
+        )
+        spent_ms = (time.perf_counter() - began) * 1000.0
+        # Synchronous ASR holds up this stream: later frames are handled that much later.
+        start = max(self.now, self.busy_until)
+        self.busy_until = start + _frames(math.ceil(spent_ms)) * FRAME_MS
+        return transcript
+
+    def _transcribe_pending(self) -> list[DetectionEvent]:
+        end = self.last_speech_end + 100
+        if end <= self.transcribed_until:
+            return []
+        start = self.transcribed_until
+        transcript = self._run_asr(start, end)
+        self.transcribed_until = end
+        if transcript.text:
+            self.transcripts.append((start, transcript))
+        return self._classify()
+
+    def _full_text(self) -> str:
+        return " ".join(t.text for _, t in self.transcripts)
+
+    def _classify(self, *, final: bool = False) -> list[DetectionEvent]:
+        """A no-drop event if the text so far says so. A general mailbox is held back until
+        the key for a person is heard or the greeting is over (``final``), still before the
+        cue, so the event can say which key reaches the operator."""
+        if self.no_drop_emitted or not self.transcripts:
+            return []
+        text = self._full_text()
+        state = classify_mailbox(text)
+        at = self.last_speech_end
+        if state is MailboxState.FULL:
+            event = self._emit(MailboxFull, at, transcript=text)
+        elif state is MailboxState.NOT_SET_UP:
+            event = self._emit(MailboxNotSetUp, at, transcript=text)
+        elif state is MailboxState.GENERAL:
+            digit = operator_digit(text)
+            if digit is None and not final:
+                return []
+            event = self._emit(GeneralMailbox, at, transcript=text, operator_digit=digit)
+        else:
+            return []
+        self.no_drop_emitted = True
+        return [event]
+
+    def _decide_from_words_at_hang_up(self) -> list[DetectionEvent]:
+        """The far end hung up before a decision. A short system message ("This mailbox is
+        full. Goodbye.") followed by a hang-up is too short to read as a machine by timing;
+        its words can still say so."""
+        if self.transcriber is None or self.greeting_start is None:
+            return [self._emit(NotSure, self.now, reason="audio ended")]
+        no_drop = self._transcribe_pending()
+        state = classify_mailbox(self._full_text()) if self.transcripts else None
+        if state is None or state is MailboxState.PERSONAL:
+            return [self._emit(NotSure, self.now, reason="audio ended")]
+        self.decision = "machine"
+        events = [self._emit(MachineDetected, self.now, reason=f"words: {state.value}")]
+        events.extend(no_drop)
+        events.extend(self._classify(final=True))
+        events.extend(self._machine_notes())
+        return events
+
+    def _machine_notes(self) -> list[DetectionEvent]:
+        if not self.transcripts:
+            return []
+        first_start, first = self.transcripts[0]
+        merged = Transcript(self._full_text(), first.words)
+        notes = greeting_notes(merged, offset_ms=first_start, speech_ms=self.speech_ms_total)
+        state = classify_mailbox(merged.text)
+        return [
+            self._emit(
+                GreetingTranscribed,
+                self.last_speech_end,
+                transcript=notes.transcript,
+                spoken_name=notes.spoken_name,
+                name_span_ms=notes.name_span_ms,
+                words_per_minute=notes.words_per_minute,
+                formality=notes.formality,
+                extra={"mailbox": state.value, "speaker": "machine"},
+            )
+        ]
+
+    def _human_notes(self) -> list[DetectionEvent]:
+        start = self.audio_start_ms
+        transcript = self._run_asr(start, self.last_speech_end + 100)
+        if not transcript.text:
+            return []
+        notes = greeting_notes(transcript, offset_ms=start, speech_ms=self.speech_ms_total)
+        return [
+            self._emit(
+                GreetingTranscribed,
+                self.last_speech_end,
+                transcript=notes.transcript,
+                spoken_name=notes.spoken_name,
+                name_span_ms=notes.name_span_ms,
+                words_per_minute=notes.words_per_minute,
+                formality=notes.formality,
+                extra={"speaker": "human"},
+            )
+        ]
+
+    def finish(self) -> list[DetectionEvent]:
+        if self.done:
+            return []
+        events: list[DetectionEvent] = []
+        if self.notes_pending:
+            self.notes_pending = False
+            if self.decision == "machine":
+                self._transcribe_pending()
+                events.extend(self._machine_notes())
+            else:
+                events.extend(self._human_notes())
+        elif self.decision is None:
+            events.extend(self._decide_from_words_at_hang_up())
+        elif self.decision == "machine" and self.transcriber is not None:
+            events.extend(self._transcribe_pending())
+            events.extend(self._classify(final=True))
+            events.extend(self._machine_notes())
+        self.done = True
+        return events
+
+
+def _cue_fields(cue: DetectionEvent) -> dict[str, Any]:
+    if isinstance(cue, BeepEnded):
+        return {"frequency_hz": cue.frequency_hz, "duration_ms": cue.duration_ms}
+    return {}
+
+
+def _check_rate(sample_rate: int) -> int:
+    if sample_rate not in SAMPLE_RATES:
+        raise ValueError(f"sample_rate must be 8000 or 16000, got {sample_rate}")
+    return sample_rate
+
+
+class DetectorBank:
+    """``n_streams`` calls analysed together, one 20 ms frame of each per ``feed``.
+
+    A media server ticks every 20 ms anyway; handing the bank one frame from every call in
+    one array lets the spectral front end run once, vectorised, for all of them.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_streams: int,
+        sample_rate: int = 8000,
+        settings: DetectorSettings | None = None,
+        transcriber: Transcriber | None = None,
+    ) -> None:
+        if n_streams < 1:
+            raise ValueError(f"n_streams must be at least 1, got {n_streams}")
+        self.sample_rate = _check_rate(sample_rate)
+        self.settings = settings or DetectorSettings()
+        if self.settings.beep_max_hz >= sample_rate / 2:
+            raise ConfigError(
+                f"detector setting 'beep_max_hz': must be below {sample_rate // 2} Hz "
+                f"at {sample_rate} Hz, got {self.settings.beep_max_hz}"
+            )
+        if transcriber is None and self.settings.asr:
+            transcriber = WhisperTranscriber(self.settings.asr_model_path)
+        self._transcriber = transcriber if self.settings.asr else None
+        self.n_streams = n_streams
+        self._beep_config = self.settings.beep_config()
+        self._analyzer = FrameAnalyzer(
+            sample_rate=sample_rate,
+            n_streams=n_streams,
+            tone_min_hz=self.settings.beep_min_hz,
+            tone_max_hz=self.settings.beep_max_hz,
+        )
+        self.frame_size = self._analyzer.frame_size
+        self._calls = [self._new_call() for _ in range(n_streams)]
+
+    def _new_call(self) -> _CallState:
+        return _CallState(
+            self.settings,
+            sample_rate=self.sample_rate,
+            transcriber=self._transcriber,
+            beep_config=self._beep_config,
+        )
+
+    def reset(self, stream: int) -> None:
+        """Start a new call on slot ``stream``."""
+        self._calls[stream] = self._new_call()
+        self._analyzer.reset(stream)
+
+    def feed(self, frames: NDArray[np.int16]) -> list[list[DetectionEvent]]:
+        """One frame per stream, shape ``(n_streams, frame_size)``; events per stream."""
+        expected = (self.n_streams, self.frame_size)
+        if not isinstance(frames, np.ndarray) or frames.shape != expected:
+            shape = getattr(frames, "shape", type(frames).__name__)
+            raise ValueError(
+                f"expected int16 frames of shape {expected} (20 ms at {self.sample_rate} Hz "
+                f"per stream), got {shape}"
+            )
+        if frames.dtype != np.int16:
+            raise ValueError(f"expected int16 samples, got {frames.dtype}")
+        features = self._analyzer.analyze(frames)
+        energy = features.energy_db.tolist()
+        ratio = features.tone_ratio.tolist()
+        hz = features.tone_hz.tolist()
+        harmonic = features.harmonic_db.tolist()
+        analyzer = self._analyzer
+        return [
+            call.step(frames, i, analyzer, energy[i], ratio[i], hz[i], harmonic[i])
+            for i, call in enumerate(self._calls)
+        ]
+
+    def transcribed_ms(self, stream: int) -> int:
+        """Audio of the call on ``stream`` sent to speech recognition so far, in ms."""
+        return self._calls[stream].transcribed_ms
+
+    def finish(self, stream: int) -> list[DetectionEvent]:
+        """The call on ``stream`` ended (hang-up or end of audio)."""
+        return self._calls[stream].finish()
+
+
+class Detector:
+    """Streaming detector for one call: ``feed`` 20 ms int16 frames, get typed events.
+
+    ``transcriber`` replaces the Whisper model (tests inject a fake); it is ignored when
+    ``settings.asr`` is off.
+    """
+
+    def __init__(
+        self,
+        *,
+        sample_rate: int = 8000,
+        settings: DetectorSettings | None = None,
+        transcriber: Transcriber | None = None,
+    ) -> None:
+        self._bank = DetectorBank(
+            n_streams=1, sample_rate=sample_rate, settings=settings, transcriber=transcriber
+        )
+        self.sample_rate = self._bank.sample_rate
+        self.settings = self._bank.settings
+        self.frame_size = self._bank.frame_size
+
+    @property
+    def transcribed_ms(self) -> int:
+        """Audio sent to speech recognition so far in this call, in ms."""
+        return self._bank.transcribed_ms(0)
+
+    def feed(self, frame: NDArray[np.int16]) -> list[DetectionEvent]:
+        """Events produced by one frame of exactly 20 ms (``frame_size`` samples)."""
+        if not isinstance(frame, np.ndarray) or frame.ndim != 1 or frame.size != self.frame_size:
+            size = getattr(frame, "shape", type(frame).__name__)
+            raise ValueError(
+                f"expected a frame of {self.frame_size} samples (20 ms at {self.sample_rate} Hz),"
+                f" got {size}"
+            )
+        return self._bank.feed(frame.reshape(1, -1))[0]
+
+    def finish(self) -> list[DetectionEvent]:
+        """The far end hung up or the audio ended: whatever can still be said."""
+        return self._bank.finish(0)
+
+
+def detect_samples(
+    samples: NDArray[np.int16],
+    *,
+    sample_rate: int,
+    settings: DetectorSettings | None = None,
+    transcriber: Transcriber | None = None,
+) -> list[DetectionEvent]:
+    """Run a ``Detector`` over a whole recording frame by frame (a trailing part frame is
+    zero-padded) and return every event in order."""
+    detector = Detector(sample_rate=sample_rate, settings=settings, transcriber=transcriber)
+    n = detector.frame_size
+    events: list[DetectionEvent] = []
+    padded = samples
+    if samples.size % n:
+        padded = np.concatenate([samples, np.zeros(n - samples.size % n, dtype=np.int16)])
+    for start in range(0, padded.size, n):
+        events.extend(detector.feed(padded[start : start + n]))
+    events.extend(detector.finish())
+    return events
+
+
+__all__ = ["SAMPLE_RATES", "Detector", "DetectorBank", "DetectorSettings", "detect_samples"]

@@ -1,0 +1,147 @@
+"""Typed events the streaming detector emits.
+
+Every event carries two audio times, in milliseconds from the start of the call's audio:
+
+- ``at_ms``: the moment in the audio the event is about (e.g. where the beep ended);
+- ``emitted_ms``: the end of the frame whose arrival produced the event. The detector never
+  looks ahead, so ``emitted_ms >= at_ms`` always, and a media engine acting on the event
+  cannot act before ``emitted_ms``. Evaluation measures latency from ``emitted_ms``.
+
+Decision events (``HumanDetected``, ``MachineDetected``, ``NotSure``) say who answered; at most
+one of them per call. Cue events (``BeepEnded``, ``GreetingEnded``) say when a message may
+start. Mailbox events say a message must not be dropped (``MailboxFull``, ``MailboxNotSetUp``,
+``GeneralMailbox``) or carry notes for the rep (``GreetingTranscribed``).
+This module holds data only: no detection logic, no carrier or audio I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DetectionEvent:
+    at_ms: int
+    emitted_ms: int
+
+    @property
+    def kind(self) -> str:
+        """Stable snake-case name used in JSON output, e.g. ``beep_ended``."""
+        return _KIND_NAMES[type(self)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HumanDetected(DetectionEvent):
+    """A live person answered. ``at_ms`` is the end of their greeting."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MachineDetected(DetectionEvent):
+    """An answering machine or voicemail answered. ``at_ms`` is when that became clear."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FaxDetected(DetectionEvent):
+    """A fax or modem tone answered."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotSure(DetectionEvent):
+    """No confident decision by the detector's decision deadline."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BeepEnded(DetectionEvent):
+    """The (last) beep tone ended at ``at_ms``: a message may start now."""
+
+    frequency_hz: float = 0.0
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GreetingEnded(DetectionEvent):
+    """A machine greeting ended with no beep; ``at_ms`` is the end of its speech."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxFull(DetectionEvent):
+    """The greeting says the mailbox is full: do not drop."""
+
+    transcript: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxNotSetUp(DetectionEvent):
+    """The greeting says the mailbox is not set up: do not drop."""
+
+    transcript: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GeneralMailbox(DetectionEvent):
+    """A company directory, department line or menu: do not drop; try 0 for an operator."""
+
+    transcript: str = ""
+    operator_digit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GreetingTranscribed(DetectionEvent):
+    """Notes for the rep from the greeting: transcript, the name as spoken, pace, formality."""
+
+    transcript: str = ""
+    spoken_name: str | None = None
+    name_span_ms: tuple[int, int] | None = None
+    words_per_minute: float | None = None
+    formality: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timeout(DetectionEvent):
+    """The call's audio went on past the detector's total time limit with no cue."""
+
+    stage: str = ""
+
+
+_KIND_NAMES: dict[type[DetectionEvent], str] = {
+    HumanDetected: "human_detected",
+    MachineDetected: "machine_detected",
+    FaxDetected: "fax_detected",
+    NotSure: "not_sure",
+    BeepEnded: "beep_ended",
+    GreetingEnded: "greeting_ended",
+    MailboxFull: "mailbox_full",
+    MailboxNotSetUp: "mailbox_not_set_up",
+    GeneralMailbox: "general_mailbox",
+    GreetingTranscribed: "greeting_transcribed",
+    Timeout: "timeout",
+}
+
+DECISION_EVENTS = (HumanDetected, MachineDetected, FaxDetected, NotSure)
+MESSAGE_CUE_EVENTS = (BeepEnded, GreetingEnded)
+NO_DROP_EVENTS = (MailboxFull, MailboxNotSetUp, GeneralMailbox)
+
+__all__ = [
+    "DECISION_EVENTS",
+    "MESSAGE_CUE_EVENTS",
+    "NO_DROP_EVENTS",
+    "BeepEnded",
+    "DetectionEvent",
+    "FaxDetected",
+    "GeneralMailbox",
+    "GreetingEnded",
+    "GreetingTranscribed",
+    "HumanDetected",
+    "MachineDetected",
+    "MailboxFull",
+    "MailboxNotSetUp",
+    "NotSure",
+    "Timeout",
+]

@@ -1,0 +1,124 @@
+"""Beep detection: the end of 1-3 tones is found within 20 ms, in noise and after mu-law, and
+vowels, hold music and DTMF never read as a beep."""
+
+from __future__ import annotations
+
+import pytest
+from detector_signals import (
+    dtmf,
+    mix,
+    ms_len,
+    music,
+    silence,
+    speech,
+    through_mulaw,
+    to_int16,
+    tone,
+    vowel,
+)
+
+from afterbeep.detect.detector import DetectorSettings, detect_samples
+from afterbeep.detect.events import BeepEnded, MachineDetected
+
+SETTINGS = DetectorSettings(asr=False)
+
+
+def _beeps(samples, sr=8000):
+    events = detect_samples(samples, sample_rate=sr, settings=SETTINGS)
+    return events, [e for e in events if isinstance(e, BeepEnded)]
+
+
+@pytest.mark.parametrize("hz", [350, 440, 850, 1000, 1400, 2000, 2500])
+@pytest.mark.parametrize("length_ms", [60, 200, 1500])
+def test_single_tone_end_within_20_ms(hz, length_ms):
+    head = [silence(400), speech(3000, seed=hz), silence(350)]
+    beep = tone(hz, length_ms)
+    expected_end = ms_len(*head, beep)
+    events, beeps = _beeps(to_int16(mix(*head, beep, silence(1200), floor_dbfs=-55)))
+    assert len(beeps) == 1, events
+    assert abs(beeps[0].at_ms - expected_end) <= 20
+    assert abs(beeps[0].frequency_hz - hz) <= 15
+    # Never before the tone ended, and within the 150 ms latency budget.
+    assert expected_end <= beeps[0].emitted_ms <= expected_end + 150
+
+
+@pytest.mark.parametrize(
+    ("tones", "gap_ms"),
+    [
+        ((440, 880), 0),
+        ((440, 880), 40),
+        ((1000, 1000), 60),
+        ((800, 1200, 1600), 0),
+        ((800, 1200, 1600), 80),
+        ((1400, 1000, 700), 30),
+    ],
+)
+def test_multi_tone_beep_reports_the_end_of_the_last_tone(tones, gap_ms):
+    parts = [silence(300), speech(3000, seed=7), silence(400)]
+    for i, hz in enumerate(tones):
+        if i and gap_ms:
+            parts.append(silence(gap_ms))
+        parts.append(tone(hz, 150))
+    expected_end = ms_len(*parts)
+    events, beeps = _beeps(to_int16(mix(*parts, silence(1200), floor_dbfs=-55)))
+    assert len(beeps) == 1, events
+    assert abs(beeps[0].at_ms - expected_end) <= 20
+    assert beeps[0].emitted_ms >= expected_end  # no early start
+    assert beeps[0].emitted_ms - expected_end <= 150
+
+
+@pytest.mark.parametrize("hz", [440, 1000, 1850])
+def test_beep_in_noise_at_15_db_snr_after_mulaw(hz):
+    # Speech and beep at -20 dBFS RMS, line noise at -35 dBFS: 15 dB SNR.
+    head = [silence(300), speech(3500, seed=3, level_dbfs=-20), silence(500)]
+    beep = tone(hz, 250, level_dbfs=-20)
+    expected_end = ms_len(*head, beep)
+    samples = through_mulaw(to_int16(mix(*head, beep, silence(1500), floor_dbfs=-35, seed=9)))
+    events, beeps = _beeps(samples)
+    assert len(beeps) == 1, events
+    assert abs(beeps[0].at_ms - expected_end) <= 20
+    assert expected_end <= beeps[0].emitted_ms <= expected_end + 150
+
+
+def test_beep_before_any_decision_means_machine():
+    beep = tone(1000, 400)
+    events, beeps = _beeps(to_int16(mix(silence(800), beep, silence(1000))))
+    assert isinstance(events[0], MachineDetected)
+    assert events[0].reason == "beep"
+    assert len(beeps) == 1
+
+
+@pytest.mark.parametrize("f0", [100, 150, 200, 260, 330, 420])
+def test_sustained_vowels_are_not_beeps(f0):
+    _, beeps = _beeps(to_int16(mix(silence(300), vowel(f0, 1500, vibrato=0.0), silence(1500))))
+    assert beeps == []
+
+
+def test_speech_is_not_beeps():
+    for seed in range(5):
+        _, beeps = _beeps(to_int16(mix(silence(300), speech(8000, seed=seed), silence(1500))))
+        assert beeps == [], seed
+
+
+def test_hold_music_is_not_a_beep():
+    for seed in range(3):
+        _, beeps = _beeps(to_int16(mix(silence(300), music(8000, seed=seed), silence(1500))))
+        assert beeps == [], seed
+
+
+@pytest.mark.parametrize(("low", "high"), [(697, 1209), (770, 1336), (852, 1477), (941, 1633)])
+def test_dtmf_is_not_a_beep(low, high):
+    parts = [silence(300), speech(3000, seed=1), silence(300)]
+    for _ in range(4):
+        parts += [dtmf(low, high, 120), silence(80)]
+    _, beeps = _beeps(to_int16(mix(*parts, silence(1500))))
+    assert beeps == []
+
+
+def test_beep_at_16_khz_matches_8_khz():
+    head = [silence(400, 16000), speech(3000, 16000, seed=5), silence(400, 16000)]
+    beep = tone(1000, 300, 16000)
+    expected_end = ms_len(*head, beep, sr=16000)
+    events, beeps = _beeps(to_int16(mix(*head, beep, silence(1200, 16000), sr=16000)), sr=16000)
+    assert len(beeps) == 1, events
+    assert abs(beeps[0].at_ms - expected_end) <= 20

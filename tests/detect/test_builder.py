@@ -1,0 +1,170 @@
+"""The corpus builder: class mix, determinism, and labels that are true of the written audio."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from afterbeep.detect._builder import CLASS_MIX, class_plan
+from afterbeep.detect.corpus import build_corpus, load_corpus, read_call_audio
+from afterbeep.errors import ConfigError
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.iterdir())
+        if path.suffix in (".wav", ".jsonl")
+    }
+
+
+def _goertzel_db(samples: np.ndarray, rate: int, hz: float) -> float:
+    """Power at ``hz`` of a short window, dB (full scale sine = about 0 dB)."""
+    x = samples.astype(np.float64) / 32768.0
+    t = np.arange(len(x)) / rate
+    window = np.hanning(len(x))
+    value = np.abs(np.sum(x * window * np.exp(-2j * np.pi * hz * t))) / (window.sum() / 2)
+    return float(20 * np.log10(value + 1e-12))
+
+
+def test_class_plan_follows_the_mix():
+    plan = class_plan(1, 600)
+    counts = {(a, m): plan.count((a, m)) for a, m, _ in CLASS_MIX}
+    # 600 calls: 35% human, 30% personal, 15% carrier, 7% general, 4% full, 4% not set up,
+    # 2.5% fax, 2.5% silence.
+    assert counts == {
+        ("human", None): 210,
+        ("machine", "personal"): 180,
+        ("machine", "carrier_default"): 90,
+        ("machine", "general"): 42,
+        ("machine", "full"): 24,
+        ("machine", "not_set_up"): 24,
+        ("fax", None): 15,
+        ("silence", None): 15,
+    }
+    assert plan != class_plan(2, 600)  # shuffled by the seed
+    assert len(class_plan(3, 7)) == 7
+
+
+def test_bad_options_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="sample_rate must be 8000 or 16000"):
+        build_corpus(tmp_path, seed=1, count=1, sample_rate=44100)
+    with pytest.raises(ConfigError, match="engines must be among"):
+        build_corpus(tmp_path, seed=1, count=1, engines=("festival",))
+
+
+def test_same_seed_same_corpus_even_with_a_fresh_cache(tiny_corpus, tmp_path):
+    again = tmp_path / "again"
+    build_corpus(again, seed=7, count=16, engines=("espeak",), cache_dir=tmp_path / "cache")
+    assert _digest(again) == _digest(tiny_corpus)
+    other = tmp_path / "other"
+    build_corpus(other, seed=8, count=4, engines=("espeak",), cache_dir=tmp_path / "cache")
+    assert _digest(other) != {k: v for k, v in _digest(tiny_corpus).items() if k in _digest(other)}
+
+
+def test_tiny_corpus_is_valid_and_varied(tiny_corpus):
+    corpus = load_corpus(tiny_corpus)
+    assert len(corpus) == 16
+    texts = {item["text"] for c in corpus for item in c.extra["synth"].get("speech", [])}
+    assert len(texts) >= 10  # texts come from templates, not a fixed handful
+    build = json.loads((tiny_corpus / "build.json").read_text())
+    assert build["seed"] == 7
+
+
+def test_labels_are_true_of_the_audio(tiny_corpus):
+    corpus = load_corpus(tiny_corpus)
+    checked_beeps = checked_speech = checked_pre = 0
+    for call in corpus:
+        samples, rate = read_call_audio(corpus.audio_path(call))
+        synth = call.extra["synth"]
+        tags = call.tags
+        n20 = rate // 50
+        # Digital pre-silence is exact zeros (mu-law keeps zero at zero).
+        if tags["pre_kind"] == "digital":
+            pre = (synth["pre_ms"] - 1) * rate // 1000  # pre_ms is rounded to the ms
+            assert not np.any(samples[:pre]), call.id
+            checked_pre += 1
+        if call.beep_end_ms is not None:
+            hz = synth["beep"]["hz"][-1]
+            last_ms = synth["beep"]["ms"][-1]
+            end = call.beep_end_ms * rate // 1000
+            window = min(n20, last_ms * rate // 1000 // 2)
+            inside = _goertzel_db(samples[end - window - 8 : end - 8], rate, hz)
+            after = _goertzel_db(samples[end + 8 : end + 8 + window], rate, hz)
+            # The tone is there up to its labelled end and gone right after it.
+            assert inside > after + 15, (call.id, inside, after)
+            checked_beeps += 1
+        speech_end = call.greeting_end_ms or call.human_greeting_end_ms
+        if speech_end is not None and tags["noise"] == "none" and tags.get("dc") != "yes":
+            end = speech_end * rate // 1000
+            # A band-limited (PSTN) call rings on for a few ms after the speech; by 10 ms it
+            # is more than 75 dB down.
+            settle = n20 // 2 if tags.get("band") == "pstn" else 8
+            before = np.abs(samples[end - n20 // 2 : end].astype(np.int32)).max()
+            after = np.abs(samples[end + settle : end + settle + 4 * n20].astype(np.int32)).max()
+            # Speech ends at the label: its last 10 ms are sound (within 40 dB of its loudest),
+            # then there is silence.
+            assert before >= 4, (call.id, before)
+            if call.answered_by == "human" and tags.get("room") == "yes":
+                # A live line keeps its room tone (-72 to -58 dBFS before the call's gain).
+                tail = samples[end + settle : end + settle + 4 * n20].astype(np.float64)
+                assert 0 < np.sqrt(np.mean(tail**2)) < 60, call.id
+            else:
+                assert after <= 2, (call.id, after)
+            checked_speech += 1
+    assert checked_beeps >= 3
+    assert checked_speech >= 2
+    assert checked_pre >= 3
+
+
+def test_sixteen_khz_build(tmp_path, tts_cache):
+    build_corpus(
+        tmp_path, seed=11, count=3, sample_rate=16000, engines=("espeak",), cache_dir=tts_cache
+    )
+    corpus = load_corpus(tmp_path)
+    for call in corpus:
+        info = soundfile.info(str(corpus.audio_path(call)))
+        assert info.samplerate == 16000
+
+
+@pytest.mark.slow
+def test_piper_build_is_deterministic_and_valid(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    build_corpus(first, seed=21, count=24, cache_dir=tmp_path / "c1", workers=2)
+    build_corpus(second, seed=21, count=24, cache_dir=tmp_path / "c2")
+    assert _digest(first) == _digest(second)
+    corpus = load_corpus(first)
+    engines = {c.tags.get("engine") for c in corpus}
+    assert "piper" in engines or "mixed" in engines
+
+
+def test_packet_loss_spares_frames_around_labels():
+    from afterbeep.detect import _synth
+
+    rng = np.random.default_rng(0)
+    audio = (np.arange(8000 * 4) % 97).astype(np.float32) / 97 + 0.5  # no zeros anywhere
+    protected = [1000, 2510]
+    lossy, changed = _synth.packet_loss(
+        rng, audio, sample_rate=8000, rate=0.9, protected_ms=protected, start=800
+    )
+    assert changed > 100
+    # Nothing before ``start`` and nothing within 60 ms of a protected instant changes.
+    assert np.array_equal(lossy[:800], audio[:800])
+    for ms in protected:
+        lo, hi = (ms - 60) * 8, (ms + 60) * 8
+        assert np.array_equal(lossy[lo:hi], audio[lo:hi])
+
+
+def test_tone_ends_on_its_last_sample():
+    from afterbeep.detect import _synth
+
+    wave = _synth.tone(1000, 250, sample_rate=8000, amplitude=0.5)
+    assert len(wave) == 2000
+    # Raised-cosine edges: near zero at both ends, full level in the middle.
+    assert abs(wave[-1]) < 0.05
+    assert np.abs(wave[900:1100]).max() > 0.49

