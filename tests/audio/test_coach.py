@@ -329,3 +329,63 @@ def test_acoustic_filler_cue_finds_a_steady_unrecognised_hum() -> None:
     assert 3.4 <= found[0].at_s <= 3.6
     # A filler the transcript already has at that time is not counted twice.
     assert acoustic_fillers(audio, RATE, activity, words, [txt.Filler("uh", 3.5)]) == []
+
+
+# --- the Whisper transcriber's fallback when the prompted pass skips speech -------------------
+
+
+class _Seg:
+    def __init__(self, words: Sequence[Word]) -> None:
+        self.text = " ".join(w.text for w in words)
+        self.words = [_W(f" {w.text}", w.start_s, w.end_s) for w in words]
+
+
+class _W:
+    def __init__(self, word: str, start: float, end: float) -> None:
+        self.word, self.start, self.end = word, start, end
+
+
+class SkippingModel:
+    """A stand-in for faster-whisper: with a prompt it hears only the first second's word and an
+    "Um,"; without one it hears every word. Records the prompts it was given."""
+
+    def __init__(self, words: Sequence[Word]) -> None:
+        self.words = list(words)
+        self.prompts: list[str | None] = []
+
+    def transcribe(self, audio: NDArray[np.float32], **options: object) -> tuple[list[_Seg], None]:
+        prompt = options.get("initial_prompt")
+        self.prompts.append(prompt)  # type: ignore[arg-type]
+        if prompt is None:
+            return [_Seg(self.words)], None
+        return [_Seg([self.words[0], Word("Um,", 5.0, 5.2)])], None
+
+
+def test_unheard_speech_is_the_speech_no_word_covers() -> None:
+    from afterbeep.audio._coach_asr import unheard_speech
+
+    audio = np.concatenate([silence(0.5), speech(1.0), silence(0.5), speech(3.0, 1), silence(0.5)])
+    first = [Word("Hi", 0.5, 1.5)]
+    holes = unheard_speech(audio, first)
+    assert len(holes) == 1
+    start, end = holes[0]
+    assert 1.8 <= start <= 2.2
+    assert 4.8 <= end <= 5.2
+    every = [*first, Word("there", 2.0, 5.0)]
+    assert unheard_speech(audio, every) == []
+
+
+def test_a_chunk_the_prompted_pass_skipped_is_heard_again_without_the_prompt() -> None:
+    from afterbeep.audio import _coach_asr as asr
+
+    audio = np.concatenate([silence(0.5), speech(1.0), silence(0.5), speech(3.0, 1), silence(0.5)])
+    said = [Word("Hi", 0.5, 1.5), Word("this", 2.0, 3.0), Word("is", 3.0, 4.0), Word("Sam", 4.0, 5.0)]
+    model = SkippingModel(said)
+    asr._MODELS["fake-model"] = model
+    try:
+        transcript = asr.WhisperCoachTranscriber("fake-model").transcribe(audio)
+    finally:
+        del asr._MODELS["fake-model"]
+    assert model.prompts == [asr.FILLER_PROMPT, None]
+    # Every word of the plain pass, plus the prompted pass's hesitation where no word was.
+    assert [w.text for w in transcript.words] == ["Hi", "this", "is", "Sam", "Um,"]
