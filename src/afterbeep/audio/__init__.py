@@ -1,4 +1,4 @@
-"""Audio: file I/O, import of any take, phone normalisation, message assembly, codecs.
+"""Audio: file I/O, import of any take, phone normalisation, message assembly, codecs, coach.
 
 The Piper text-to-speech fallback (``afterbeep.audio.tts``) is not imported here, so Piper
 loads only when a message needs a synthetic segment.
@@ -16,6 +16,7 @@ from afterbeep.audio.assemble import (
     find_name_clip,
     normalise_name,
 )
+from afterbeep.audio.coach import CoachFinding, CoachReport, CoachSettings, coach_take
 from afterbeep.audio.codec import (
     float_to_int16,
     int16_to_float,
@@ -50,6 +51,9 @@ __all__ = [
     "AssembledMessage",
     "Audio",
     "AudioSettings",
+    "CoachFinding",
+    "CoachReport",
+    "CoachSettings",
     "Gap",
     "NormaliseResult",
     "PhoneFile",
@@ -59,6 +63,7 @@ __all__ = [
     "assemble_file",
     "assemble_message",
     "check_telephony_rate",
+    "coach_take",
     "find_gap",
     "find_name_clip",
     "float_to_int16",
