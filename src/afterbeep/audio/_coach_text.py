@@ -17,22 +17,9 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from afterbeep.audio._coach_asr import Word
-from afterbeep.scripts import spoken_words
+from afterbeep.scripts import DIGIT_WORDS, spoken_words
 
-_DIGIT_WORDS = {
-    "zero": "0",
-    "oh": "0",
-    "o": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-}
+_DIGIT_WORDS = DIGIT_WORDS
 # Tens words inside a spoken number ("five fifty-five"): tens digit, and a units digit follows
 # or not ("fifty" alone is "50").
 _TENS = {

@@ -27,6 +27,7 @@ from afterbeep.scripts._lint import (
     lint_text,
     score_script,
 )
+from afterbeep.scripts._patterns import DIGIT_WORDS
 from afterbeep.scripts._prospects import ProspectResult, check_phone_fields, lint_prospects
 from afterbeep.scripts._rules import Finding, Rule
 from afterbeep.scripts._spoken import cardinal_words
@@ -77,6 +78,7 @@ def lint_template(
 
 
 __all__ = [
+    "DIGIT_WORDS",
     "PARTS",
     "RULES",
     "RULES_BY_ID",
