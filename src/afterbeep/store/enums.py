@@ -114,3 +114,29 @@ class OutcomeKind(enum.StrEnum):
     OPT_OUT = "opt_out"
     WRONG_NUMBER = "wrong_number"
     NONE = "none"
+
+
+class DncList(enum.StrEnum):
+    """Which do-not-call list a number is on: a national registry download, or our own."""
+
+    NATIONAL = "national"
+    INTERNAL = "internal"
+
+
+class Verdict(enum.StrEnum):
+    """What the compliance engine decided about one touch at one instant."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+    DELAY = "delay"
+
+
+class TouchStatus(enum.StrEnum):
+    """The life of one planned touch: planned, claimed by a worker, then done or not sent."""
+
+    PLANNED = "planned"
+    RUNNING = "running"
+    DONE = "done"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+    FAILED = "failed"

@@ -47,6 +47,7 @@ from afterbeep.store.enums import (
     CampaignStatus,
     Carrier,
     Channel,
+    DncList,
     DropEndReason,
     EnrollmentStatus,
     LineType,
@@ -54,6 +55,8 @@ from afterbeep.store.enums import (
     Role,
     ScriptStrategy,
     Segment,
+    TouchStatus,
+    Verdict,
 )
 
 NAMING_CONVENTION = {
@@ -135,6 +138,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.REP)
     callback_number: Mapped[str | None] = mapped_column(sa.String(16))
     active: Mapped[bool] = mapped_column(default=True)
+    # Calls and voicemails a rep can make per local working day (None: the planner default).
+    daily_capacity: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="users")
@@ -176,6 +181,10 @@ class Prospect(Base):
     region: Mapped[str | None] = mapped_column(sa.String(100))  # state or province code
     postal_code: Mapped[str | None] = mapped_column(sa.String(20))
     country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+    # What the number itself says (phonenumbers): its state or province, when the area code
+    # gives one, and every time zone it may ring in (space-separated IANA names).
+    phone_region: Mapped[str | None] = mapped_column(sa.String(8))
+    phone_time_zones: Mapped[str | None] = mapped_column(sa.String(255))
     segment: Mapped[Segment | None] = mapped_column(str_enum(Segment, "segment"))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     do_not_call: Mapped[bool] = mapped_column(default=False)
@@ -389,6 +398,9 @@ class SequenceStep(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     wait_minutes: Mapped[int] = mapped_column(default=0)  # after the previous step
     variant: Mapped[str | None] = mapped_column(sa.String(40))  # A/B label
+    # Conditions such as "stop-on-reply" or "skip-in-blitz" (afterbeep.cadence.sequences).
+    conditions: Mapped[list[str] | None] = mapped_column(JSON_LIST)
+    subject: Mapped[str | None] = mapped_column(sa.String(300))  # email/text follow-up subject
     script_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("scripts.id", ondelete="SET NULL"), index=True
     )
@@ -416,6 +428,8 @@ class Campaign(Base):
     status: Mapped[CampaignStatus] = mapped_column(
         str_enum(CampaignStatus, "status"), default=CampaignStatus.DRAFT
     )
+    # Blitz mode: dial a cold list for connects, skipping voicemail steps.
+    blitz: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = _user_fk_nullable()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -472,6 +486,9 @@ class CallAttempt(Base):
     answered_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     answered_by: Mapped[AnsweredBy | None] = mapped_column(str_enum(AnsweredBy, "answered_by"))
+    # A person answered and no rep was connected in time: counts against the campaign's
+    # abandoned-call rate (compliance.abandon-rate rules).
+    abandoned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     team: Mapped[Team] = relationship()
 
@@ -571,6 +588,121 @@ class Task(Base):
         sa.Index(None, "prospect_id", "due_at"),
         sa.Index(None, "done_at", "due_at"),
     )
+
+
+class DncEntry(Base):
+    """One number on a do-not-call list of a team: the national registry or the team's own.
+
+    ``listed_at`` is when the opt-out was recorded (internal) or the registry download that
+    held it (national). Entries are compliance records: kept, never edited in place.
+    """
+
+    __tablename__ = "dnc_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = _team_fk(index=False)
+    list_name: Mapped[DncList] = mapped_column(str_enum(DncList, "list_name"))
+    phone_e164: Mapped[str] = mapped_column(sa.String(16))
+    listed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str | None] = mapped_column(sa.String(500))
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "list_name", "phone_e164"),
+        sa.Index(None, "team_id", "phone_e164"),
+    )
+
+    @validates("phone_e164")
+    def _validate_phone(self, key: str, value: str) -> str:
+        checked = _check_e164(value, f"dnc_entries.{key}")
+        if checked is None:
+            raise InvalidInput("a do-not-call entry needs a phone number", field=key)
+        return checked
+
+
+class DncImport(Base):
+    """One import of a do-not-call list: how fresh the team's scrub data is."""
+
+    __tablename__ = "dnc_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = _team_fk()
+    list_name: Mapped[DncList] = mapped_column(str_enum(DncList, "list_name"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    numbers: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class Touch(Base):
+    """One planned touch of an enrollment: what, when (UTC), by whom, and what became of it.
+
+    ``key`` is unique: planning the same step twice finds the row already there, and a worker
+    that retries a touch sends it under the same key. ``rule_ids`` are the compliance rules
+    that decided the planned time.
+    """
+
+    __tablename__ = "touches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = _team_fk(index=False)
+    enrollment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    prospect_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("prospects.id", ondelete="CASCADE"), index=True
+    )
+    rep_id: Mapped[int | None] = _user_fk_nullable()
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    position: Mapped[int] = mapped_column()
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    variant: Mapped[str | None] = mapped_column(sa.String(40))
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[TouchStatus] = mapped_column(
+        str_enum(TouchStatus, "status"), default=TouchStatus.PLANNED
+    )
+    rule_ids: Mapped[list[str] | None] = mapped_column(JSON_LIST)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None] = mapped_column()
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON_OBJECT)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.Index(None, "team_id", "status", "due_at"),
+        sa.CheckConstraint("position >= 1", name="position_positive"),
+    )
+
+
+class ComplianceDecision(Base):
+    """The audit log: one compliance decision, the rules that applied and their sources.
+
+    Kept even when the prospect is deleted (the number stays): it is the record of why a
+    call was or was not placed.
+    """
+
+    __tablename__ = "compliance_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    prospect_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("prospects.id", ondelete="SET NULL"), index=True
+    )
+    touch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("touches.id", ondelete="SET NULL"), index=True
+    )
+    phone_e164: Mapped[str] = mapped_column(sa.String(16))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    action_at: Mapped[datetime] = mapped_column()  # the instant the touch would happen
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict, "verdict"))
+    not_before: Mapped[datetime | None] = mapped_column()  # for delay: the earliest allowed
+    jurisdictions: Mapped[list[str]] = mapped_column(JSON_LIST)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON_LIST)  # id, source, effect
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+    __table_args__ = (sa.Index(None, "phone_e164", "decided_at"),)
 
 
 @event.listens_for(Session, "before_flush")
