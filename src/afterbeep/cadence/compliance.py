@@ -456,6 +456,28 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=4096)
+def _calendars(country: str | None, regions: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    if not country:
+        return ()
+    if not regions:
+        return ((country, None),)
+    return tuple((country, region) for region in regions)
+
+
+@lru_cache(maxsize=4096)
+def _zones_for(names: tuple[str, ...]) -> tuple[ZoneInfo, ...]:
+    zones = []
+    for name in names:
+        try:
+            zones.append(_zone(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    # No zone known: every zone from UTC-12 to UTC+14 would have to agree; hold the touch
+    # to the strictest practical answer.
+    return tuple(zones) or (_zone("Pacific/Kiritimati"), _zone("Etc/GMT+12"))
+
+
 # ------------------------------------------------------------------------------ the engine
 
 
@@ -550,23 +572,11 @@ class ComplianceEngine:
 
     @staticmethod
     def calendars(target: Target) -> tuple[tuple[str, str | None], ...]:
-        if not target.country:
-            return ()
-        if not target.regions:
-            return ((target.country, None),)
-        return tuple((target.country, region) for region in target.regions)
+        return _calendars(target.country, target.regions)
 
     @staticmethod
     def zones(target: Target) -> tuple[ZoneInfo, ...]:
-        zones = []
-        for name in target.time_zones:
-            try:
-                zones.append(_zone(name))
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-        # No zone known: every zone from UTC-12 to UTC+14 would have to agree; hold the
-        # touch to the strictest practical answer, the prospect's country unknown too.
-        return tuple(zones) or (_zone("Pacific/Kiritimati"), _zone("Etc/GMT+12"))
+        return _zones_for(target.time_zones)
 
     def _time_check(
         self,
@@ -672,8 +682,14 @@ class ComplianceEngine:
         channel: Channel,
         at: datetime,
         history: History | None = None,
+        *,
+        find_next: bool = True,
     ) -> Decision:
-        """Allow, deny or delay ``channel`` to ``target`` at ``at``, with the rules applied."""
+        """Allow, deny or delay ``channel`` to ``target`` at ``at``, with the rules applied.
+
+        ``find_next=False`` skips searching for the earliest allowed instant of a delay
+        (``not_before`` is then None): for callers that only need the verdict.
+        """
         at = _utc(at)
         history = history or History()
         jurisdictions = self.jurisdictions_for(target)
@@ -724,6 +740,17 @@ class ComplianceEngine:
             )
         first = broken if broken is not None else cap[1] if cap else None
         assert first is not None
+        if not find_next:
+            return Decision(
+                verdict=Verdict.DELAY,
+                channel=channel,
+                phone_e164=target.phone_e164,
+                at=at,
+                not_before=None,
+                jurisdictions=jurisdictions,
+                rules=(first, *applied),
+                reason=f"{first.id}: {first.detail}",
+            )
         when, moved = self.next_allowed_time(target, channel, at, history)
         rules = (first, *[m for m in moved if m.id != first.id], *applied)
         if when is None:
@@ -771,8 +798,20 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+_PASSES: dict[tuple[str, str], AppliedRule] = {}
+
+
 def _applied(rule: Rule, effect: Any, detail: str) -> AppliedRule:
-    return AppliedRule(rule.id, rule.jurisdiction, rule.source, effect, detail)
+    if effect != "pass":
+        return AppliedRule(rule.id, rule.jurisdiction, rule.source, effect, detail)
+    # Passes repeat their few details endlessly: share the objects (they are immutable).
+    key = (rule.id, detail)
+    applied = _PASSES.get(key)
+    if applied is None:
+        applied = _PASSES[key] = AppliedRule(
+            rule.id, rule.jurisdiction, rule.source, "pass", detail
+        )
+    return applied
 
 
 def _narrowest(window: Window, minute: int) -> Rule:
