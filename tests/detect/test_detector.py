@@ -230,3 +230,26 @@ def test_settings_from_config_take_command_line_overrides_on_top():
     settings = DetectorSettings.from_config({"human_silence_ms": 800, "asr": True}, asr=False)
     assert settings.human_silence_ms == 800
     assert settings.asr is False
+
+
+def test_soft_greeting_tail_under_the_speech_gate_is_not_its_end():
+    # A machine greeting, then 3 s more of it at 8 dB over the line's floor (a soft voice
+    # on a noisy line: under the 10 dB speech gate, still the greeting), then quiet.
+    loud = [silence(500), speech(4000, seed=4, gaps=False)]
+    soft = speech(3000, seed=5, level_dbfs=-52.0, gaps=False)
+    events = _run(mix(*loud, soft, silence(4000), floor_dbfs=-60.0))
+    cue = next(e for e in events if isinstance(e, GreetingEnded))
+    # (the synthetic voice fades over its last syllable: 200 ms of slack)
+    assert cue.emitted_ms >= ms_len(*loud, soft) + SETTINGS.greeting_end_silence_ms - 200
+
+
+def test_quiet_must_outlast_the_greetings_own_longest_pause():
+    # A 1.3 s pause inside the greeting: the speaker may pause so again, so quiet after the
+    # second part must last longer than that plus the margin.
+    parts = [silence(500), speech(3000, seed=6, gaps=False), silence(1300)]
+    parts += [speech(1500, seed=7, gaps=False)]
+    events = _run(mix(*parts, silence(4000)))
+    cue = next(e for e in events if isinstance(e, GreetingEnded))
+    wait = cue.emitted_ms - ms_len(*parts)
+    assert wait >= 1300 + SETTINGS.greeting_end_pause_margin_ms - 100
+    assert wait <= SETTINGS.greeting_end_max_silence_ms + 100

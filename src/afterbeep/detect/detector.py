@@ -117,6 +117,17 @@ class DetectorSettings(BaseModel):
     # A mailbox without a beep: 1.5 s of quiet after the speech means the greeting is over;
     # beeps come 0.2-1 s after the greeting, so this does not pre-empt a late beep.
     greeting_end_silence_ms: int = Field(1500, ge=300, le=10000)
+    # "Quiet" for that cue is stricter than "not speech": no frame within it may be
+    # greeting_end_sound_db over the floor. The end of a greeting over music or hum, or a soft
+    # voice on a noisy line, sits only 6-10 dB over the floor: under the speech gate, yet
+    # still the greeting. Cueing there started messages seconds before the beep (dev seeds).
+    greeting_end_sound_db: float = Field(6.0, ge=1.0, le=40.0)
+    # ... and the quiet must outlast the longest pause inside the greeting by this margin
+    # (a speaker who paused 1.4 s mid-greeting may pause so again), up to
+    # greeting_end_max_silence_ms (a cap on this lengthening only), so a long mid-greeting
+    # pause is not read as its end.
+    greeting_end_pause_margin_ms: int = Field(600, ge=0, le=10000)
+    greeting_end_max_silence_ms: int = Field(3000, ge=300, le=20000)
     # Give up waiting for a cue after 60 s of audio (a Timeout event).
     total_timeout_ms: int = Field(60000, ge=2000, le=600000)
     # --- beep -----------------------------------------------------------------------------
@@ -278,6 +289,10 @@ class _CallState:
         self.in_speech = False
         self.speech_peak_db = -200.0
         self.loud_now = False
+        # End of the last frame with any sound over the floor (see greeting_end_sound_db) and
+        # the longest pause between utterances of the greeting so far.
+        self.last_sound_ms = 0
+        self.longest_pause_ms = 0
         # Recent frame energies, to re-read them when the floor steps up (see _resegment).
         self.recent: deque[float] = deque(maxlen=_frames(s.noise_floor_step_window_ms) + 20)
         self.greeting_start: int | None = None
@@ -324,6 +339,8 @@ class _CallState:
             if self.vad.floor_db - floor_before >= self.s.noise_floor_step_db / 2:
                 self._resegment()
         self.loud_now = loud
+        if tone or energy_db >= self.vad.floor_db + self.s.greeting_end_sound_db:
+            self.last_sound_ms = now
         if (
             loud
             and self.decision is None
@@ -410,6 +427,10 @@ class _CallState:
             if not self.in_speech and self.speech_run >= self.min_speech_frames:
                 self.in_speech = True
                 self.utterance_start = now - self.speech_run * FRAME_MS
+                if self.greeting_start is not None:
+                    pause = self.utterance_start - self.last_speech_end
+                    if pause > self.longest_pause_ms:
+                        self.longest_pause_ms = pause
                 if self.greeting_start is None:
                     self.greeting_start = self.utterance_start
                     self.audio_start_ms = max(0, self.greeting_start - 200)
@@ -504,7 +525,7 @@ class _CallState:
             and not self.in_speech
             and not self.loud_now
             and not self.beep.busy
-            and now - self.last_speech_end >= s.greeting_end_silence_ms
+            and now - max(self.last_speech_end, self.last_sound_ms) >= self._greeting_end_wait()
         ):
             cue = self._emit(GreetingEnded, self.last_speech_end)
         elif now >= s.total_timeout_ms:
@@ -528,6 +549,13 @@ class _CallState:
                 return
         events.append(cue)
         self.done = True
+
+    def _greeting_end_wait(self) -> int:
+        """Quiet that ends a beep-less greeting: ``greeting_end_silence_ms``, or longer when
+        the greeting itself paused longer (up to ``greeting_end_max_silence_ms``)."""
+        s = self.s
+        adaptive = self.longest_pause_ms + s.greeting_end_pause_margin_ms
+        return max(s.greeting_end_silence_ms, min(adaptive, s.greeting_end_max_silence_ms))
 
     def _cue_must_wait_for_words(self) -> bool:
         """Whether the last phrase must be transcribed before the cue.
