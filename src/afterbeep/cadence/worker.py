@@ -43,7 +43,15 @@ from afterbeep.store import (
     utcnow,
 )
 
-__all__ = ["DEFAULT_LEASE", "WorkerReport", "due_touch_ids", "run_due", "run_touch", "worker_name"]
+__all__ = [
+    "DEFAULT_LEASE",
+    "WorkerReport",
+    "due_touch_ids",
+    "run_due",
+    "run_forever",
+    "run_touch",
+    "worker_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -256,3 +264,23 @@ def run_due(
             )
         )
     return report
+
+
+def run_forever(
+    sessions: sessionmaker[Session] | Callable[[], Session],
+    *,
+    interval: float = 30.0,
+    handlers: Mapping[Channel, TouchHandler] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_pass: Callable[[WorkerReport], None] | None = None,
+) -> None:
+    """Run due touches every ``interval`` seconds until ``should_stop()`` says so."""
+    import time
+
+    while not should_stop():
+        report = run_due(sessions, handlers=handlers)
+        if on_pass is not None:
+            on_pass(report)
+        deadline = time.monotonic() + interval
+        while time.monotonic() < deadline and not should_stop():
+            time.sleep(min(1.0, interval))

@@ -1,0 +1,104 @@
+"""The cadence CLI: prospects import, plan and --explain, compliance check, worker --once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from afterbeep.cli import app
+
+RUNNER = CliRunner()
+
+
+def _run(*args: str):
+    return RUNNER.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_import_check_plan_explain_and_work(sqlite_db_url: str, tmp_path: Path):
+    csv_file = tmp_path / "hubspot.csv"
+    csv_file.write_text(
+        "First Name,Phone Number,State/Region,Email\n"
+        "Ana,+1 305 555 0100,FL,ana@example.com\n"
+        "Bad,12,FL,bad@example.com\n"
+        "Kim,+1 502 555 0100,KY,kim@example.com\n"
+    )
+    report = tmp_path / "rejected.csv"
+    result = _run(
+        "prospects",
+        "import",
+        str(csv_file),
+        "--team",
+        "West",
+        "--report",
+        str(report),
+        "--url",
+        sqlite_db_url,
+    )
+    assert result.exit_code == 1
+    assert "imported 2" in result.stdout
+    assert "line 3" in result.stderr
+    assert report.read_text().splitlines()[1].startswith("3,")
+
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("305,5550199\n")
+    result = _run("compliance", "dnc-import", str(dnc), "--team", "West", "--url", sqlite_db_url)
+    assert "1 added" in result.stdout
+
+    late = _run(
+        "compliance",
+        "check",
+        "+13055550100",
+        "--at",
+        "2026-11-24T20:30",
+        "--team",
+        "West",
+        "--format",
+        "json",
+        "--url",
+        sqlite_db_url,
+    )
+    assert late.exit_code == 0
+    decision = json.loads(late.stdout)
+    assert decision["verdict"] == "delay"
+    assert decision["rules"][0]["id"] == "us-fl.hours"
+    assert decision["not_before"].startswith("2026-11-25T13:00")
+
+    listed = _run(
+        "compliance",
+        "check",
+        "+13055550199",
+        "--at",
+        "2026-11-24T12:00",
+        "--team",
+        "West",
+        "--url",
+        sqlite_db_url,
+    )
+    assert listed.exit_code == 5
+    assert "us.dnc.national" in listed.stdout
+
+    assert (
+        _run("plan", "--team", "West", "--url", sqlite_db_url).exit_code == 0
+    )  # no campaigns: nothing to plan
+    explained = _run("plan", "--explain", "+1 502 555 0100", "--url", sqlite_db_url)
+    assert explained.exit_code == 0
+    assert "US-KY" in explained.stdout
+
+    worked = _run("worker", "--once", "--url", sqlite_db_url)
+    assert worked.exit_code == 0
+
+    rules = _run("compliance", "rules")
+    assert "us-ky.hours" in rules.stdout
+    assert "fallback.hours" in rules.stdout
+
+
+def test_a_time_that_is_not_iso_is_invalid_input(sqlite_db_url: str):
+    from afterbeep.cli import main  # noqa: F401 - the entry point maps errors to exit codes
+
+    result = RUNNER.invoke(
+        app, ["compliance", "check", "+13055550100", "--at", "tomorrow", "--url", sqlite_db_url]
+    )
+    assert result.exception is not None
+    assert "ISO 8601" in str(result.exception)
