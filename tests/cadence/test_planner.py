@@ -309,7 +309,7 @@ def test_no_planned_call_breaks_its_jurisdictions_rules(seed, now):
                         prospect.phone_e164,
                         touch.rule_ids,
                     )
-                if prospect.country not in compliance.countries:
+                if target.country not in compliance.countries:
                     assert compliance.jurisdictions_for(target) == ("*",)
     finally:
         engine.dispose()
