@@ -1,0 +1,98 @@
+"""Live voicemail drop: the media-session engine, one serializer per carrier, carrier REST
+adapters and the call simulator (see docs/telephony.md).
+
+Public surface: ``MediaEngine`` / ``MediaSession`` / ``EngineSettings`` and the compliance
+hook (``PolicyDecision``, ``CallContext``); the typed frames; the serializers
+(``TwilioSerializer``, ``TelnyxSerializer``, ``PlivoSerializer``, ``VonageSerializer``,
+``AudioSocketSerializer``) and ``ProtocolError``; the socket glue (``serve_websocket``,
+``start_audiosocket_server``); ``TelephonySettings``; the Twilio REST adapter and webhook
+check; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
+Imports point one way: this package uses ``detect``, ``audio`` and ``store``, never ``web``
+or ``cli``. The Twilio SDK (``[carriers]`` extra) is imported only when used.
+"""
+
+from __future__ import annotations
+
+from afterbeep.telephony._detection import DetectorHub, OracleDetector
+from afterbeep.telephony._serializer import ProtocolError, Serializer
+from afterbeep.telephony.audiosocket import AudioSocketSerializer
+from afterbeep.telephony.config import TelephonySettings, load_telephony_settings
+from afterbeep.telephony.engine import (
+    CallContext,
+    CallTimeline,
+    CompliancePolicy,
+    DropRecorder,
+    EngineSettings,
+    MediaEngine,
+    MediaSession,
+    PolicyDecision,
+    allow_all,
+    default_message,
+)
+from afterbeep.telephony.frames import *  # noqa: F403
+from afterbeep.telephony.frames import __all__ as _frame_names
+from afterbeep.telephony.plivo import PlivoSerializer
+from afterbeep.telephony.recording import StoreDropRecorder
+from afterbeep.telephony.rest import (
+    TwilioCalls,
+    connect_stream_twiml,
+    dial_rep_twiml,
+    hangup_twiml,
+    verify_twilio_signature,
+)
+from afterbeep.telephony.server import (
+    SERIALIZERS,
+    serializer_for,
+    serve_websocket,
+    start_audiosocket_server,
+)
+from afterbeep.telephony.simulator import (
+    SimulatedCall,
+    SimulationReport,
+    local_server,
+    simulate,
+    simulate_calls,
+)
+from afterbeep.telephony.telnyx import TelnyxSerializer
+from afterbeep.telephony.twilio import TwilioSerializer
+from afterbeep.telephony.vonage import VonageSerializer
+
+__all__ = [
+    *_frame_names,
+    "SERIALIZERS",
+    "AudioSocketSerializer",
+    "CallContext",
+    "CallTimeline",
+    "CompliancePolicy",
+    "DetectorHub",
+    "DropRecorder",
+    "EngineSettings",
+    "MediaEngine",
+    "MediaSession",
+    "OracleDetector",
+    "PlivoSerializer",
+    "PolicyDecision",
+    "ProtocolError",
+    "Serializer",
+    "SimulatedCall",
+    "SimulationReport",
+    "StoreDropRecorder",
+    "TelephonySettings",
+    "TelnyxSerializer",
+    "TwilioCalls",
+    "TwilioSerializer",
+    "VonageSerializer",
+    "allow_all",
+    "connect_stream_twiml",
+    "default_message",
+    "dial_rep_twiml",
+    "hangup_twiml",
+    "load_telephony_settings",
+    "local_server",
+    "serializer_for",
+    "serve_websocket",
+    "simulate",
+    "simulate_calls",
+    "start_audiosocket_server",
+    "verify_twilio_signature",
+]

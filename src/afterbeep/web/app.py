@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from afterbeep import __version__
 from afterbeep.errors import AfterbeepError, InvalidInput
 from afterbeep.settings import Settings, load_settings
+from afterbeep.web._calls_api import router as calls_router
 from afterbeep.web._coach_api import router as coach_router
 from afterbeep.web._scripts_api import EXAMPLE_FIELDS, EXAMPLE_SCRIPT
 from afterbeep.web._scripts_api import router as scripts_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(scripts_router)
     app.include_router(coach_router)
+    app.include_router(calls_router)
     return app
 
 

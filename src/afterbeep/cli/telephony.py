@@ -1,0 +1,121 @@
+"""``afterbeep simulate`` and ``afterbeep call``: the call simulator and real outbound calls.
+
+Thin over ``afterbeep.telephony``: the simulator's report as Rich tables or JSON, and a
+Twilio call that streams to this service when answered. See docs/telephony.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from afterbeep.cli._app import app, console, err_console
+
+
+def _fmt(stats: dict[str, Any]) -> str:
+    if not stats.get("n"):
+        return "-"
+    return f"p50 {stats['p50']} / p95 {stats['p95']} / max {stats['max']} (n={stats['n']})"
+
+
+def _print(report: Any) -> None:
+    from rich.table import Table
+
+    s = report.summary()
+    head = Table(title=f"simulated {s['carrier']} calls against {report.url}", show_header=False)
+    head.add_column("figure")
+    head.add_column("value", justify="right")
+    head.add_row("calls", str(s["calls"]))
+    head.add_row("right action", f"{s['correct']} ({100 * (s['accuracy'] or 0):.1f}%)")
+    head.add_row("wrong, by cause", json.dumps(s["wrong_by_cause"]) if s["wrong_by_cause"] else "-")
+    head.add_row("early starts (message before the beep)", str(s["early_starts"]))
+    head.add_row("messages played to a non-machine", str(s["messages_to_non_machines"]))
+    head.add_row("message start - true beep end, ms", _fmt(s["message_latency_ms"]))
+    head.add_row("rep connected - end of greeting, ms", _fmt(s["human_connect_ms"]))
+    head.add_row("inbound frames sent / late", f"{s['frames_sent']} / {s['frames_late']}")
+    head.add_row("playback gaps", str(s["playback_gaps"]))
+    head.add_row("stream errors", str(s["errors"]))
+    head.add_row("wall time, s", str(s["wall_s"]))
+    console.print(head)
+    confusion = Table(title="expected action x afterbeep's action")
+    actions = ("drop", "connect", "skip", "none")
+    confusion.add_column("expected")
+    for action in actions:
+        confusion.add_column(action, justify="right")
+    for expected, row in s["confusion"].items():
+        confusion.add_row(expected, *(str(row.get(a, 0)) for a in actions))
+    console.print(confusion)
+    wrong = [c for c in report.calls if not c.correct]
+    if wrong:
+        table = Table(title=f"wrong actions ({len(wrong)})")
+        for column in ("call", "truth", "expected", "did", "cause", "error"):
+            table.add_column(column)
+        for c in wrong[:30]:
+            truth = c.answered_by + (f"/{c.mailbox}" if c.mailbox else "")
+            table.add_row(c.corpus_id, truth, c.expected, c.action, c.cause or "-", c.error or "")
+        console.print(table)
+
+
+@app.command()
+def simulate(
+    corpus: Path = typer.Option(..., "--corpus", help="Labelled corpus folder (8 kHz calls)."),
+    calls: int = typer.Option(10, "--calls", min=1, help="Concurrent calls (the corpus cycles)."),
+    carrier: str = typer.Option("twilio", help="Protocol: twilio, telnyx, plivo or vonage."),
+    url: str | None = typer.Option(
+        None,
+        help="Media endpoint of a running afterbeep (ws://HOST:PORT/media/CARRIER); "
+        "default: start one in a child process.",
+    ),
+    detector: str = typer.Option(
+        "afterbeep",
+        help="Detector of the server this command starts: afterbeep or oracle "
+        "(reads the labels: measures engine and transport alone).",
+    ),
+    output: str = typer.Option("text", "--format", help="text or json."),
+    out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
+) -> None:
+    """Dial simulated calls into afterbeep over a carrier's real protocol and report."""
+    from afterbeep.errors import ConfigError
+    from afterbeep.telephony.simulator import SIM_CARRIERS, local_server
+    from afterbeep.telephony.simulator import simulate as run
+
+    if carrier not in SIM_CARRIERS:
+        raise ConfigError(f"--carrier must be one of {', '.join(SIM_CARRIERS)}, got {carrier!r}")
+    if output not in ("text", "json"):
+        raise ConfigError(f"--format must be text or json, got {output!r}")
+    if url is None:
+        with local_server(detector=detector) as base:
+            target = base.replace("http://", "ws://") + f"/media/{carrier}"
+            err_console.print(f"started afterbeep ({detector} detector) at {base}")
+            report = run(corpus, url=target, calls=calls, carrier=carrier)
+    else:
+        report = run(corpus, url=url, calls=calls, carrier=carrier)
+    data = report.to_dict()
+    if out is not None:
+        out.write_text(json.dumps(data, indent=1))
+    if output == "json":
+        console.print_json(json.dumps(data["summary"] if out else data))
+    else:
+        _print(report)
+
+
+@app.command()
+def call(
+    number: str = typer.Argument(..., help="The prospect's number (any format; E.164 best)."),
+    script: str = typer.Option(..., "--script", help="Script (message) id to drop."),
+    from_number: str | None = typer.Option(None, "--from", help="Caller ID (E.164)."),
+    region: str = typer.Option("US", help="Default region for numbers without +country."),
+) -> None:
+    """Place a real outbound call through the configured carrier (Twilio); when answered it
+    streams to this service, which drops the message or connects the rep."""
+    from afterbeep.phone import parse_phone
+    from afterbeep.telephony.config import load_telephony_settings
+    from afterbeep.telephony.rest import TwilioCalls
+
+    e164 = parse_phone(number, region=region).e164
+    calls = TwilioCalls(load_telephony_settings())
+    sid = calls.start_call(e164, from_=from_number, parameters={"afterbeep.script": script})
+    console.print(f"calling {e164}: call {sid}")

@@ -1,0 +1,71 @@
+"""Telephony settings: the media engine's settings and carrier credentials.
+
+Read from the ``[telephony]`` table of afterbeep.toml, then environment variables on top
+(``AFTERBEEP_TWILIO_ACCOUNT_SID``, ``AFTERBEEP_TWILIO_AUTH_TOKEN``,
+``AFTERBEEP_TWILIO_FROM_NUMBER``, ``AFTERBEEP_PUBLIC_URL``, ``AFTERBEEP_TELEPHONY_DETECTOR``).
+Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from afterbeep.errors import ConfigError
+from afterbeep.telephony.engine import EngineSettings
+
+_ENV = {
+    "twilio_account_sid": "AFTERBEEP_TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "AFTERBEEP_TWILIO_AUTH_TOKEN",
+    "twilio_from_number": "AFTERBEEP_TWILIO_FROM_NUMBER",
+    "public_url": "AFTERBEEP_PUBLIC_URL",
+}
+_ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR"}
+
+
+class TelephonySettings(BaseModel):
+    """``engine``: the media engine; ``public_url``: the https address carriers reach this
+    service at (stream URLs and webhook signatures are built from it); Twilio credentials."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: EngineSettings = EngineSettings()
+    public_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+
+def load_telephony_settings(
+    table: dict[str, Any] | None = None, *, environ: dict[str, str] | None = None
+) -> TelephonySettings:
+    """Settings from ``table`` (default: ``[telephony]`` of afterbeep.toml) and the
+    environment."""
+    if table is None:
+        from afterbeep.settings import read_config_file
+
+        table = dict(read_config_file().get("telephony", {}))
+    env = os.environ if environ is None else environ
+    values = {k: v for k, v in table.items() if k != "engine"}
+    engine = dict(table.get("engine", {}))
+    for key, name in _ENV.items():
+        if env.get(name):
+            values[key] = env[name]
+    for key, name in _ENGINE_ENV.items():
+        if env.get(name):
+            engine[key] = env[name]
+    try:
+        return TelephonySettings(engine=EngineSettings(**engine), **values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "telephony"
+        raise ConfigError(f"telephony setting {name!r}: {first['msg']}") from error
+
+
+__all__ = ["TelephonySettings", "load_telephony_settings"]

@@ -1,0 +1,600 @@
+"""The media-session engine: one live call's audio in, the right action out.
+
+Owns ``MediaEngine`` (one per process: the shared detector loop, the playout clock, the drop
+ledger and the timelines of calls) and ``MediaSession`` (one carrier stream). Per call:
+frames in -> detector -> on its events:
+
+- a person (``HumanDetected``): connect the rep at once;
+- a machine, then its cue (``BeepEnded`` / ``GreetingEnded``): ask the compliance policy,
+  then play the message as paced 20 ms frames ``lead_ms`` ahead of real time with a mark at
+  the end, and hang up when the carrier reports the mark played;
+- a full, not set up or general mailbox, a fax, a blocked drop, no decision: skip, hang up;
+- somebody talking over the message (barge-in): clear playback and connect the rep.
+
+Every call's timeline (events, beep end, message start, bytes played, end reason) is kept in
+memory (``MediaEngine.timelines``) and handed to a ``DropRecorder`` (``afterbeep.store`` rows,
+see ``recording``). A drop plays at most once per call (keyed on the carrier's call id), even
+when the carrier reconnects the stream. Must not parse any wire format (see the serializers)
+nor open sockets (see ``server``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from afterbeep.detect import (
+    BeepEnded,
+    DetectionEvent,
+    FaxDetected,
+    GeneralMailbox,
+    GreetingEnded,
+    HumanDetected,
+    MachineDetected,
+    MailboxFull,
+    MailboxNotSetUp,
+    NotSure,
+    Timeout,
+)
+from afterbeep.errors import ConfigError
+from afterbeep.telephony._detection import DetectorHub, LiveDetector
+from afterbeep.telephony.frames import (
+    AudioIn,
+    ClearPlayback,
+    DtmfIn,
+    EndCall,
+    InFrame,
+    MarkReached,
+    OutFrame,
+    PlayAudio,
+    PlaybackCleared,
+    SendMark,
+    StreamStarted,
+    StreamStopped,
+)
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 20
+DROP_END_MARK = "afterbeep:drop-end"
+ACTION_MARK_PREFIX = "afterbeep:"
+ACTIONS = ("drop", "connect", "skip", "none")
+
+
+class EngineSettings(BaseModel):
+    """Media-engine settings (``[telephony]`` of afterbeep.toml); bad values fail at start-up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # "afterbeep": the streaming detector; "oracle": the simulator's labels (measurement only).
+    detector: Literal["afterbeep", "oracle"] = "afterbeep"
+    # Speech recognition of greetings (mailbox full / general) runs in the media loop: off by
+    # default so one process can carry hundreds of calls; see docs/telephony.md.
+    asr: bool = False
+    # Playback is kept this far ahead of real time: enough to ride out scheduling jitter on a
+    # loaded machine, little enough that a clear on barge-in drops at most this much audio.
+    lead_ms: int = Field(100, ge=0, le=2000)
+    # Barge-in: this long of far-end sound this far above the line's floor during playback.
+    barge_in_ms: int = Field(300, ge=40, le=5000)
+    barge_in_margin_db: float = Field(18.0, ge=3.0, le=60.0)
+    barge_in_min_dbfs: float = Field(-45.0, ge=-90.0, le=0.0)
+    # No decision (NotSure): hang up (default) or hand the call to the rep.
+    on_not_sure: Literal["hang_up", "connect"] = "hang_up"
+    # A call with no final action after this much audio is ended (stuck far end).
+    max_call_ms: int = Field(180_000, ge=5_000, le=3_600_000)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            name = ".".join(str(part) for part in first["loc"]) or "settings"
+            raise ConfigError(f"telephony setting {name!r}: {first['msg']}") from error
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDecision:
+    """A compliance policy's answer: may the message be dropped now? ``rule`` names the rule
+    (a dotted id such as ``compliance.calling-hours``) that allowed or blocked it."""
+
+    allowed: bool
+    rule: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What a policy knows of a call at the moment of the drop."""
+
+    carrier: str
+    call_id: str
+    parameters: dict[str, str]
+
+
+CompliancePolicy = Callable[[CallContext], PolicyDecision]
+MessageSource = Callable[[StreamStarted], NDArray[np.int16]]
+
+
+def allow_all(_: CallContext) -> PolicyDecision:
+    """The policy used when none is given: every drop allowed (rule ``none``)."""
+    return PolicyDecision(True, rule="none")
+
+
+class DropRecorder(Protocol):
+    """Keeps a finished call's timeline (e.g. as a drop row in the store)."""
+
+    def record(self, timeline: CallTimeline) -> None: ...
+
+
+@dataclass(slots=True)
+class CallTimeline:
+    """Everything that happened on one call, in the call's audio time (ms from answer)."""
+
+    carrier: str
+    call_id: str
+    stream_id: str
+    parameters: dict[str, str]
+    started_at: datetime
+    events: list[dict[str, Any]] = field(default_factory=list)
+    decision: str | None = None
+    action: str | None = None
+    beep_end_ms: int | None = None
+    cue_ms: int | None = None
+    decided_ms: int | None = None
+    message_start_ms: int | None = None
+    message_ms: int = 0
+    bytes_played: int = 0
+    end_reason: str | None = None
+    rule: str | None = None
+    audio_ms: int = 0
+    streams: int = 1
+    ended_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.end_reason is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started_at"] = self.started_at.isoformat()
+        data["ended_at"] = self.ended_at.isoformat() if self.ended_at else None
+        data["parameters"] = {
+            k: v for k, v in self.parameters.items() if not k.startswith("afterbeep.truth")
+        }
+        return data
+
+
+def default_message(*, sample_rate: int, seconds: float = 3.0) -> NDArray[np.int16]:
+    """A stand-in message when no recording is configured: a soft chime, then a low hum."""
+    t = np.arange(int(sample_rate * seconds)) / sample_rate
+    tone = np.where(t < 0.4, np.sin(2 * np.pi * 660 * t), np.sin(2 * np.pi * 330 * t) * 0.6)
+    envelope = np.minimum(1.0, np.minimum(t / 0.02, (seconds - t) / 0.05))
+    return (tone * envelope * 0.2 * 32767).astype(np.int16)
+
+
+def _energy_dbfs(samples: NDArray[np.int16]) -> float:
+    if samples.size == 0:
+        return -120.0
+    x = samples.astype(np.float32)
+    power = float(np.dot(x, x)) / samples.size / (32768.0 * 32768.0)
+    return 10.0 * math.log10(power + 1e-12)
+
+
+class MediaEngine:
+    """One per process: creates sessions and runs what they share."""
+
+    def __init__(
+        self,
+        settings: EngineSettings | None = None,
+        *,
+        message: MessageSource | None = None,
+        policy: CompliancePolicy | None = None,
+        recorder: DropRecorder | None = None,
+        hub: DetectorHub | None = None,
+        keep_timelines: int = 10_000,
+    ) -> None:
+        self.settings = settings or EngineSettings()
+        if hub is None:
+            from afterbeep.detect import DetectorSettings
+
+            hub = DetectorHub(
+                detector=self.settings.detector,
+                settings=DetectorSettings.from_config(asr=self.settings.asr),
+            )
+        self.hub = hub
+        self.message = message or (lambda start: default_message(sample_rate=start.sample_rate))
+        self.policy = policy or allow_all
+        self.recorder = recorder
+        self.timelines: dict[tuple[str, str], CallTimeline] = {}
+        self._keep = keep_timelines
+        self._dropped: set[tuple[str, str]] = set()
+        self._playing: list[MediaSession] = []
+        self._ticker: asyncio.Task[None] | None = None
+        self.sessions_open = 0
+        self.listeners: list[Callable[[CallTimeline], None]] = []
+
+    def session(self, carrier: str, *, marks: bool = True) -> MediaSession:
+        """A session for one new stream of ``carrier``; ``marks``: whether the protocol reports
+        playback marks (else the drop ends when its audio has had time to play)."""
+        return MediaSession(self, carrier, marks=marks)
+
+    # -- the drop ledger -------------------------------------------------------------------
+    def claim_drop(self, key: tuple[str, str]) -> bool:
+        """True once per call: the caller may start the message; later callers may not."""
+        if key in self._dropped:
+            return False
+        self._dropped.add(key)
+        return True
+
+    def already_dropped(self, key: tuple[str, str]) -> bool:
+        return key in self._dropped
+
+    def _timeline_for(self, carrier: str, start: StreamStarted) -> CallTimeline:
+        key = (carrier, start.call_id)
+        timeline = self.timelines.get(key)
+        if timeline is not None:
+            timeline.streams += 1
+            timeline.stream_id = start.stream_id
+            if key not in self._dropped:  # the stream was cut before any message: go on
+                timeline.end_reason = None
+                timeline.ended_at = None
+            return timeline
+        timeline = CallTimeline(
+            carrier=carrier,
+            call_id=start.call_id,
+            stream_id=start.stream_id,
+            parameters=dict(start.parameters),
+            started_at=datetime.now(UTC),
+        )
+        self.timelines[key] = timeline
+        while len(self.timelines) > self._keep:
+            self.timelines.pop(next(iter(self.timelines)))
+        return timeline
+
+    def _finished(self, timeline: CallTimeline) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(timeline)
+            except Exception:
+                log.exception("timeline listener failed")
+        if self.recorder is not None:
+            recorder = self.recorder
+
+            def _record() -> None:
+                try:
+                    recorder.record(timeline)
+                except Exception:
+                    log.exception("recording call %s failed", timeline.call_id)
+
+            try:
+                asyncio.get_running_loop().run_in_executor(None, _record)
+            except RuntimeError:
+                _record()
+
+    # -- the playout clock -----------------------------------------------------------------
+    def _start_playing(self, session: MediaSession) -> None:
+        self._playing.append(session)
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while self._playing:
+            now = time.monotonic()
+            for session in list(self._playing):
+                if not session._play_step(now):
+                    self._playing.remove(session)
+            await asyncio.sleep(FRAME_MS / 1000 / 2)
+
+
+class MediaSession:
+    """One carrier stream of one call. The transport feeds ``handle``; ``outbox`` holds the
+    frames to send, ending with an ``EndCall`` after which the transport closes the stream."""
+
+    def __init__(self, engine: MediaEngine, carrier: str, *, marks: bool) -> None:
+        self.engine = engine
+        self.carrier = carrier
+        self.marks = marks
+        self.outbox: asyncio.Queue[OutFrame] = asyncio.Queue()
+        self.timeline: CallTimeline | None = None
+        self._start: StreamStarted | None = None
+        self._detector: LiveDetector | None = None
+        self._samples_in = 0
+        self._rate = 8000
+        self._decision: str | None = None
+        self._done = False
+        self._floor: deque[float] = deque(maxlen=50)
+        self._loud_frames = 0
+        # playback
+        self._message: NDArray[np.int16] | None = None
+        self._frame_size = 160
+        self._sent_frames = 0
+        self._total_frames = 0
+        self._play_started = 0.0
+        self._playing = False
+        self._awaiting_mark = False
+        self._barge_floor = -120.0
+
+    # -- input -----------------------------------------------------------------------------
+    @property
+    def audio_ms(self) -> int:
+        return self._samples_in * 1000 // self._rate
+
+    @property
+    def ended(self) -> bool:
+        return self._done
+
+    def handle(self, frame: InFrame) -> None:
+        """Act on one inbound frame (never raises for a frame of a well-formed stream)."""
+        if self._done:
+            return
+        if isinstance(frame, StreamStarted):
+            self._on_start(frame)
+            return
+        if self._start is None:
+            return
+        if isinstance(frame, AudioIn):
+            self._on_audio(frame.samples)
+        elif isinstance(frame, MarkReached):
+            if frame.name == DROP_END_MARK and self._awaiting_mark:
+                self._finish("drop", "completed")
+        elif isinstance(frame, StreamStopped):
+            self.stream_lost(frame.reason)
+        elif isinstance(frame, (DtmfIn, PlaybackCleared)):
+            pass
+
+    def stream_lost(self, reason: str = "far end hung up") -> None:
+        """The stream ended without our ``EndCall`` (hang-up, socket cut, protocol error)."""
+        if self._done or self._start is None:
+            self._done = True
+            self._close_detector()
+            return
+        if self._playing or self._awaiting_mark:
+            self._finish("drop", "far_end_hangup", send=False)
+        else:
+            end = "protocol_error" if reason.startswith("protocol") else "far_end_hangup"
+            self._finish("none", end, send=False, note=reason)
+
+    def _on_start(self, start: StreamStarted) -> None:
+        if self._start is not None:
+            return
+        self._start = start
+        self._rate = start.sample_rate
+        self._frame_size = start.sample_rate // 50
+        engine = self.engine
+        self.timeline = engine._timeline_for(self.carrier, start)
+        engine.sessions_open += 1
+        if engine.already_dropped((self.carrier, start.call_id)):
+            # The carrier reconnected a call whose message already started: never again.
+            self._finish("none", "already_dropped")
+            return
+        try:
+            self._detector = engine.hub.open(
+                sample_rate=start.sample_rate, parameters=start.parameters, sink=self._on_events
+            )
+        except ConfigError as error:
+            log.warning("call %s: %s", start.call_id, error)
+            self._finish("none", "detector_unavailable", note=str(error))
+
+    def _on_audio(self, samples: NDArray[np.int16]) -> None:
+        self._samples_in += samples.size
+        timeline = self.timeline
+        assert timeline is not None
+        timeline.audio_ms = max(timeline.audio_ms, self.audio_ms)
+        level = _energy_dbfs(samples)
+        if self._playing or self._awaiting_mark:
+            self._check_barge_in(level)
+        else:
+            self._floor.append(level)
+        if self._detector is not None:
+            self._detector.push(samples)
+        if self.audio_ms > self.engine.settings.max_call_ms and not self._done:
+            self._finish("none", "timeout")
+
+    def _check_barge_in(self, level: float) -> None:
+        s = self.engine.settings
+        if level > max(self._barge_floor + s.barge_in_margin_db, s.barge_in_min_dbfs):
+            self._loud_frames += 1
+        else:
+            self._loud_frames = 0
+        if self._loud_frames * FRAME_MS >= s.barge_in_ms:
+            self._send(ClearPlayback())
+            self._stop_playing()
+            self._note("barge_in", self.audio_ms)
+            self._finish("connect", "cancelled")
+
+    # -- detector events -------------------------------------------------------------------
+    def _note(self, kind: str, at_ms: int, **extra: Any) -> None:
+        if self.timeline is not None:
+            self.timeline.events.append(
+                {"kind": kind, "at_ms": at_ms, "received_ms": self.audio_ms, **extra}
+            )
+
+    def _on_events(self, events: list[DetectionEvent]) -> None:
+        for event in events:
+            if self._done:
+                return
+            self._note(event.kind, event.at_ms, emitted_ms=event.emitted_ms)
+            self._on_event(event)
+
+    def _on_event(self, event: DetectionEvent) -> None:
+        timeline = self.timeline
+        assert timeline is not None
+        if self._decision is None and isinstance(
+            event, (HumanDetected, MachineDetected, FaxDetected, NotSure)
+        ):
+            self._decision = {
+                HumanDetected: "human",
+                MachineDetected: "machine",
+                FaxDetected: "fax",
+                NotSure: "not_sure",
+            }[type(event)]
+            timeline.decision = self._decision
+            timeline.decided_ms = self.audio_ms
+        if isinstance(event, HumanDetected):
+            self._finish("connect", "human")
+        elif isinstance(event, FaxDetected):
+            self._finish("none", "fax")
+        elif isinstance(event, NotSure):
+            if self.engine.settings.on_not_sure == "connect":
+                self._finish("connect", "not_sure")
+            else:
+                self._finish("none", "not_sure")
+        elif isinstance(event, MailboxFull):
+            self._finish("skip", "mailbox_full")
+        elif isinstance(event, MailboxNotSetUp):
+            self._finish("skip", "mailbox_not_set_up")
+        elif isinstance(event, GeneralMailbox):
+            self._finish("skip", "general_mailbox")
+        elif isinstance(event, Timeout):
+            self._finish("none", "timeout")
+        elif isinstance(event, (BeepEnded, GreetingEnded)):
+            if isinstance(event, BeepEnded):
+                timeline.beep_end_ms = event.at_ms
+            timeline.cue_ms = event.at_ms
+            self._on_cue()
+
+    def _on_cue(self) -> None:
+        start = self._start
+        assert start is not None
+        assert self.timeline is not None
+        context = CallContext(self.carrier, start.call_id, dict(start.parameters))
+        try:
+            verdict = self.engine.policy(context)
+        except Exception as error:  # a broken policy blocks: never drop unchecked
+            log.exception("compliance policy failed for call %s", start.call_id)
+            verdict = PolicyDecision(False, rule="compliance.error", reason=str(error))
+        self.timeline.rule = verdict.rule or None
+        if not verdict.allowed:
+            self._note("compliance_blocked", self.audio_ms, rule=verdict.rule)
+            self._finish("skip", "compliance_blocked", note=verdict.reason)
+            return
+        if not self.engine.claim_drop((self.carrier, start.call_id)):
+            self._finish("none", "already_dropped")
+            return
+        self._begin_playback()
+
+    # -- playback --------------------------------------------------------------------------
+    def _begin_playback(self) -> None:
+        start = self._start
+        timeline = self.timeline
+        assert start is not None
+        assert timeline is not None
+        message = np.asarray(self.engine.message(start), dtype=np.int16)
+        size = self._frame_size
+        if message.size % size:
+            message = np.concatenate([message, np.zeros(size - message.size % size, np.int16)])
+        self._message = message
+        self._total_frames = message.size // size
+        self._sent_frames = 0
+        self._play_started = time.monotonic()
+        self._playing = True
+        # The line's floor: a quiet moment of the last second (the greeting's pauses, the
+        # gap around the beep), not its median, which a long greeting would lift.
+        self._barge_floor = sorted(self._floor)[len(self._floor) // 5] if self._floor else -90.0
+        self._loud_frames = 0
+        timeline.action = "drop"
+        timeline.message_start_ms = self.audio_ms
+        timeline.message_ms = self._total_frames * FRAME_MS
+        self._play_step(self._play_started)
+        if self._playing:
+            self.engine._start_playing(self)
+
+    def _play_step(self, now: float) -> bool:
+        """Send what is due; False once nothing more is to be sent."""
+        if not self._playing or self._done or self._message is None:
+            return False
+        lead = self.engine.settings.lead_ms
+        due = int((now - self._play_started) * 1000 + lead) // FRAME_MS + 1
+        due = min(due, self._total_frames)
+        size = self._frame_size
+        while self._sent_frames < due:
+            i = self._sent_frames
+            chunk = self._message[i * size : (i + 1) * size]
+            self._send(PlayAudio(samples=chunk))
+            self._sent_frames += 1
+            assert self.timeline is not None
+            self.timeline.bytes_played += chunk.size  # one byte per sample on a G.711 line
+        if self._sent_frames >= self._total_frames:
+            self._playing = False
+            self._awaiting_mark = True
+            if self.marks:
+                self._send(SendMark(name=DROP_END_MARK))
+            else:
+                remaining = self._total_frames * FRAME_MS / 1000 - (now - self._play_started)
+                asyncio.get_running_loop().call_later(
+                    max(0.0, remaining) + FRAME_MS / 1000, self._played_without_marks
+                )
+            return False
+        return True
+
+    def _played_without_marks(self) -> None:
+        if self._awaiting_mark and not self._done:
+            self._finish("drop", "completed")
+
+    def _stop_playing(self) -> None:
+        self._playing = False
+        self._awaiting_mark = False
+
+    # -- the end ---------------------------------------------------------------------------
+    def _send(self, frame: OutFrame) -> None:
+        self.outbox.put_nowait(frame)
+
+    def _finish(self, action: str, end_reason: str, *, send: bool = True, note: str = "") -> None:
+        if self._done:
+            return
+        self._done = True
+        self._stop_playing()
+        timeline = self.timeline
+        # A stream turned away because the call's message already played leaves the call's
+        # outcome to the stream that played it.
+        record = timeline is not None and not timeline.finished and end_reason != "already_dropped"
+        if timeline is not None and not record:
+            self._note("stream_end", self.audio_ms, action=action, reason=end_reason)
+        if timeline is not None and record:
+            if timeline.action != "drop" or action == "connect":
+                timeline.action = action
+            timeline.end_reason = end_reason
+            timeline.ended_at = datetime.now(UTC)
+            self._note("end", self.audio_ms, action=action, reason=end_reason, note=note)
+        if send:
+            if self.marks and action != "drop":
+                self._send(SendMark(name=ACTION_MARK_PREFIX + action))
+            self._send(EndCall(action=action, reason=end_reason))
+        self._close_detector()
+        if timeline is not None:
+            self.engine.sessions_open -= 1
+        if timeline is not None and record:
+            self.engine._finished(timeline)
+
+    def _close_detector(self) -> None:
+        if self._detector is not None:
+            detector, self._detector = self._detector, None
+            detector.close()
+
+
+__all__ = [
+    "ACTIONS",
+    "DROP_END_MARK",
+    "CallContext",
+    "CallTimeline",
+    "CompliancePolicy",
+    "DropRecorder",
+    "EngineSettings",
+    "MediaEngine",
+    "MediaSession",
+    "MessageSource",
+    "PolicyDecision",
+    "allow_all",
+    "default_message",
+]

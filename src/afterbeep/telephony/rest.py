@@ -1,0 +1,136 @@
+"""Carrier REST adapters: start an outbound call whose answer opens a media stream to
+afterbeep, end or redirect it, and verify the carrier's signed webhooks.
+
+Twilio through its SDK (the ``[carriers]`` extra, imported lazily): TwiML
+``<Connect><Stream url=...>`` with our parameters, ``calls.create`` / ``calls(sid).update``,
+and ``RequestValidator`` for ``X-Twilio-Signature``. SDK and HTTP failures become
+``CarrierError``. Credentials come from ``TelephonySettings``, never from code.
+Must not touch media (see ``engine`` and the serializers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from afterbeep._optional import require
+from afterbeep.errors import CarrierError, ConfigError
+from afterbeep.telephony.config import TelephonySettings
+
+
+def connect_stream_twiml(stream_url: str, parameters: Mapping[str, str] | None = None) -> str:
+    """TwiML that connects the answered call to afterbeep's media stream (bidirectional)."""
+    if not stream_url.startswith(("wss://", "ws://")):
+        raise ConfigError(f"a media stream URL starts with wss://, got {stream_url!r}")
+    twiml = require("twilio.twiml.voice_response", extra="carriers")
+    response = twiml.VoiceResponse()
+    connect = twiml.Connect()
+    stream = twiml.Stream(url=stream_url)
+    for name, value in (parameters or {}).items():
+        stream.parameter(name=name, value=value)
+    connect.append(stream)
+    response.append(connect)
+    return str(response)
+
+
+def dial_rep_twiml(rep_number: str) -> str:
+    """TwiML that hands the call to the rep's phone."""
+    twiml = require("twilio.twiml.voice_response", extra="carriers")
+    response = twiml.VoiceResponse()
+    response.dial(rep_number)
+    return str(response)
+
+
+def hangup_twiml() -> str:
+    twiml = require("twilio.twiml.voice_response", extra="carriers")
+    response = twiml.VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def verify_twilio_signature(
+    url: str, params: Mapping[str, str], signature: str | None, *, auth_token: str
+) -> bool:
+    """True only for a request Twilio signed with ``auth_token`` for exactly this URL and
+    these form parameters; an absent or empty signature is never valid."""
+    if not signature:
+        return False
+    validation = require("twilio.request_validator", extra="carriers")
+    return bool(validation.RequestValidator(auth_token).validate(url, dict(params), signature))
+
+
+class TwilioCalls:
+    """Outbound calls through Twilio's REST API.
+
+    ``http_client`` is the SDK's pluggable HTTP client (the SDK's own by default); tests pass
+    one that records requests, since no carrier can be reached from a test machine.
+    """
+
+    def __init__(self, settings: TelephonySettings, *, http_client: Any = None) -> None:
+        if not settings.twilio_configured:
+            raise ConfigError(
+                "Twilio is not configured: set AFTERBEEP_TWILIO_ACCOUNT_SID and "
+                "AFTERBEEP_TWILIO_AUTH_TOKEN (or [telephony] in afterbeep.toml)"
+            )
+        if not settings.public_url:
+            raise ConfigError(
+                "set AFTERBEEP_PUBLIC_URL to the https address Twilio reaches afterbeep at"
+            )
+        rest = require("twilio.rest", extra="carriers")
+        assert settings.twilio_auth_token is not None
+        self.settings = settings
+        self.client = rest.Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token.get_secret_value(),
+            http_client=http_client,
+        )
+
+    def stream_url(self) -> str:
+        base = (self.settings.public_url or "").rstrip("/")
+        return base.replace("https://", "wss://").replace("http://", "ws://") + "/media/twilio"
+
+    def start_call(
+        self, to: str, *, from_: str | None = None, parameters: Mapping[str, str] | None = None
+    ) -> str:
+        """Dial ``to``; when answered, the call streams to afterbeep. Returns the call SID."""
+        from_number = from_ or self.settings.twilio_from_number
+        if not from_number:
+            raise ConfigError("no caller number: pass one or set AFTERBEEP_TWILIO_FROM_NUMBER")
+        base = (self.settings.public_url or "").rstrip("/")
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=from_number,
+                twiml=connect_stream_twiml(self.stream_url(), parameters),
+                status_callback=base + "/twilio/status",
+                status_callback_event=["initiated", "ringing", "answered", "completed"],
+            )
+        except Exception as error:
+            raise CarrierError(f"could not start the call: {error}", carrier="twilio") from error
+        return str(call.sid)
+
+    def redirect(self, call_sid: str, twiml: str) -> None:
+        """Replace the call's TwiML (e.g. ``dial_rep_twiml`` to hand it to the rep)."""
+        try:
+            self.client.calls(call_sid).update(twiml=twiml)
+        except Exception as error:
+            raise CarrierError(
+                f"could not update call {call_sid}: {error}", carrier="twilio"
+            ) from error
+
+    def hang_up(self, call_sid: str) -> None:
+        try:
+            self.client.calls(call_sid).update(status="completed")
+        except Exception as error:
+            raise CarrierError(
+                f"could not end call {call_sid}: {error}", carrier="twilio"
+            ) from error
+
+
+__all__ = [
+    "TwilioCalls",
+    "connect_stream_twiml",
+    "dial_rep_twiml",
+    "hangup_twiml",
+    "verify_twilio_signature",
+]

@@ -1,0 +1,204 @@
+"""Carrier streams on sockets: a websocket (any carrier but Asterisk) or an AudioSocket TCP
+connection, joined to one ``MediaSession``.
+
+Owns the read loop (wire message -> serializer -> session), the write loop (session outbox
+-> serializer -> wire) and the rule that a bad message closes only its own stream, with the
+reason logged: ``ProtocolError`` (bad JSON, bad base64, wrong sizes), a socket cut
+mid-message, an unexpected exception in one stream's handling. Must not make call decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from afterbeep.errors import ConfigError
+from afterbeep.telephony._serializer import ProtocolError, Serializer
+from afterbeep.telephony.audiosocket import AudioSocketSerializer, read_frame
+from afterbeep.telephony.engine import CallTimeline, MediaEngine, MediaSession
+from afterbeep.telephony.frames import EndCall
+from afterbeep.telephony.plivo import PlivoSerializer
+from afterbeep.telephony.telnyx import TelnyxSerializer
+from afterbeep.telephony.twilio import TwilioSerializer
+from afterbeep.telephony.vonage import VonageSerializer
+
+log = logging.getLogger(__name__)
+
+SERIALIZERS: dict[str, Callable[[], Serializer]] = {
+    "twilio": TwilioSerializer,
+    "telnyx": TelnyxSerializer,
+    "plivo": PlivoSerializer,
+    "vonage": VonageSerializer,
+}
+WEBSOCKET_CARRIERS = tuple(SERIALIZERS)
+# Policy violation: the close code for a stream we end because of what it sent.
+CLOSE_PROTOCOL = 1008
+
+
+def serializer_for(carrier: str) -> Serializer:
+    if carrier not in SERIALIZERS:
+        raise ConfigError(
+            f"unknown carrier {carrier!r}; websocket carriers: {', '.join(WEBSOCKET_CARRIERS)}"
+        )
+    return SERIALIZERS[carrier]()
+
+
+async def _drain(session: MediaSession, serializer: Serializer, send: Any) -> None:
+    """Send the session's outbox until its ``EndCall``."""
+    while True:
+        frame = await session.outbox.get()
+        try:
+            for message in serializer.encode(frame):
+                await send(message)
+        except (WebSocketDisconnect, ConnectionError, OSError):
+            return  # the far end is gone; the read loop reports why
+        if isinstance(frame, EndCall):
+            return
+
+
+async def serve_websocket(
+    websocket: WebSocket, engine: MediaEngine, carrier: str
+) -> CallTimeline | None:
+    """Run one carrier media stream on an accepted-or-not Starlette websocket."""
+    serializer = serializer_for(carrier)
+    if websocket.client_state == WebSocketState.CONNECTING:
+        await websocket.accept()
+    session = engine.session(carrier, marks=serializer.marks)
+
+    async def send(message: str | bytes) -> None:
+        if isinstance(message, bytes):
+            await websocket.send_bytes(message)
+        else:
+            await websocket.send_text(message)
+
+    writer = asyncio.create_task(_drain(session, serializer, send))
+    close_code, close_reason = 1000, "done"
+    try:
+        while not writer.done():
+            receive = asyncio.create_task(websocket.receive())
+            await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if not receive.done():
+                receive.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await receive
+                break
+            message = receive.result()
+            if message["type"] == "websocket.disconnect":
+                if not session.ended:
+                    log.info(
+                        "%s stream closed by the far end (code %s)", carrier, message.get("code")
+                    )
+                session.stream_lost("socket closed by the far end")
+                break
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            try:
+                frames = serializer.decode(data)
+            except ProtocolError as error:
+                log.warning("closing %s stream: %s", carrier, error)
+                session.stream_lost(f"protocol error: {error}")
+                close_code, close_reason = CLOSE_PROTOCOL, str(error)[:120]
+                break
+            for frame in frames:
+                session.handle(frame)
+    except WebSocketDisconnect:
+        session.stream_lost("socket closed by the far end")
+    except Exception as error:  # one stream's bug must not reach the others
+        log.exception("closing %s stream after an unexpected error", carrier)
+        session.stream_lost(f"protocol error: {error}")
+        close_code, close_reason = 1011, "internal error"
+    finally:
+        if not writer.done():
+            if session.ended:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer, timeout=1.0)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+        if websocket.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close(code=close_code, reason=close_reason)
+    return session.timeline
+
+
+async def handle_audiosocket(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, engine: MediaEngine
+) -> CallTimeline | None:
+    """Run one AudioSocket TCP connection."""
+    serializer = AudioSocketSerializer()
+    session = engine.session(serializer.carrier, marks=False)
+
+    async def send(message: str | bytes) -> None:
+        assert isinstance(message, bytes)
+        writer.write(message)
+        await writer.drain()
+
+    out = asyncio.create_task(_drain(session, serializer, send))
+    try:
+        while not out.done():
+            read = asyncio.create_task(read_frame(reader))
+            await asyncio.wait({read, out}, return_when=asyncio.FIRST_COMPLETED)
+            if not read.done():
+                read.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await read
+                break
+            try:
+                data = read.result()
+                frames = serializer.decode(data)
+            except asyncio.IncompleteReadError as error:
+                reason = "socket cut mid-frame" if error.partial else "socket closed"
+                if error.partial:
+                    log.warning("closing asterisk stream: %s", reason)
+                session.stream_lost(reason)
+                break
+            except ProtocolError as error:
+                log.warning("closing asterisk stream: %s", error)
+                session.stream_lost(f"protocol error: {error}")
+                break
+            for frame in frames:
+                session.handle(frame)
+    except (ConnectionError, OSError) as error:
+        session.stream_lost(f"socket error: {error}")
+    except Exception as error:
+        log.exception("closing asterisk stream after an unexpected error")
+        session.stream_lost(f"protocol error: {error}")
+    finally:
+        if not out.done():
+            if session.ended:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(out, timeout=1.0)
+            out.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await out
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+    return session.timeline
+
+
+async def start_audiosocket_server(
+    engine: MediaEngine, *, host: str = "127.0.0.1", port: int = 0
+) -> asyncio.Server:
+    """Listen for Asterisk AudioSocket connections (``port=0``: any free port)."""
+
+    async def _client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await handle_audiosocket(reader, writer, engine)
+
+    return await asyncio.start_server(_client, host, port)
+
+
+__all__ = [
+    "SERIALIZERS",
+    "WEBSOCKET_CARRIERS",
+    "handle_audiosocket",
+    "serializer_for",
+    "serve_websocket",
+    "start_audiosocket_server",
+]

@@ -1,0 +1,763 @@
+"""The call simulator: the far end of many calls, over a carrier's real protocol, on loopback.
+
+Owns ``simulate``: dials N concurrent calls into a running afterbeep media endpoint
+(``ws://host:port/media/<carrier>``), plays each labelled corpus call in real time (one
+20 ms frame per 20 ms, from one shared clock), behaves as the carrier does with what comes
+back (queues audio for playout, reports a mark when playout reaches it, flushes on clear),
+and measures per call and in aggregate: the action afterbeep took (drop / connect / skip /
+none, read from its audio and its ``afterbeep:<action>`` marks) against the corpus truth,
+message start minus the true beep end, how soon a person was handed to the rep after their
+greeting, audio played before the beep, inbound frames sent late and playout gaps.
+Each call carries its labels in the ``afterbeep.truth`` stream parameter (only the oracle
+detector reads them). Must not import the engine: it knows afterbeep only through the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import math
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from afterbeep.detect.corpus import LabelledCall, load_corpus, read_call_audio
+from afterbeep.errors import ConfigError, InvalidInput
+
+FRAME_MS = 20
+SIM_CARRIERS = ("twilio", "telnyx", "plivo", "vonage")
+TRUTH_PARAMETER = "afterbeep.truth"
+# A frame sent more than this after its due time counts as late.
+LATE_MS = 20
+
+
+# ---- each carrier's far end ----------------------------------------------------------------
+
+
+class _FarEnd:
+    """The carrier's side of one stream: what it sends, and what it makes of replies."""
+
+    binary_audio = False
+
+    def __init__(self, call_id: str, parameters: dict[str, str]) -> None:
+        self.call_id = call_id
+        self.stream_id = "MZ" + uuid.uuid4().hex
+        self.parameters = parameters
+        self.sequence = 1
+
+    def opening(self) -> list[str | bytes]:
+        raise NotImplementedError
+
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
+        raise NotImplementedError
+
+    def parse(self, message: str | bytes) -> tuple[str, Any]:
+        """``("media", samples)``, ``("mark", name)``, ``("clear", None)`` or
+        ``("other", message)``."""
+        raise NotImplementedError
+
+    def mark_echo(self, name: str) -> str | bytes:
+        raise NotImplementedError
+
+    def _next(self) -> str:
+        self.sequence += 1
+        return str(self.sequence)
+
+
+def _mulaw(samples: NDArray[np.int16]) -> str:
+    from afterbeep.audio.codec import mulaw_encode
+
+    return base64.b64encode(mulaw_encode(samples).tobytes()).decode("ascii")
+
+
+def _unmulaw(payload: str) -> int:
+    return len(base64.b64decode(payload))
+
+
+class _TwilioFarEnd(_FarEnd):
+    def opening(self) -> list[str | bytes]:
+        from afterbeep.telephony.twilio import twilio_far_end_messages
+
+        connected, start = twilio_far_end_messages(
+            stream_sid=self.stream_id,
+            call_sid=self.call_id,
+            account_sid="AC" + "0" * 32,
+            parameters=self.parameters,
+        )
+        return [connected, start]
+
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
+        from afterbeep.telephony.twilio import twilio_media_message
+
+        return twilio_media_message(
+            samples,
+            stream_sid=self.stream_id,
+            sequence=int(self._next()),
+            chunk=chunk,
+            timestamp_ms=(chunk - 1) * FRAME_MS,
+        )
+
+    def parse(self, message: str | bytes) -> tuple[str, Any]:
+        msg = json.loads(message)
+        event = msg.get("event")
+        if event == "media":
+            return "media", _unmulaw(msg["media"]["payload"])
+        if event == "mark":
+            return "mark", msg["mark"]["name"]
+        if event == "clear":
+            return "clear", None
+        return "other", msg
+
+    def mark_echo(self, name: str) -> str | bytes:
+        return json.dumps(
+            {
+                "event": "mark",
+                "sequenceNumber": self._next(),
+                "streamSid": self.stream_id,
+                "mark": {"name": name},
+            }
+        )
+
+
+class _TelnyxFarEnd(_FarEnd):
+    def opening(self) -> list[str | bytes]:
+        state = base64.b64encode(json.dumps(self.parameters).encode()).decode()
+        start = {
+            "event": "start",
+            "sequence_number": "1",
+            "start": {
+                "user_id": str(uuid.uuid4()),
+                "call_control_id": self.call_id,
+                "client_state": state,
+                "media_format": {"encoding": "PCMU", "sample_rate": 8000, "channels": 1},
+            },
+            "stream_id": self.stream_id,
+        }
+        return [json.dumps({"event": "connected", "version": "1.0.0"}), json.dumps(start)]
+
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
+        return json.dumps(
+            {
+                "event": "media",
+                "sequence_number": self._next(),
+                "media": {
+                    "track": "inbound",
+                    "chunk": str(chunk),
+                    "timestamp": str((chunk - 1) * FRAME_MS),
+                    "payload": _mulaw(samples),
+                },
+                "stream_id": self.stream_id,
+            }
+        )
+
+    def parse(self, message: str | bytes) -> tuple[str, Any]:
+        msg = json.loads(message)
+        event = msg.get("event")
+        if event == "media":
+            return "media", _unmulaw(msg["media"]["payload"])
+        if event == "mark":
+            return "mark", msg["mark"]["name"]
+        if event == "clear":
+            return "clear", None
+        return "other", msg
+
+    def mark_echo(self, name: str) -> str | bytes:
+        return json.dumps(
+            {
+                "event": "mark",
+                "sequence_number": self._next(),
+                "stream_id": self.stream_id,
+                "mark": {"name": name},
+            }
+        )
+
+
+class _PlivoFarEnd(_FarEnd):
+    def opening(self) -> list[str | bytes]:
+        start = {
+            "event": "start",
+            "sequenceNumber": 0,
+            "start": {
+                "callId": self.call_id,
+                "streamId": self.stream_id,
+                "accountId": "MA" + "0" * 18,
+                "tracks": ["inbound"],
+                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000},
+            },
+            "extra_headers": json.dumps(self.parameters),
+        }
+        return [json.dumps(start)]
+
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
+        return json.dumps(
+            {
+                "event": "media",
+                "sequenceNumber": int(self._next()),
+                "streamId": self.stream_id,
+                "media": {
+                    "track": "inbound",
+                    "timestamp": str((chunk - 1) * FRAME_MS),
+                    "chunk": chunk,
+                    "payload": _mulaw(samples),
+                },
+            }
+        )
+
+    def parse(self, message: str | bytes) -> tuple[str, Any]:
+        msg = json.loads(message)
+        event = msg.get("event")
+        if event == "playAudio":
+            return "media", _unmulaw(msg["media"]["payload"])
+        if event == "checkpoint":
+            return "mark", msg["name"]
+        if event == "clearAudio":
+            return "clear", None
+        return "other", msg
+
+    def mark_echo(self, name: str) -> str | bytes:
+        return json.dumps(
+            {
+                "event": "playedStream",
+                "sequenceNumber": int(self._next()),
+                "streamId": self.stream_id,
+                "name": name,
+            }
+        )
+
+
+class _VonageFarEnd(_FarEnd):
+    binary_audio = True
+
+    def opening(self) -> list[str | bytes]:
+        headers = {"call_uuid": self.call_id, **self.parameters}
+        return [
+            json.dumps(
+                {"event": "websocket:connected", "content-type": "audio/l16;rate=8000", **headers}
+            )
+        ]
+
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
+        return samples.astype("<i2").tobytes()
+
+    def parse(self, message: str | bytes) -> tuple[str, Any]:
+        if isinstance(message, bytes):
+            return "media", len(message) // 2
+        msg = json.loads(message)
+        if msg.get("action") == "notify":
+            return "mark", msg["payload"]["name"]
+        if msg.get("action") == "clear":
+            return "clear", None
+        return "other", msg
+
+    def mark_echo(self, name: str) -> str | bytes:
+        return json.dumps({"event": "websocket:notify", "payload": {"name": name}})
+
+
+_FAR_ENDS: dict[str, type[_FarEnd]] = {
+    "twilio": _TwilioFarEnd,
+    "telnyx": _TelnyxFarEnd,
+    "plivo": _PlivoFarEnd,
+    "vonage": _VonageFarEnd,
+}
+
+
+# ---- results -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SimulatedCall:
+    """One simulated call: its truth and what afterbeep did, in the call's audio time (ms)."""
+
+    index: int
+    call_id: str
+    corpus_id: str
+    answered_by: str
+    mailbox: str | None
+    expected: str
+    cue_ms: int | None
+    beep_end_ms: int | None
+    human_greeting_end_ms: int | None
+    action: str = "none"
+    message_start_ms: float | None = None
+    message_latency_ms: float | None = None
+    connect_ms: float | None = None
+    connect_delay_ms: float | None = None
+    played_before_cue_ms: float = 0.0
+    media_frames_received: int = 0
+    frames_sent: int = 0
+    frames_late: int = 0
+    playback_gaps: int = 0
+    clears: int = 0
+    ended_ms: float | None = None
+    error: str | None = None
+    cause: str | None = None
+    server: dict[str, Any] | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.action == self.expected
+
+    @property
+    def early(self) -> bool:
+        """The message started before the labelled cue (beep end, else greeting end)."""
+        return (
+            self.message_start_ms is not None
+            and self.cue_ms is not None
+            and self.message_start_ms < self.cue_ms
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(correct=self.correct, early=self.early)
+        return data
+
+
+def _stats(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "max": None}
+    arr = np.asarray(values, dtype=np.float64)
+    return {
+        "n": len(values),
+        "p50": round(float(np.percentile(arr, 50)), 1),
+        "p95": round(float(np.percentile(arr, 95)), 1),
+        "max": round(float(arr.max()), 1),
+    }
+
+
+@dataclass(slots=True)
+class SimulationReport:
+    carrier: str
+    url: str
+    calls: list[SimulatedCall] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        calls = self.calls
+        correct = sum(c.correct for c in calls)
+        confusion: dict[str, dict[str, int]] = {}
+        for c in calls:
+            row = confusion.setdefault(c.expected, {})
+            row[c.action] = row.get(c.action, 0) + 1
+        drops = [c for c in calls if c.action == "drop" and c.expected == "drop"]
+        humans = [c for c in calls if c.action == "connect" and c.expected == "connect"]
+        wrong = [c for c in calls if not c.correct]
+        return {
+            "carrier": self.carrier,
+            "calls": len(calls),
+            "correct": correct,
+            "accuracy": round(correct / len(calls), 4) if calls else None,
+            "confusion": confusion,
+            "wrong_by_cause": {
+                cause: sum(1 for c in wrong if (c.cause or "unknown") == cause)
+                for cause in sorted({c.cause or "unknown" for c in wrong})
+            },
+            "early_starts": sum(c.early for c in calls),
+            "messages_to_non_machines": sum(
+                1 for c in calls if c.action == "drop" and c.answered_by != "machine"
+            ),
+            "played_before_cue_ms": round(sum(c.played_before_cue_ms for c in calls), 1),
+            "message_latency_ms": _stats([c.message_latency_ms for c in drops]),  # type: ignore[misc]
+            "human_connect_ms": _stats([c.connect_delay_ms for c in humans]),  # type: ignore[misc]
+            "frames_sent": sum(c.frames_sent for c in calls),
+            "frames_late": sum(c.frames_late for c in calls),
+            "playback_gaps": sum(c.playback_gaps for c in calls),
+            "errors": sum(1 for c in calls if c.error),
+            "wall_s": round(self.wall_s, 1),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "per_call": [c.to_dict() for c in self.calls]}
+
+
+# ---- one call -----------------------------------------------------------------------------
+
+
+def _truth(call: LabelledCall) -> dict[str, Any]:
+    return {
+        "answered_by": call.answered_by,
+        "mailbox": call.mailbox,
+        "beep_end_ms": call.beep_end_ms,
+        "greeting_end_ms": call.greeting_end_ms,
+        "human_greeting_end_ms": call.human_greeting_end_ms,
+    }
+
+
+class _Call:
+    def __init__(
+        self,
+        index: int,
+        labelled: LabelledCall,
+        audio: NDArray[np.int16],
+        far_end: _FarEnd,
+        result: SimulatedCall,
+        tail_ms: int,
+    ) -> None:
+        self.index = index
+        self.labelled = labelled
+        self.far_end = far_end
+        self.result = result
+        n = audio.size - audio.size % 160
+        frames = audio[:n].reshape(-1, 160)
+        self.frames = frames
+        self.total_frames = frames.shape[0] + tail_ms // FRAME_MS
+        self.sent = 0
+        self.last_sent_at = 0.0
+        self.t0 = 0.0
+        self.ws: Any = None
+        self.closed = asyncio.Event()
+        self.playout_end = 0.0  # monotonic time at which queued playback runs out
+        self.pending_marks: list[asyncio.TimerHandle] = []
+        self.silence = np.zeros(160, dtype=np.int16)
+
+    def audio_ms(self, now: float) -> float:
+        """The far end's audio clock at ``now``: the end of the last frame sent, plus the time
+        since it was sent. A simulator that falls behind its schedule (``frames_late``) so
+        does not charge afterbeep with its own delay; afterbeep's delays all count."""
+        if self.sent == 0:
+            return (now - self.t0) * 1000.0 - FRAME_MS
+        return self.sent * FRAME_MS + (now - self.last_sent_at) * 1000.0
+
+    def next_frame(self) -> NDArray[np.int16]:
+        i = self.sent
+        return self.frames[i] if i < self.frames.shape[0] else self.silence
+
+    def on_message(self, message: str | bytes, now: float) -> None:
+        kind, value = self.far_end.parse(message)
+        r = self.result
+        if kind == "media":
+            ms = value / 8.0  # samples at 8 kHz -> ms
+            if r.message_start_ms is None:
+                r.message_start_ms = round(self.audio_ms(now), 1)
+                if r.cue_ms is not None:
+                    r.message_latency_ms = round(r.message_start_ms - r.cue_ms, 1)
+            if r.cue_ms is None or self.audio_ms(now) < r.cue_ms:
+                r.played_before_cue_ms += ms
+            if r.media_frames_received and now > self.playout_end + 0.001:
+                r.playback_gaps += 1
+            self.playout_end = max(self.playout_end, now) + ms / 1000.0
+            r.media_frames_received += 1
+            if r.action == "none":
+                r.action = "drop"
+        elif kind == "mark":
+            if value.startswith("afterbeep:") and value != "afterbeep:drop-end":
+                action = value.split(":", 1)[1]
+                if r.action != "drop" or action == "connect":
+                    r.action = action
+                if action == "connect" and r.connect_ms is None:
+                    r.connect_ms = round(self.audio_ms(now), 1)
+                    if self.labelled.human_greeting_end_ms is not None:
+                        r.connect_delay_ms = round(
+                            r.connect_ms - self.labelled.human_greeting_end_ms, 1
+                        )
+            # The carrier reports a mark when playout reaches it.
+            delay = max(0.0, self.playout_end - now)
+            loop = asyncio.get_running_loop()
+            self.pending_marks.append(loop.call_later(delay, self._echo, value))
+        elif kind == "clear":
+            r.clears += 1
+            self.playout_end = now
+            for handle in self.pending_marks:
+                handle.cancel()
+
+    def _echo(self, name: str) -> None:
+        if self.ws is not None and not self.closed.is_set():
+            asyncio.get_running_loop().create_task(self._send_quietly(self.far_end.mark_echo(name)))
+
+    async def _send_quietly(self, message: str | bytes) -> None:
+        try:
+            await self.ws.send(message)
+        except Exception:
+            self.closed.set()
+
+
+async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
+    import websockets
+
+    r = call.result
+    try:
+        async with websockets.connect(
+            url, open_timeout=connect_timeout, max_size=2**20, compression=None
+        ) as ws:
+            call.ws = ws
+            for message in call.far_end.opening():
+                await ws.send(message)
+            call.t0 = time.monotonic()
+            try:
+                async for message in ws:
+                    call.on_message(message, time.monotonic())
+            except websockets.ConnectionClosedError as error:
+                r.error = f"stream closed abnormally: {error}"
+    except (OSError, asyncio.TimeoutError, Exception) as error:  # noqa: UP041
+        if r.error is None:
+            r.error = f"{type(error).__name__}: {error}"
+    finally:
+        if call.t0:
+            r.ended_ms = round(call.audio_ms(time.monotonic()), 1)
+        call.closed.set()
+
+
+async def _pace(calls: list[_Call]) -> None:
+    """One clock for every call: each tick sends every call's frames that are due."""
+    tick = FRAME_MS / 1000.0
+    while True:
+        active = [c for c in calls if not c.closed.is_set()]
+        if not active:
+            return
+        now = time.monotonic()
+        sends = []
+        for call in active:
+            if not call.t0 or call.ws is None:
+                continue
+            # Frame k holds audio [20k, 20k + 20) ms: it can leave once that audio is over.
+            due = min(call.total_frames, int((now - call.t0) / tick))
+            while call.sent < due:
+                late_ms = (now - (call.t0 + (call.sent + 1) * tick)) * 1000.0
+                if late_ms > LATE_MS:
+                    call.result.frames_late += 1
+                frame = call.next_frame()
+                call.sent += 1
+                call.last_sent_at = now
+                call.result.frames_sent += 1
+                sends.append(call._send_quietly(call.far_end.media(frame, call.sent)))
+            if call.sent >= call.total_frames and not call.closed.is_set():
+                sends.append(_hang_up(call))
+        if sends:
+            await asyncio.gather(*sends)
+        next_tick = now + tick - (now % tick)
+        await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
+
+
+async def _hang_up(call: _Call) -> None:
+    if call.result.error is None and call.result.action == "none":
+        call.result.ended_ms = call.audio_ms(time.monotonic())
+    with contextlib.suppress(Exception):
+        await call.ws.close()
+    call.closed.set()
+
+
+def _http_base(url: str) -> str:
+    base = url.replace("wss://", "https://").replace("ws://", "http://")
+    return base.split("/media/")[0]
+
+
+async def _fetch_timelines(url: str, call_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The server's own timelines of these calls (when it is afterbeep's web app)."""
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            response = await client.post(
+                _http_base(url) + "/calls/timelines", json={"call_ids": call_ids}
+            )
+            response.raise_for_status()
+            data = response.json()
+    except Exception:
+        return {}
+    return {row["call_id"]: row for row in data.get("timelines", [])}
+
+
+def _cause(call: SimulatedCall) -> str:
+    """Why a call got the wrong action: the detector's decision, or what the engine did."""
+    server = call.server
+    if call.error:
+        return "transport"
+    if server is None:
+        return "unknown"
+    decision = server.get("decision")
+    kinds = {e.get("kind") for e in server.get("events", [])}
+    truth = call.answered_by
+    if truth in ("human", "machine") and decision != truth:
+        return "detector"
+    if call.expected == "skip" and not kinds & {
+        "mailbox_full",
+        "mailbox_not_set_up",
+        "general_mailbox",
+        "compliance_blocked",
+    }:
+        return "detector"
+    if call.expected == "drop" and server.get("end_reason") in ("mailbox_full", "general_mailbox"):
+        return "detector"
+    if truth not in ("human", "machine") and decision in ("human", "machine"):
+        return "detector"
+    return "engine"
+
+
+async def simulate_calls(
+    calls: Sequence[tuple[LabelledCall, NDArray[np.int16]]],
+    *,
+    url: str,
+    carrier: str = "twilio",
+    stagger_ms: float = 10.0,
+    tail_ms: int = 15_000,
+    connect_timeout: float = 20.0,
+    progress: Callable[[SimulatedCall], None] | None = None,
+) -> SimulationReport:
+    """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end."""
+    if carrier not in _FAR_ENDS:
+        raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
+    report = SimulationReport(carrier=carrier, url=url)
+    sims: list[_Call] = []
+    run_id = uuid.uuid4().hex[:8]
+    for index, (labelled, audio) in enumerate(calls):
+        call_id = f"CA{run_id}{index:05d}" + "0" * 17
+        params = {
+            TRUTH_PARAMETER: json.dumps(_truth(labelled)),
+            "afterbeep.corpus_call": labelled.id,
+        }
+        result = SimulatedCall(
+            index=index,
+            call_id=call_id,
+            corpus_id=labelled.id,
+            answered_by=labelled.answered_by,
+            mailbox=labelled.mailbox,
+            expected=labelled.expected_action,
+            cue_ms=labelled.message_cue_ms,
+            beep_end_ms=labelled.beep_end_ms,
+            human_greeting_end_ms=labelled.human_greeting_end_ms,
+        )
+        far_end = _FAR_ENDS[carrier](call_id, params)
+        sims.append(_Call(index, labelled, audio, far_end, result, tail_ms))
+        report.calls.append(result)
+
+    began = time.monotonic()
+
+    async def dial(call: _Call) -> None:
+        await asyncio.sleep(call.index * stagger_ms / 1000.0)
+        await _run_call(call, url, connect_timeout)
+        if progress is not None:
+            progress(call.result)
+
+    pacer = asyncio.create_task(_pace(sims))
+    await asyncio.gather(*(dial(c) for c in sims))
+    await pacer
+    report.wall_s = time.monotonic() - began
+    timelines = await _fetch_timelines(url, [c.call_id for c in report.calls])
+    for result in report.calls:
+        result.server = timelines.get(result.call_id)
+        if not result.correct:
+            result.cause = _cause(result)
+    return report
+
+
+def load_simulation_calls(
+    corpus: str | Path, *, count: int
+) -> list[tuple[LabelledCall, NDArray[np.int16]]]:
+    """``count`` calls from an 8 kHz corpus, cycling through it when it has fewer."""
+    loaded = load_corpus(corpus)
+    if not len(loaded):
+        raise InvalidInput("the corpus has no calls", source=str(corpus))
+    cache: dict[str, NDArray[np.int16]] = {}
+    calls = list(loaded)
+    out = []
+    for i in range(count):
+        call = calls[i % len(calls)]
+        if call.id not in cache:
+            samples, rate = read_call_audio(loaded.audio_path(call))
+            if rate != 8000:
+                raise InvalidInput(
+                    f"the simulator plays 8 kHz calls; {call.audio} is {rate} Hz",
+                    source=str(corpus),
+                    field=call.id,
+                )
+            cache[call.id] = samples
+        out.append((call, cache[call.id]))
+    return out
+
+
+def simulate(
+    corpus: str | Path,
+    *,
+    url: str,
+    calls: int,
+    carrier: str = "twilio",
+    progress: Callable[[SimulatedCall], None] | None = None,
+) -> SimulationReport:
+    """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking)."""
+    if calls < 1:
+        raise ConfigError(f"calls must be at least 1, got {calls}")
+    loaded = load_simulation_calls(corpus, count=calls)
+    return asyncio.run(simulate_calls(loaded, url=url, carrier=carrier, progress=progress))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else math.nan
+
+
+@contextlib.contextmanager
+def local_server(
+    *, detector: str = "afterbeep", data_dir: str | Path | None = None, timeout_s: float = 30.0
+) -> Iterator[str]:
+    """Start ``afterbeep serve`` in a child process on a free loopback port with the given
+    detector; yields its base URL (``http://127.0.0.1:PORT``) and stops it afterwards.
+    A separate process, so the simulator and the server each get their own core."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, AFTERBEEP_TELEPHONY_DETECTOR=detector)
+    with tempfile.TemporaryDirectory(prefix="afterbeep-sim-") as scratch:
+        env["AFTERBEEP_DATA_DIR"] = str(data_dir or scratch)
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from afterbeep.cli import main; main()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if child.poll() is not None:
+                    err = child.stderr.read().decode(errors="replace") if child.stderr else ""
+                    raise ConfigError(f"afterbeep serve exited at start-up: {err[-500:]}")
+                try:
+                    if httpx.get(base + "/healthz", timeout=1.0).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise ConfigError(f"afterbeep serve did not answer on {base} in {timeout_s} s")
+                time.sleep(0.2)
+            yield base
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+__all__ = [
+    "SIM_CARRIERS",
+    "SimulatedCall",
+    "SimulationReport",
+    "load_simulation_calls",
+    "local_server",
+    "simulate",
+    "simulate_calls",
+]

@@ -1,0 +1,228 @@
+"""Live calls in the web app: carrier media streams, Twilio webhooks, and a simulated calling
+session a newcomer can start from the ``/calls`` page.
+
+Owns the routes: ``/media/{carrier}`` (websocket: Twilio, Telnyx, Plivo, Vonage media
+streams into the process's ``MediaEngine``), ``/twilio/voice`` (TwiML that connects an
+answered call to that stream) and ``/twilio/status`` (status callbacks), both refusing
+requests without a valid ``X-Twilio-Signature`` with 403; ``/calls/timelines`` (what the
+engine recorded for given call ids); ``/calls`` and ``/calls/simulate`` (run a few corpus
+calls through the simulator against this very app and watch the outcomes). Must not decide
+anything about a call (``afterbeep.telephony`` does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from afterbeep.errors import AfterbeepError
+from afterbeep.telephony.config import TelephonySettings, load_telephony_settings
+from afterbeep.telephony.engine import MediaEngine
+from afterbeep.telephony.server import WEBSOCKET_CARRIERS, serve_websocket
+
+router = APIRouter(tags=["calls"])
+log = logging.getLogger(__name__)
+
+DEMO_CORPUS_SEED = 11
+DEMO_CORPUS_CALLS = 12
+MAX_DEMO_CALLS = 24
+
+
+def telephony_settings(app: Any) -> TelephonySettings:
+    settings = getattr(app.state, "telephony", None)
+    if settings is None:
+        settings = load_telephony_settings()
+        app.state.telephony = settings
+    return settings
+
+
+def media_engine(app: Any) -> MediaEngine:
+    """The process's one media engine (created on first use)."""
+    engine = getattr(app.state, "media_engine", None)
+    if engine is None:
+        engine = MediaEngine(telephony_settings(app).engine)
+        app.state.media_engine = engine
+    return engine
+
+
+@router.websocket("/media/{carrier}")
+async def media_stream(websocket: WebSocket, carrier: str) -> None:
+    if carrier not in WEBSOCKET_CARRIERS:
+        await websocket.close(code=1008, reason=f"unknown carrier {carrier!r}")
+        return
+    await serve_websocket(websocket, media_engine(websocket.app), carrier)
+
+
+# ---- Twilio webhooks -------------------------------------------------------------------------
+
+
+async def _signed_form(request: Request) -> dict[str, str]:
+    """The form of a request Twilio signed, or 403."""
+    from afterbeep.telephony.rest import verify_twilio_signature
+
+    settings = telephony_settings(request.app)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if settings.twilio_auth_token is None:
+        raise HTTPException(403, "Twilio webhooks are refused: no Twilio auth token configured")
+    url = str(request.url)
+    if settings.public_url:
+        url = settings.public_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+    signature = request.headers.get("X-Twilio-Signature")
+    token = settings.twilio_auth_token.get_secret_value()
+    if not verify_twilio_signature(url, form, signature, auth_token=token):
+        reason = "missing" if not signature else "invalid"
+        log.warning("refused a Twilio webhook to %s: %s signature", request.url.path, reason)
+        raise HTTPException(403, f"{reason} X-Twilio-Signature")
+    return form
+
+
+@router.post("/twilio/voice")
+async def twilio_voice(request: Request) -> Response:
+    """Twilio asks what to do with an answered call: stream it to afterbeep."""
+    from afterbeep.telephony.rest import connect_stream_twiml
+
+    form = await _signed_form(request)
+    settings = telephony_settings(request.app)
+    base = settings.public_url or str(request.base_url)
+    stream_url = base.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
+    parameters = {k: v for k, v in request.query_params.items() if k.startswith("afterbeep.")}
+    if "CallSid" in form:
+        parameters.setdefault("afterbeep.call_sid", form["CallSid"])
+    twiml = connect_stream_twiml(stream_url + "/media/twilio", parameters)
+    return Response(twiml, media_type="application/xml")
+
+
+@router.post("/twilio/status")
+async def twilio_status(request: Request) -> Response:
+    """Call status callbacks (initiated, ringing, answered, completed)."""
+    form = await _signed_form(request)
+    statuses = request.app.state.__dict__.setdefault("call_statuses", [])
+    statuses.append(
+        {
+            "call_sid": form.get("CallSid"),
+            "status": form.get("CallStatus"),
+            "at": datetime.now(UTC).isoformat(),
+        }
+    )
+    del statuses[:-1000]
+    return Response(status_code=204)
+
+
+# ---- timelines and the simulated session -------------------------------------------------------
+
+
+class TimelineQuery(BaseModel):
+    call_ids: list[str] = Field(default_factory=list, max_length=5000)
+
+
+@router.post("/calls/timelines")
+def call_timelines(query: TimelineQuery, request: Request) -> dict[str, Any]:
+    engine = media_engine(request.app)
+    wanted = set(query.call_ids)
+    rows = [t.to_dict() for (_, call_id), t in engine.timelines.items() if call_id in wanted]
+    return {"timelines": rows}
+
+
+class SimulateRequest(BaseModel):
+    calls: int = Field(8, ge=1, le=MAX_DEMO_CALLS)
+    carrier: str = "twilio"
+
+
+def _demo_corpus(data_dir: Path) -> Path:
+    from afterbeep.detect.corpus import CALLS_FILE, build_corpus
+
+    out = data_dir / "simulator-corpus"
+    if not (out / CALLS_FILE).exists():
+        build_corpus(out, seed=DEMO_CORPUS_SEED, count=DEMO_CORPUS_CALLS, engines=("espeak",))
+    return out
+
+
+async def _run_session(app: Any, run: dict[str, Any], url: str, request: SimulateRequest) -> None:
+    from afterbeep.telephony.simulator import load_simulation_calls, simulate_calls
+
+    try:
+        corpus = await run_in_threadpool(_demo_corpus, Path(app.state.settings.data_dir))
+        calls = await run_in_threadpool(load_simulation_calls, corpus, count=request.calls)
+        run["state"] = "calling"
+        run["calls"] = [
+            {"corpus_id": c.id, "answered_by": c.answered_by, "expected": c.expected_action}
+            for c, _ in calls
+        ]
+
+        def progress(result: Any) -> None:
+            run["results"][result.index] = result.to_dict()
+
+        report = await simulate_calls(
+            calls, url=url, carrier=request.carrier, stagger_ms=200.0, progress=progress
+        )
+        run["results"] = {c.index: c.to_dict() for c in report.calls}
+        run["summary"] = report.summary()
+        run["state"] = "done"
+    except (AfterbeepError, OSError) as error:
+        run["state"] = "failed"
+        run["error"] = str(error)
+    except Exception as error:  # the page must say so rather than spin forever
+        log.exception("simulated session failed")
+        run["state"] = "failed"
+        run["error"] = f"{type(error).__name__}: {error}"
+
+
+@router.post("/calls/simulate")
+async def start_simulation(body: SimulateRequest, request: Request) -> dict[str, Any]:
+    if body.carrier not in WEBSOCKET_CARRIERS:
+        raise HTTPException(422, f"carrier must be one of {', '.join(WEBSOCKET_CARRIERS)}")
+    runs: dict[str, dict[str, Any]] = request.app.state.__dict__.setdefault("simulations", {})
+    if any(r["state"] in ("preparing", "calling") for r in runs.values()):
+        raise HTTPException(409, "a simulated session is already running")
+    run_id = uuid.uuid4().hex[:12]
+    run: dict[str, Any] = {"id": run_id, "state": "preparing", "results": {}, "calls": []}
+    runs[run_id] = run
+    base = str(request.base_url).rstrip("/")
+    url = base.replace("https://", "wss://").replace("http://", "ws://")
+    url += f"/media/{body.carrier}"
+    task = asyncio.get_running_loop().create_task(_run_session(request.app, run, url, body))
+    request.app.state.__dict__.setdefault("simulation_tasks", set()).add(task)
+    task.add_done_callback(request.app.state.simulation_tasks.discard)
+    return {"id": run_id, "state": run["state"]}
+
+
+@router.get("/calls/simulate/{run_id}")
+def simulation_status(run_id: str, request: Request) -> dict[str, Any]:
+    runs = request.app.state.__dict__.get("simulations", {})
+    if run_id not in runs:
+        raise HTTPException(404, f"no simulated session {run_id!r}")
+    run = runs[run_id]
+    return {
+        "id": run_id,
+        "state": run["state"],
+        "error": run.get("error"),
+        "calls": run["calls"],
+        "results": [run["results"][i] for i in sorted(run["results"])],
+        "summary": run.get("summary"),
+    }
+
+
+@router.get("/calls", response_class=HTMLResponse)
+def calls_page(request: Request) -> HTMLResponse:
+    from afterbeep.web.app import templates
+
+    engine = media_engine(request.app)
+    return templates.TemplateResponse(
+        request,
+        "calls.html",
+        {"detector": engine.settings.detector, "max_calls": MAX_DEMO_CALLS},
+    )
+
+
+__all__ = ["media_engine", "router", "telephony_settings"]

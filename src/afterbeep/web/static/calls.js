@@ -1,0 +1,77 @@
+// The /calls page: start a simulated session and show each call's outcome as it ends.
+"use strict";
+(function () {
+  const start = document.getElementById("start");
+  const state = document.getElementById("state");
+  const rows = document.getElementById("rows");
+  const summary = document.getElementById("summary");
+
+  function cell(text, cls) {
+    const td = document.createElement("td");
+    td.textContent = text === null || text === undefined ? "–" : String(text);
+    if (cls) td.className = cls;
+    return td;
+  }
+  function ms(value) {
+    return value === null || value === undefined ? null : Math.round(value) + " ms";
+  }
+  function render(run) {
+    const results = {};
+    for (const r of run.results) results[r.index] = r;
+    rows.replaceChildren();
+    run.calls.forEach(function (call, i) {
+      const r = results[i];
+      const tr = document.createElement("tr");
+      tr.append(cell(i + 1), cell(call.corpus_id), cell(call.answered_by), cell(call.expected));
+      if (!r) {
+        tr.append(cell("on the line…", "pending"), cell(null), cell(null), cell(null));
+      } else {
+        tr.append(
+          cell(r.action + (r.correct ? " ✓" : " ✗"), r.correct ? "ok" : "bad"),
+          cell(ms(r.message_latency_ms)),
+          cell(ms(r.connect_delay_ms)),
+          cell(ms(r.played_before_cue_ms)),
+        );
+      }
+      rows.append(tr);
+    });
+    if (run.summary) {
+      const s = run.summary;
+      const lat = s.message_latency_ms;
+      const hum = s.human_connect_ms;
+      summary.hidden = false;
+      summary.textContent =
+        `${s.correct}/${s.calls} right actions · early starts ${s.early_starts} · ` +
+        `message start after beep p50 ${lat.p50 ?? "–"} ms, p95 ${lat.p95 ?? "–"} ms · ` +
+        `rep connected p95 ${hum.p95 ?? "–"} ms after the greeting`;
+    }
+  }
+  async function poll(id) {
+    const response = await fetch(`/calls/simulate/${id}`);
+    const run = await response.json();
+    state.textContent = run.state === "failed" ? `failed: ${run.error}` : run.state;
+    render(run);
+    if (run.state === "preparing" || run.state === "calling") {
+      setTimeout(function () { poll(id); }, 1000);
+    } else {
+      start.disabled = false;
+    }
+  }
+  start.addEventListener("click", async function () {
+    start.disabled = true;
+    summary.hidden = true;
+    const calls = parseInt(document.getElementById("calls").value, 10) || 8;
+    const response = await fetch("/calls/simulate", {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({calls: calls}),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      state.textContent = body.detail || body.message || "could not start";
+      start.disabled = false;
+      return;
+    }
+    poll(body.id);
+  });
+})();

@@ -1,0 +1,124 @@
+"""Fixtures for telephony tests: a real afterbeep web app served by uvicorn on a loopback port
+(in a thread, with its own event loop) and short synthetic labelled calls.
+
+The app's media engine uses the oracle detector (the calls' labels), so these tests judge the
+engine and the transports, not the detector; a 1 s message keeps calls short.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from afterbeep.detect.corpus import LabelledCall
+
+
+@dataclass
+class LiveServer:
+    app: Any
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def media_url(self, carrier: str = "twilio") -> str:
+        return f"ws://127.0.0.1:{self.port}/media/{carrier}"
+
+    @property
+    def engine(self) -> Any:
+        return self.app.state.media_engine
+
+
+def start_server(app: Any) -> tuple[Any, threading.Thread, int]:
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, port
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from afterbeep.settings import Settings
+    from afterbeep.telephony import EngineSettings, MediaEngine, TelephonySettings, default_message
+    from afterbeep.web.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data")))
+    app.state.telephony = TelephonySettings(engine=EngineSettings(detector="oracle"))
+    app.state.media_engine = MediaEngine(
+        app.state.telephony.engine,
+        message=lambda start: default_message(sample_rate=start.sample_rate, seconds=1.0),
+    )
+    server, thread, port = start_server(app)
+    try:
+        yield LiveServer(app, port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _noise(ms: int, dbfs: float, rng: np.random.Generator) -> np.ndarray:
+    n = ms * 8
+    return rng.standard_normal(n) * (10 ** (dbfs / 20) * 32767)
+
+
+def synthetic_call(
+    kind: str, *, seed: int = 0, cue_ms: int = 1800, loud_after_cue_ms: int | None = None
+) -> tuple[LabelledCall, np.ndarray]:
+    """A short labelled call: ``human``, ``machine`` (beep), ``machine-nobeep``, ``full``,
+    ``general`` or ``fax``. The audio is line noise with louder "speech" noise where the
+    greeting is; ``loud_after_cue_ms`` adds someone talking that long after the cue."""
+    rng = np.random.default_rng(seed)
+    total = cue_ms + 1200
+    audio = _noise(total, -60, rng)
+    audio[8 * 200 : 8 * (cue_ms - 400)] += _noise(cue_ms - 600, -22, rng)
+    if loud_after_cue_ms is not None:
+        start = 8 * (cue_ms + 200)
+        audio = np.concatenate([audio, _noise(loud_after_cue_ms + 800, -60, rng)])
+        audio[start : start + 8 * loud_after_cue_ms] += _noise(loud_after_cue_ms, -15, rng)
+    labels: dict[str, Any] = {
+        "mailbox": None,
+        "beep_end_ms": None,
+        "greeting_end_ms": None,
+        "human_greeting_end_ms": None,
+    }
+    if kind == "human":
+        labels.update(answered_by="human", human_greeting_end_ms=cue_ms - 400)
+    elif kind == "fax":
+        labels.update(answered_by="fax")
+    else:
+        mailbox = {"full": "full", "general": "general"}.get(kind, "personal")
+        labels.update(answered_by="machine", mailbox=mailbox, greeting_end_ms=cue_ms - 400)
+        if kind != "machine-nobeep":
+            labels["beep_end_ms"] = cue_ms
+        else:
+            labels["greeting_end_ms"] = cue_ms
+    call = LabelledCall(id=f"{kind}-{seed}", audio=f"{kind}-{seed}.wav", notes="", **labels)
+    return call, np.clip(audio, -32768, 32767).astype(np.int16)
+
+
+@pytest.fixture
+def tmp_corpus_dir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+@pytest.fixture
+def make_call() -> Any:
+    """``synthetic_call`` as a fixture (test modules here are not a package)."""
+    return synthetic_call

@@ -1,0 +1,193 @@
+"""Twilio's side outside the media stream: signed webhooks, TwiML shapes, REST requests.
+
+No carrier can be reached from a test machine: the REST adapter is given the Twilio SDK's
+pluggable HTTP client that records each request and answers as Twilio's API documents.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from twilio.http import HttpClient
+from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
+
+from afterbeep.errors import CarrierError, ConfigError
+from afterbeep.settings import Settings
+from afterbeep.telephony import (
+    TelephonySettings,
+    TwilioCalls,
+    connect_stream_twiml,
+    dial_rep_twiml,
+    load_telephony_settings,
+    verify_twilio_signature,
+)
+from afterbeep.web.app import create_app
+
+TOKEN = "test-auth-token-0123456789abcdef"
+SID = "AC" + "a" * 32
+PUBLIC = "https://dialer.example.com"
+
+
+@pytest.fixture
+def client(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path))
+    app.state.telephony = TelephonySettings(
+        public_url=PUBLIC, twilio_account_sid=SID, twilio_auth_token=TOKEN
+    )
+    return TestClient(app)
+
+
+FORM = {"CallSid": "CA" + "1" * 32, "CallStatus": "completed", "AccountSid": SID}
+
+
+def _sign(path: str, form: dict[str, str], token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(PUBLIC + path, form)
+
+
+def test_a_validly_signed_status_callback_is_accepted(client):
+    response = client.post(
+        "/twilio/status", data=FORM, headers={"X-Twilio-Signature": _sign("/twilio/status", FORM)}
+    )
+    assert response.status_code == 204
+    assert client.app.state.call_statuses[-1]["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Twilio-Signature": ""},
+        {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+        {"X-Twilio-Signature": _sign("/twilio/status", FORM, token="someone-elses-token")},
+        {"X-Twilio-Signature": _sign("/twilio/voice", FORM)},  # signed for another URL
+    ],
+)
+def test_unsigned_or_forged_webhooks_get_403(client, headers):
+    response = client.post("/twilio/status", data=FORM, headers=headers)
+    assert response.status_code == 403
+    assert not getattr(client.app.state, "call_statuses", [])
+
+
+def test_a_tampered_form_fails_the_signature(client):
+    signature = _sign("/twilio/status", FORM)
+    tampered = {**FORM, "CallStatus": "in-progress"}
+    response = client.post(
+        "/twilio/status", data=tampered, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_webhooks_are_refused_when_no_token_is_configured(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path))
+    app.state.telephony = TelephonySettings()
+    response = TestClient(app).post(
+        "/twilio/status", data=FORM, headers={"X-Twilio-Signature": _sign("/twilio/status", FORM)}
+    )
+    assert response.status_code == 403
+
+
+def test_the_voice_webhook_answers_with_connect_stream_twiml(client):
+    path = "/twilio/voice?afterbeep.call_attempt_id=42"
+    response = client.post(path, data=FORM, headers={"X-Twilio-Signature": _sign(path, FORM)})
+    assert response.status_code == 200
+    root = ET.fromstring(response.text)
+    stream = root.find("./Connect/Stream")
+    assert stream is not None
+    assert stream.get("url") == "wss://dialer.example.com/media/twilio"
+    params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert params == {"afterbeep.call_attempt_id": "42", "afterbeep.call_sid": FORM["CallSid"]}
+
+
+def test_twiml_shapes():
+    root = ET.fromstring(connect_stream_twiml("wss://x.example/media/twilio", {"a": "1"}))
+    assert root.tag == "Response"
+    [connect] = list(root)
+    assert connect.tag == "Connect"
+    assert [child.tag for child in connect] == ["Stream"]
+    assert ET.fromstring(dial_rep_twiml("+12065550148")).find("Dial").text == "+12065550148"
+    with pytest.raises(ConfigError, match="wss://"):
+        connect_stream_twiml("http://x.example/media")
+    assert verify_twilio_signature(PUBLIC, {}, None, auth_token=TOKEN) is False
+
+
+class RecordingHttp(HttpClient):
+    """Answers like Twilio's Calls API and keeps every request."""
+
+    def __init__(self, status: int = 201) -> None:
+        import logging
+
+        super().__init__(logging.getLogger("twilio.http_client"), False)
+        self.requests: list[dict] = []
+        self.status = status
+
+    def request(
+        self,
+        method,
+        uri,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        self.requests.append({"method": method, "uri": uri, "data": data, "auth": auth})
+        if self.status >= 400:
+            body = {
+                "code": 21211,
+                "message": "The 'To' number is not valid.",
+                "status": self.status,
+            }
+            return Response(self.status, json.dumps(body))
+        return Response(self.status, json.dumps({"sid": "CA" + "9" * 32, "status": "queued"}))
+
+
+def _settings() -> TelephonySettings:
+    return load_telephony_settings(
+        {},
+        environ={
+            "AFTERBEEP_TWILIO_ACCOUNT_SID": SID,
+            "AFTERBEEP_TWILIO_AUTH_TOKEN": TOKEN,
+            "AFTERBEEP_TWILIO_FROM_NUMBER": "+12065550100",
+            "AFTERBEEP_PUBLIC_URL": PUBLIC,
+        },
+    )
+
+
+def test_start_call_posts_twiml_connect_stream_with_credentials_from_settings():
+    http = RecordingHttp()
+    sid = TwilioCalls(_settings(), http_client=http).start_call(
+        "+12065550148", parameters={"afterbeep.call_attempt_id": "5"}
+    )
+    assert sid == "CA" + "9" * 32
+    [req] = http.requests
+    assert req["method"] == "POST"
+    assert req["uri"] == f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Calls.json"
+    assert req["auth"] == (SID, TOKEN)
+    assert req["data"]["To"] == "+12065550148"
+    assert req["data"]["From"] == "+12065550100"
+    assert req["data"]["StatusCallback"] == PUBLIC + "/twilio/status"
+    stream = ET.fromstring(req["data"]["Twiml"]).find("./Connect/Stream")
+    assert stream.get("url") == "wss://dialer.example.com/media/twilio"
+
+
+def test_hang_up_and_redirect_update_the_call():
+    http = RecordingHttp(status=200)
+    calls = TwilioCalls(_settings(), http_client=http)
+    calls.hang_up("CA" + "2" * 32)
+    calls.redirect("CA" + "2" * 32, dial_rep_twiml("+12065550148"))
+    hang, redirect = http.requests
+    assert hang["uri"].endswith(f"/Calls/CA{'2' * 32}.json")
+    assert hang["data"] == {"Status": "completed"}
+    assert "<Dial>+12065550148</Dial>" in redirect["data"]["Twiml"]
+
+
+def test_twilio_refusals_become_carrier_errors_and_missing_credentials_config_errors():
+    with pytest.raises(CarrierError, match="could not start the call"):
+        TwilioCalls(_settings(), http_client=RecordingHttp(status=400)).start_call("+12065550148")
+    with pytest.raises(ConfigError, match="AFTERBEEP_TWILIO_ACCOUNT_SID"):
+        TwilioCalls(load_telephony_settings({}, environ={}))

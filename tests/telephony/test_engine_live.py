@@ -1,0 +1,185 @@
+"""The media engine behind the real web app, driven by the call simulator over loopback
+sockets: right actions, never before the cue, once per call, policy and barge-in.
+
+The oracle detector reads each call's labels, so these tests judge engine and transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import websockets
+
+from afterbeep.telephony import PolicyDecision
+from afterbeep.telephony.simulator import simulate_calls
+from afterbeep.telephony.twilio import twilio_far_end_messages, twilio_media_message
+
+
+def _run(live_server, calls, carrier="twilio"):
+    return asyncio.run(
+        simulate_calls(calls, url=live_server.media_url(carrier), carrier=carrier, tail_ms=2500)
+    )
+
+
+def test_every_kind_of_call_gets_the_right_action_and_never_before_the_cue(live_server, make_call):
+    kinds = ["human", "machine", "machine-nobeep", "full", "general", "fax"]
+    calls = [make_call(kind, seed=i, cue_ms=1500 + 100 * i) for i, kind in enumerate(kinds * 2)]
+    report = _run(live_server, calls)
+    summary = report.summary()
+    assert summary["errors"] == 0
+    assert [c.action for c in report.calls] == [c.expected for c in report.calls]
+    assert summary["early_starts"] == 0
+    assert summary["played_before_cue_ms"] == 0
+    for call in report.calls:
+        if call.action == "drop":
+            assert call.message_latency_ms is not None
+            assert call.message_latency_ms >= 0
+            assert call.media_frames_received >= 50  # the whole 1 s message arrived
+            assert call.server["bytes_played"] == 8000
+            assert call.server["end_reason"] == "completed"  # after the final mark came back
+        if call.action == "connect":
+            assert call.connect_delay_ms is not None
+            assert call.connect_delay_ms >= 0
+        if call.expected == "skip":
+            assert call.media_frames_received == 0
+
+
+@pytest.mark.parametrize("carrier", ["telnyx", "plivo", "vonage"])
+def test_other_carriers_run_the_same_engine(live_server, make_call, carrier):
+    calls = [make_call(kind, seed=i) for i, kind in enumerate(["human", "machine", "full"])]
+    report = _run(live_server, calls, carrier=carrier)
+    assert [c.action for c in report.calls] == ["connect", "drop", "skip"]
+    assert report.summary()["early_starts"] == 0
+    drop = report.calls[1]
+    assert drop.server["end_reason"] == "completed"  # the carrier's mark/notify came back
+
+
+def _frames(samples):
+    n = samples.size - samples.size % 160
+    return samples[:n].reshape(-1, 160)
+
+
+async def _stream(url, call_sid, samples, *, cut_after_media=None):
+    """Play ``samples`` as Twilio would (no pacing needed for the oracle); returns the media
+    frames and marks received, stopping early after ``cut_after_media`` media frames."""
+    stream_sid = "MZ" + call_sid[2:]
+    params = {
+        "afterbeep.truth": json.dumps(
+            {
+                "answered_by": "machine",
+                "mailbox": "personal",
+                "beep_end_ms": 1800,
+                "greeting_end_ms": 1400,
+            }
+        )
+    }
+    media, marks = 0, []
+    async with websockets.connect(url) as ws:
+        for message in twilio_far_end_messages(
+            stream_sid=stream_sid, call_sid=call_sid, account_sid="AC" + "0" * 32, parameters=params
+        ):
+            await ws.send(message)
+        for i, frame in enumerate(_frames(samples)):
+            await ws.send(
+                twilio_media_message(
+                    frame, stream_sid=stream_sid, sequence=i + 2, chunk=i + 1, timestamp_ms=i * 20
+                )
+            )
+        try:
+            async for message in ws:
+                body = json.loads(message)
+                if body["event"] == "media":
+                    media += 1
+                    if cut_after_media is not None and media >= cut_after_media:
+                        break  # the carrier drops the socket in the middle of the message
+                elif body["event"] == "mark":
+                    marks.append(body["mark"]["name"])
+                    await ws.send(
+                        json.dumps({"event": "mark", "streamSid": stream_sid, "mark": body["mark"]})
+                    )
+        except websockets.ConnectionClosed:
+            pass
+    return media, marks
+
+
+def test_a_reconnected_stream_never_plays_the_drop_twice(live_server, make_call):
+    _, samples = make_call("machine", cue_ms=1800)
+    call_sid = "CA" + "7" * 32
+    url = live_server.media_url()
+    first_media, _ = asyncio.run(_stream(url, call_sid, samples, cut_after_media=5))
+    second_media, second_marks = asyncio.run(_stream(url, call_sid, samples))
+    assert first_media >= 5
+    assert second_media == 0
+    assert second_marks == ["afterbeep:none"]
+    timeline = live_server.engine.timelines[("twilio", call_sid)]
+    assert timeline.streams == 2
+    assert timeline.action == "drop"
+    assert timeline.end_reason == "far_end_hangup", timeline.to_dict()
+
+
+def test_two_streams_of_one_call_at_once_play_one_message(live_server, make_call):
+    _, samples = make_call("machine", cue_ms=1800)
+    call_sid = "CA" + "8" * 32
+    url = live_server.media_url()
+
+    async def both():
+        return await asyncio.gather(
+            _stream(url, call_sid, samples), _stream(url, call_sid, samples)
+        )
+
+    (media_a, _), (media_b, _) = asyncio.run(both())
+    assert sorted([media_a, media_b])[0] == 0
+    assert max(media_a, media_b) >= 50
+
+
+def test_a_compliance_policy_can_block_the_drop_and_is_named(live_server, make_call):
+    engine = live_server.engine
+
+    def policy(context):
+        if context.parameters.get("afterbeep.corpus_call") == "machine-99":
+            return PolicyDecision(False, rule="compliance.calling-hours", reason="after 9 pm")
+        return PolicyDecision(True, rule="none")
+
+    engine.policy = policy
+    try:
+        report = _run(live_server, [make_call("machine", seed=99), make_call("machine", seed=3)])
+    finally:
+        from afterbeep.telephony import allow_all
+
+        engine.policy = allow_all
+    blocked, allowed = report.calls
+    assert blocked.action == "skip"
+    assert blocked.media_frames_received == 0
+    assert blocked.server["end_reason"] == "compliance_blocked"
+    assert blocked.server["rule"] == "compliance.calling-hours"
+    assert allowed.action == "drop"
+
+
+def test_a_broken_policy_blocks_rather_than_drops_unchecked(live_server, make_call):
+    engine = live_server.engine
+
+    def policy(context):
+        raise RuntimeError("rules database unreachable")
+
+    engine.policy = policy
+    try:
+        report = _run(live_server, [make_call("machine", seed=4)])
+    finally:
+        from afterbeep.telephony import allow_all
+
+        engine.policy = allow_all
+    [call] = report.calls
+    assert call.action == "skip"
+    assert call.server["rule"] == "compliance.error"
+
+
+def test_talking_over_the_message_clears_playback_and_connects_the_rep(live_server, make_call):
+    report = _run(live_server, [make_call("machine", seed=6, loud_after_cue_ms=900)])
+    [call] = report.calls
+    assert call.clears == 1
+    assert call.action == "connect"
+    assert call.server["end_reason"] == "cancelled"
+    assert call.server["message_start_ms"] is not None
+    assert 0 < call.server["bytes_played"] < 8000
