@@ -51,7 +51,7 @@ def _say(text: str) -> np.ndarray:
 
 def _events(*parts):
     samples = to_int16(mix(*parts, floor_dbfs=-60.0))
-    return detect_samples(samples, sample_rate=8000, settings=DetectorSettings())
+    return detect_samples(samples, sample_rate=8000, settings=DetectorSettings(asr_threaded=False))
 
 
 def _first(events, kind):

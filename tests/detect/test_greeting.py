@@ -28,6 +28,10 @@ from afterbeep.detect.events import (
     MailboxNotSetUp,
 )
 
+# Replaying a recording faster than real time: recognition runs inside feed and each result
+# is released at the audio time it would have been ready (deterministic for tests).
+REPLAY = DetectorSettings(asr_threaded=False)
+
 # Should-match examples per state, in the forms Whisper tiny tends to write them.
 EXAMPLES = {
     MailboxState.FULL: [
@@ -144,9 +148,7 @@ def _machine_call(*, beep=True):
 def test_no_drop_event_comes_before_the_cue(texts, expected):
     samples, _ = _machine_call()
     fake = FakeTranscriber(texts)
-    events = detect_samples(
-        samples, sample_rate=8000, settings=DetectorSettings(), transcriber=fake
-    )
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     kinds = [type(e) for e in events]
     assert expected in kinds, events
     cue_index = next(i for i, e in enumerate(events) if isinstance(e, MESSAGE_CUE_EVENTS))
@@ -160,7 +162,7 @@ def test_no_drop_event_comes_before_the_cue(texts, expected):
 def test_personal_greeting_gets_notes_and_no_no_drop_event():
     samples, _ = _machine_call()
     fake = FakeTranscriber(["Hi, you've reached Dana Smith.", "Please leave a message."])
-    events = detect_samples(samples, sample_rate=8000, transcriber=fake)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     assert not [e for e in events if isinstance(e, NO_DROP_EVENTS)]
     notes = [e for e in events if isinstance(e, GreetingTranscribed)]
     assert len(notes) == 1
@@ -169,10 +171,11 @@ def test_personal_greeting_gets_notes_and_no_no_drop_event():
 
 
 def test_asr_time_is_counted_into_emitted_ms():
-    # The last phrase is left for the cue (final pause longer than the end-of-greeting
-    # silence), so its 200 ms of recognition runs right before the cue is emitted.
+    # A beep-less greeting's end waits for the last phrase's words; that phrase is left for
+    # the cue (final pause longer than the end-of-greeting silence), so the cue comes when
+    # its 200 ms of recognition would have finished.
     samples, _ = _machine_call(beep=False)
-    settings = DetectorSettings(asr_final_pause_ms=3000, asr_min_chunk_ms=20000)
+    settings = DetectorSettings(asr_threaded=False, asr_final_pause_ms=3000, asr_min_chunk_ms=20000)
 
     def cue_of(transcriber):
         events = detect_samples(
@@ -193,7 +196,7 @@ def test_human_decision_is_not_delayed_by_asr():
     head = [silence(500), speech(700, seed=3)]
     samples = to_int16(mix(*head, silence(2500)))
     slow = FakeTranscriber(["Hi, this is Dana."], seconds=0.3)
-    events = detect_samples(samples, sample_rate=8000, transcriber=slow)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
     human = next(e for e in events if isinstance(e, HumanDetected))
     assert human.emitted_ms <= ms_len(*head) + 1000
     notes = next(e for e in events if isinstance(e, GreetingTranscribed))
@@ -214,6 +217,39 @@ def test_short_system_message_then_hang_up_is_a_full_mailbox():
     # hangs up before any decision, and the words decide.
     samples = to_int16(mix(silence(400), speech(1600, seed=8), silence(500)))
     fake = FakeTranscriber(["This mailbox is full. Goodbye."])
-    events = detect_samples(samples, sample_rate=8000, transcriber=fake)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     kinds = [type(e) for e in events]
     assert kinds[:2] == [MachineDetected, MailboxFull], events
+
+
+def test_a_beep_never_waits_for_recognition():
+    samples, _ = _machine_call(beep=True)
+    slow = FakeTranscriber(["Hi, you've reached Dana.", "Please leave a message."], seconds=0.9)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
+    cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert cue.emitted_ms - cue.at_ms <= 200
+    notes = next(e for e in events if isinstance(e, GreetingTranscribed))
+    assert notes.emitted_ms > cue.emitted_ms  # the rest is recognised after the cue
+
+
+def test_a_full_mailbox_heard_after_the_beep_is_still_reported():
+    samples, _ = _machine_call(beep=True)
+    slow = FakeTranscriber(["Hello.", "The mailbox is full. Goodbye."], seconds=0.9)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
+    kinds = [type(e) for e in events]
+    cue_index = next(i for i, e in enumerate(events) if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert MailboxFull in kinds[cue_index + 1 :], events
+
+
+def test_threaded_recognition_leaves_the_decisions_to_the_audio():
+    # Live mode: recognition runs in a worker thread. Replayed far faster than real time,
+    # the transcripts arrive late in audio time, yet the decision and the beep cue are the
+    # same as with no recognition at all; the notes still come by the end of the call.
+    samples, _ = _machine_call(beep=True)
+    slow = FakeTranscriber(["Hi, you've reached Dana.", "Please leave a message."], seconds=0.3)
+    live = detect_samples(samples, sample_rate=8000, settings=DetectorSettings(), transcriber=slow)
+    plain = detect_samples(samples, sample_rate=8000, settings=DetectorSettings(asr=False))
+    decided = [(type(e), e.at_ms, e.emitted_ms) for e in live if type(e) is not GreetingTranscribed]
+    assert decided == [(type(e), e.at_ms, e.emitted_ms) for e in plain]
+    notes = next(e for e in live if isinstance(e, GreetingTranscribed))
+    assert notes.spoken_name == "Dana"

@@ -27,7 +27,9 @@ def detect(
         raise InvalidInput(f"expected text or json, got {format!r}", field="--format")
     settings = None
     if detector == "afterbeep":
-        settings = DetectorSettings.from_config(asr=asr)
+        # A recording replays faster than real time: recognise inline and release each
+        # result at the audio time it would really have been ready (docs/detector.md).
+        settings = DetectorSettings.from_config(asr=asr, asr_threaded=False)
     events = detect_file(call, detector=detector, settings=settings)
     if format == "json":
         console.print_json(json.dumps([event_to_dict(e) for e in events]))

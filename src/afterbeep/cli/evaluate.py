@@ -127,7 +127,9 @@ def eval_command(
     if detector == "afterbeep":
         from afterbeep.detect.detector import DetectorSettings
 
-        settings = DetectorSettings.from_config(asr=asr)
+        # A recording replays faster than real time: recognise inline and release each
+        # result at the audio time it would really have been ready (docs/detector.md).
+        settings = DetectorSettings.from_config(asr=asr, asr_threaded=False)
     if output_format == "text":
         from rich.progress import Progress
 

@@ -141,7 +141,7 @@ def bench_detect(
 
     asr_us = asr_streams = share = None
     if asr:
-        with_asr = DetectorSettings(asr=True)
+        with_asr = DetectorSettings(asr=True, asr_threaded=False)  # its CPU, in this thread
         Detector(sample_rate=_RATE, settings=with_asr)  # load the model outside the timing
         from afterbeep.detect._asr import shared_whisper_model
 

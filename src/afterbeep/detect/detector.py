@@ -16,15 +16,15 @@ The decision logic per call (``_CallState``):
   after the speech (``GreetingEnded``) is the cue; the greeting is transcribed chunk by chunk
   as its pauses come, so a full / not set up / general mailbox is known before the cue.
 
-Never looks ahead: each event's ``emitted_ms`` is the end of the frame that produced it, plus
-the time speech recognition spent inside ``feed`` (rounded up to frames), see docs/detector.md.
+Never looks ahead: each event's ``emitted_ms`` is the end of the frame that produced it.
+Speech recognition runs beside the decisions (``_asr.AsrJob``): its results come in at the
+audio time they are ready, and only a beep-less greeting's end waits for them, see
+docs/detector.md.
 Must not speak any carrier protocol nor read files.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections import deque
 from typing import Any
 
@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from afterbeep.detect._asr import Transcriber, Transcript, WhisperTranscriber
+from afterbeep.detect._asr import AsrJob, Transcriber, Transcript, WhisperTranscriber
 from afterbeep.detect._beep import Beep, BeepConfig, BeepTracker
 from afterbeep.detect._features import FRAME_MS, FrameAnalyzer
 from afterbeep.detect._mailbox import (
@@ -183,6 +183,11 @@ class DetectorSettings(BaseModel):
     asr: bool = True
     # Model folder; None = Settings.asr_model_path, else the bundled tiny.en.
     asr_model_path: str | None = None
+    # Recognise in the process's worker thread, so no decision or beep cue ever waits for it
+    # (live calls). False: inside ``feed``, for replaying recordings faster than real time
+    # (evaluation, ``afterbeep detect``); each result is then released at the audio time it
+    # would have been ready given its measured recognition time, so the figures stay honest.
+    asr_threaded: bool = True
     # Transcribe a chunk of a machine greeting at a pause of 200 ms once it holds >= 1.2 s
     # of speech (Whisper needs some context), and whatever is left at a 500 ms pause, so at
     # the greeting's end only its last phrase is still to transcribe.
@@ -284,7 +289,7 @@ class _CallState:
         self.decision: str | None = None
         self.cue_emitted = False
         self.no_drop_emitted = False
-        self.busy_until = 0  # audio time at which synchronous ASR work would have finished
+        self.busy_until = 0  # audio time at which recognition waited for at hang-up was ready
         self.speech_run = 0
         self.in_speech = False
         self.speech_peak_db = -200.0
@@ -305,7 +310,10 @@ class _CallState:
         self.transcribed_until = 0
         self.speech_ms_total = 0
         self.transcripts: list[tuple[int, Transcript]] = []
-        self.notes_pending = False
+        self.jobs: deque[AsrJob] = deque()  # sent to recognition, results not yet read
+        self.asr_free_at = 0  # audio time this call's last job was (would have been) ready
+        # After the cue (or a person's answer): only reading the outstanding transcripts.
+        self.draining = False
         self.transcribed_ms = 0
 
     # -- per frame -----------------------------------------------------------------------
@@ -352,14 +360,12 @@ class _CallState:
         if self.audio is not None:
             self._keep_audio(frames[stream])
         self._track_speech(loud, energy_db)
-        if self.notes_pending:
-            self.notes_pending = False
-            if self.decision == "machine":
-                self._transcribe_pending()
-                events.extend(self._machine_notes())
-            else:
-                events.extend(self._human_notes())
-            self.done = True
+        if self.jobs:
+            events.extend(self._collect())
+        if self.draining:
+            if not self.jobs:
+                events.extend(self._after_words())
+                self.done = True
             return events
 
         if self.decision is None:
@@ -368,7 +374,9 @@ class _CallState:
             self._machine_cues(beep, events)
         elif self.decision == "human":
             if self.transcriber is not None:
-                self.notes_pending = True
+                # The name as spoken, for the rep: recognised while the call goes on.
+                self._submit(self.audio_start_ms, self.last_speech_end + 100, human=True)
+                self.draining = True
             else:
                 self.done = True
         elif self.decision is not None:
@@ -511,9 +519,15 @@ class _CallState:
                 or (pause >= 2 * FRAME_MS and pending >= s.asr_max_chunk_ms)
                 or pause >= s.asr_final_pause_ms
             ):
-                events.extend(self._transcribe_pending())
+                self._submit_pending()
+        words_in = not self.jobs and self.last_speech_end <= self.transcribed_until
         cue: DetectionEvent | None = None
         if beep is not None:
+            # A beep ends any wait for words: the message starts now. A no-drop phrase whose
+            # transcript is still on its way is reported after the cue (the media engine
+            # can still stop the message).
+            if self.transcriber is not None and words_in:
+                events.extend(self._classify(final=True))
             cue = self._emit(
                 BeepEnded,
                 beep.end_ms,
@@ -527,6 +541,13 @@ class _CallState:
             and not self.beep.busy
             and now - max(self.last_speech_end, self.last_sound_ms) >= self._greeting_end_wait()
         ):
+            if self.transcriber is not None and self._cue_must_wait_for_words():
+                # Beep-less greetings are where full, not-set-up and menu mailboxes are: wait
+                # for the last phrase's words (a beep or more speech meanwhile ends the wait).
+                self._submit_pending()
+                if self.jobs:
+                    return
+                events.extend(self._classify(final=True))
             cue = self._emit(GreetingEnded, self.last_speech_end)
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))
@@ -534,20 +555,14 @@ class _CallState:
             return
         if cue is None:
             return
-        if self.transcriber is not None:
-            if self._cue_must_wait_for_words():
-                events.extend(self._transcribe_pending())
-                events.extend(self._classify(final=True))
-                events.extend(self._machine_notes())
-                # Recognition ran before the cue: the cue cannot be acted on before it did.
-                cue = self._emit(type(cue), cue.at_ms, **_cue_fields(cue))
-            else:
-                # The words heard so far settle it: the rest is transcribed after the cue,
-                # for the rep's notes only.
-                self.notes_pending = True
-                events.append(cue)
-                return
         events.append(cue)
+        if self.transcriber is not None:
+            # The rest is recognised after the cue: a late no-drop phrase and the rep's notes.
+            self._submit_pending()
+            if self.jobs:
+                self.draining = True
+                return
+            events.extend(self._after_words())
         self.done = True
 
     def _greeting_end_wait(self) -> int:
@@ -584,32 +599,57 @@ class _CallState:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(self.audio[first:last])
 
-    def _run_asr(self, start_ms: int, end_ms: int) -> Transcript:
+    def _submit(self, start_ms: int, end_ms: int, *, human: bool = False) -> None:
         assert self.transcriber is not None
         samples = self._slice(start_ms, end_ms)
         self.transcribed_ms += samples.size * 1000 // self.sample_rate
-        began = time.perf_counter()
-        transcript = (
-            self.transcriber.transcribe(samples, sample_rate=self.sample_rate)
-            if samples.size
-            else Transcript("")
+        job = AsrJob(
+            self.transcriber,
+            samples,
+            sample_rate=self.sample_rate,
+            sent_ms=self.now,
+            start_ms=start_ms,
+            not_before_ms=self.asr_free_at,
+            threaded=self.s.asr_threaded,
+            human=human,
         )
-        spent_ms = (time.perf_counter() - began) * 1000.0
-        # Synchronous ASR holds up this stream: later frames are handled that much later.
-        start = max(self.now, self.busy_until)
-        self.busy_until = start + _frames(math.ceil(spent_ms)) * FRAME_MS
-        return transcript
+        if job.ready_ms is not None:
+            self.asr_free_at = job.ready_ms
+        self.jobs.append(job)
 
-    def _transcribe_pending(self) -> list[DetectionEvent]:
+    def _submit_pending(self) -> None:
+        """Send the greeting's speech not yet sent (up to its last speech) to recognition."""
         end = self.last_speech_end + 100
         if end <= self.transcribed_until:
-            return []
-        start = self.transcribed_until
-        transcript = self._run_asr(start, end)
+            return
+        self._submit(self.transcribed_until, end)
         self.transcribed_until = end
-        if transcript.text:
-            self.transcripts.append((start, transcript))
-        return self._classify()
+
+    def _collect(self, *, wait: bool = False) -> list[DetectionEvent]:
+        """Read the transcripts ready by now, in the order sent (``wait``: all of them, the
+        call has ended; events then carry the audio time each was ready), and what they say."""
+        events: list[DetectionEvent] = []
+        while self.jobs:
+            job = self.jobs[0]
+            transcript = job.poll(self.now, wait=wait)
+            if transcript is None:
+                break
+            self.jobs.popleft()
+            if wait and job.ready_ms is not None:
+                self.busy_until = max(self.busy_until, job.ready_ms)
+            if job.human:
+                events.extend(self._human_notes(transcript, job.start_ms))
+                continue
+            if transcript.text:
+                self.transcripts.append((job.start_ms, transcript))
+            events.extend(self._classify())
+        return events
+
+    def _after_words(self) -> list[DetectionEvent]:
+        """Every transcript is in: for a machine, the final mailbox reading and the notes."""
+        if self.decision != "machine":
+            return []
+        return [*self._classify(final=True), *self._machine_notes()]
 
     def _full_text(self) -> str:
         return " ".join(t.text for _, t in self.transcripts)
@@ -643,7 +683,8 @@ class _CallState:
         its words can still say so."""
         if self.transcriber is None or self.greeting_start is None:
             return [self._emit(NotSure, self.now, reason="audio ended")]
-        no_drop = self._transcribe_pending()
+        self._submit_pending()
+        no_drop = self._collect(wait=True)
         state = classify_mailbox(self._full_text()) if self.transcripts else None
         if state is None or state is MailboxState.PERSONAL:
             return [self._emit(NotSure, self.now, reason="audio ended")]
@@ -674,9 +715,7 @@ class _CallState:
             )
         ]
 
-    def _human_notes(self) -> list[DetectionEvent]:
-        start = self.audio_start_ms
-        transcript = self._run_asr(start, self.last_speech_end + 100)
+    def _human_notes(self, transcript: Transcript, start: int) -> list[DetectionEvent]:
         if not transcript.text:
             return []
         notes = greeting_notes(transcript, offset_ms=start, speech_ms=self.speech_ms_total)
@@ -697,27 +736,16 @@ class _CallState:
         if self.done:
             return []
         events: list[DetectionEvent] = []
-        if self.notes_pending:
-            self.notes_pending = False
-            if self.decision == "machine":
-                self._transcribe_pending()
-                events.extend(self._machine_notes())
-            else:
-                events.extend(self._human_notes())
-        elif self.decision is None:
+        if self.decision is None:
             events.extend(self._decide_from_words_at_hang_up())
-        elif self.decision == "machine" and self.transcriber is not None:
-            events.extend(self._transcribe_pending())
-            events.extend(self._classify(final=True))
-            events.extend(self._machine_notes())
+        elif self.transcriber is not None:
+            if self.decision == "machine":
+                self._submit_pending()
+            # What recognition still owes this call, each at the time it was ready.
+            events.extend(self._collect(wait=True))
+            events.extend(self._after_words())
         self.done = True
         return events
-
-
-def _cue_fields(cue: DetectionEvent) -> dict[str, Any]:
-    if isinstance(cue, BeepEnded):
-        return {"frequency_hz": cue.frequency_hz, "duration_ms": cue.duration_ms}
-    return {}
 
 
 def _check_rate(sample_rate: int) -> int:
