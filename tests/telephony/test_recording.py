@@ -1,0 +1,122 @@
+"""Finished calls in the store: one drop row per call attempt, the attempt's outcome."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from afterbeep.store import (
+    AnsweredBy,
+    CallAttempt,
+    Carrier,
+    Drop,
+    DropEndReason,
+    Prospect,
+    Recording,
+    Team,
+    create_engine_for,
+    session_scope,
+    upgrade,
+)
+from afterbeep.telephony import CallTimeline, StoreDropRecorder
+
+
+@pytest.fixture
+def db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+    upgrade(url)
+    engine = create_engine_for(url)
+    with session_scope(engine) as session:
+        team = Team(name="West")
+        session.add(team)
+        session.flush()
+        prospect = Prospect(team_id=team.id, phone_e164="+12065550148", first_name="Dana")
+        recording = Recording(
+            team_id=team.id, uri="rec/1.wav", duration_ms=20000, sample_rate=8000, codec="mulaw"
+        )
+        session.add_all([prospect, recording])
+        session.flush()
+        attempt = CallAttempt(
+            team_id=team.id,
+            prospect_id=prospect.id,
+            carrier=Carrier.TWILIO,
+            carrier_call_id="CA" + "1" * 32,
+        )
+        session.add(attempt)
+        session.flush()
+        ids = {"attempt": attempt.id, "recording": recording.id}
+    return engine, ids
+
+
+def _timeline(**fields) -> CallTimeline:
+    base = dict(
+        carrier="twilio",
+        call_id="CA" + "1" * 32,
+        stream_id="MZ1",
+        parameters={},
+        started_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+        ended_at=datetime(2026, 11, 23, 15, 0, 30, tzinfo=UTC),
+    )
+    return CallTimeline(**{**base, **fields})
+
+
+def test_a_played_message_becomes_one_drop_row(db):
+    engine, ids = db
+    recorder = StoreDropRecorder(engine=engine)
+    events = [{"kind": "machine_detected", "at_ms": 2600}, {"kind": "beep_ended", "at_ms": 14230}]
+    timeline = _timeline(
+        parameters={"afterbeep.recording_id": str(ids["recording"])},
+        decision="machine",
+        action="drop",
+        beep_end_ms=14230,
+        cue_ms=14230,
+        message_start_ms=14340,
+        bytes_played=160000,
+        end_reason="completed",
+        events=events,
+    )
+    recorder.record(timeline)
+    recorder.record(timeline)  # a second report of the same call adds nothing
+    with session_scope(engine) as session:
+        [drop] = session.scalars(sa.select(Drop)).all()
+        assert drop.call_attempt_id == ids["attempt"]
+        assert (drop.beep_end_ms, drop.message_start_ms, drop.bytes_played) == (
+            14230,
+            14340,
+            160000,
+        )
+        assert drop.end_reason is DropEndReason.COMPLETED
+        assert drop.events == events
+        assert not drop.started_early
+        attempt = session.get(CallAttempt, ids["attempt"])
+        assert attempt.answered_by is AnsweredBy.MACHINE
+        assert attempt.ended_at == datetime(2026, 11, 23, 15, 0, 30, tzinfo=UTC)
+
+
+def test_a_person_updates_the_attempt_without_a_drop(db):
+    engine, ids = db
+    StoreDropRecorder(engine=engine).record(
+        _timeline(
+            parameters={"afterbeep.call_attempt_id": str(ids["attempt"])},
+            call_id="CA-other",
+            decision="human",
+            action="connect",
+            end_reason="human",
+        )
+    )
+    with session_scope(engine) as session:
+        assert session.scalars(sa.select(Drop)).all() == []
+        assert session.get(CallAttempt, ids["attempt"]).answered_by is AnsweredBy.HUMAN
+
+
+def test_calls_without_an_attempt_touch_nothing(db):
+    engine, _ = db
+    recorder = StoreDropRecorder(engine=engine, match_by_call_id=False)
+    recorder.record(
+        _timeline(decision="machine", action="drop", message_start_ms=100, end_reason="completed")
+    )
+    with session_scope(engine) as session:
+        assert session.scalars(sa.select(Drop)).all() == []
+        assert session.scalars(sa.select(CallAttempt)).one().answered_by is None
