@@ -135,25 +135,45 @@ def run_touch(
     """Run one touch if it is due and not taken; returns the outcome word.
 
     ``done``, ``blocked``, ``delayed``, ``failed``, ``retry`` (a handler error, tried again
-    later), ``taken`` (another worker holds it) or ``finished-already``.
+    later), ``taken`` (another worker holds it), ``not-due`` or ``finished-already``.
     """
     chosen: Mapping[Channel, TouchHandler] = handlers or default_handlers()
     worker = worker or worker_name()
     engine = engine or default_engine()
     with sessions() as session:
-        status = session.scalar(sa.select(Touch.status).where(Touch.id == touch_id))
-        if status is None or status in _FINAL:
+        state = session.execute(
+            sa.select(Touch.status, Touch.due_at).where(Touch.id == touch_id)
+        ).one_or_none()
+        if state is None or state[0] in _FINAL:
             return "finished-already"
         at = now or utcnow()
+        if state[0] is TouchStatus.PLANNED and state[1] > at:
+            return "not-due"
         if not _claim(session, touch_id, now=at, worker=worker, lease=lease):
             session.rollback()
             return "taken"
         session.commit()  # the claim is visible to other workers from here on
     with sessions() as session:
-        touch = session.get(Touch, touch_id, with_for_update=True)
-        if touch is None or touch.status is not TouchStatus.RUNNING or touch.claimed_by != worker:
-            return "taken"
         at = now or utcnow()
+        # Renew the claim first, and only if it is still ours: this write holds the row (and
+        # on SQLite the database) until the commit, so no one can take the touch over while
+        # we run it, and a claim that expired while we were slow is never run twice.
+        renewed = session.execute(
+            sa.update(Touch)
+            .where(
+                Touch.id == touch_id,
+                Touch.status == TouchStatus.RUNNING,
+                Touch.claimed_by == worker,
+            )
+            .values(claimed_until=at + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(renewed, "rowcount", 0) != 1:
+            session.rollback()
+            return "taken"
+        touch = session.get(Touch, touch_id, populate_existing=True)
+        if touch is None:
+            return "taken"
         prospect = session.get(Prospect, touch.prospect_id)
         enrollment = session.get(Enrollment, touch.enrollment_id)
         assert prospect is not None
