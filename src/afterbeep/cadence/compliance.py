@@ -495,21 +495,28 @@ class ComplianceEngine:
         us_states = [r for r in self.rules if r.jurisdiction.startswith("US-")]
         self.us_state_fallback_rules = strictest_common(us_states, jurisdiction=US_STATE_FALLBACK)
         self._policies: dict[tuple[tuple[str, ...], Channel], Policy] = {}
+        self._jurisdictions: dict[tuple[str | None, tuple[str, ...]], tuple[str, ...]] = {}
         self._pass_cache: dict[tuple[tuple[str, ...], Channel], tuple[AppliedRule, ...]] = {}
 
     # -- which rules apply
 
     def jurisdictions_for(self, target: Target) -> tuple[str, ...]:
         """The jurisdictions a target is held to (a fallback when we know none)."""
-        country = target.country
+        key = (target.country, target.regions)
+        cached = self._jurisdictions.get(key)
+        if cached is None:
+            cached = self._jurisdictions[key] = self._find_jurisdictions(*key)
+        return cached
+
+    def _find_jurisdictions(self, country: str | None, regions: tuple[str, ...]) -> tuple[str, ...]:
         if country not in self.countries:
             return (FALLBACK,)
         found = [country]
-        for region in target.regions:
+        for region in regions:
             code = f"{country}-{region}"
             if code not in found:
                 found.append(code)
-        if country == "US" and not target.regions:
+        if country == "US" and not regions:
             found.append(US_STATE_FALLBACK)
         return tuple(found)
 

@@ -401,6 +401,7 @@ def plan(
     started = clock.perf_counter()
 
     planner = _Planner(engine, settings, now)
+    quiet = History(recent_calls=(), dnc=_NO_LISTING, scrubbed_at=scrubbed)
     new_touches: list[dict[str, Any]] = []
     finished: list[int] = []
     opted_out: list[int] = []
@@ -454,9 +455,11 @@ def plan(
         if row.do_not_call:
             flagged_at = opted_out_at.get(row.prospect_id, now)
             dnc = {**dnc, "internal": min(flagged_at, dnc.get("internal", flagged_at))}
-        history = History(
-            recent_calls=tuple(recent.get(row.prospect_id, ())), dnc=dnc, scrubbed_at=scrubbed
-        )
+        calls = recent.get(row.prospect_id)
+        if not calls and dnc is _NO_LISTING:
+            history = quiet  # most prospects: nothing listed, no recent calls (shared, immutable)
+        else:
+            history = History(recent_calls=tuple(calls or ()), dnc=dnc, scrubbed_at=scrubbed)
         follow_up = step.variant == "voicemail-follow-up" or step.wait_minutes < 60
         due, rep_id, rule_ids, verdict = planner.place(
             target,
