@@ -313,3 +313,47 @@ def test_no_planned_call_breaks_its_jurisdictions_rules(seed, now):
                     assert compliance.jurisdictions_for(target) == ("*",)
     finally:
         engine.dispose()
+
+
+def test_planner_settings_come_from_the_config_table():
+    from afterbeep.cadence.planner import load_planner_settings
+    from afterbeep.errors import ConfigError
+
+    chosen = load_planner_settings(
+        {
+            "days": ["tue", "wed"],
+            "voicemail_spacing_business_days": 3,
+            "slots": [{"name": "dawn", "start": "08:00", "end": "09:00"}],
+        }
+    )
+    assert chosen.days == frozenset({"tue", "wed"})
+    assert chosen.slots[0].name == "dawn"
+    with pytest.raises(ConfigError, match=r"\[cadence.planner\].days"):
+        load_planner_settings({"days": ["someday"]})
+    with pytest.raises(ConfigError, match="rep_daily_capacity"):
+        load_planner_settings({"rep_daily_capacity": 0})
+
+
+def test_configured_days_and_slots_are_the_only_ones_used(session, team):
+    from afterbeep.cadence.planner import PlannerSettings, Slot
+
+    campaign = _setup(session, team)
+    for index in range(6):
+        _enroll(
+            session,
+            team,
+            campaign,
+            f"+1312555{index:04d}",
+            country="US",
+            region="IL",
+            time_zone="America/Chicago",
+        )
+    only = PlannerSettings(
+        days=frozenset({"thu"}), slots=(Slot(name="dawn", start="09:00", end="09:30"),)
+    )
+    plan(session, team_id=team.id, now=TUESDAY, settings=only)
+    for touch in _touches(session):
+        local = touch.due_at.astimezone(ZoneInfo("America/Chicago"))
+        assert (local.weekday(), local.hour) == (3, 9)
+        assert local.minute < 30
+        assert "planner.slot.dawn" in touch.rule_ids

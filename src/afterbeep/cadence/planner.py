@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
 from afterbeep.cadence._regions import normalise_region, number_facts
@@ -36,6 +36,8 @@ from afterbeep.cadence.compliance import (
     default_engine,
 )
 from afterbeep.cadence.sequences import StepCondition
+from afterbeep.errors import ConfigError
+from afterbeep.settings import read_config_file
 from afterbeep.store import (
     CallAttempt,
     Campaign,
@@ -57,7 +59,7 @@ from afterbeep.store import (
     Verdict,
 )
 
-__all__ = ["PlanReport", "PlannedTouch", "PlannerSettings", "Slot", "plan"]
+__all__ = ["PlanReport", "PlannedTouch", "PlannerSettings", "Slot", "load_planner_settings", "plan"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CAPACITY_CHANNELS = frozenset(
@@ -97,6 +99,35 @@ class PlannerSettings(BaseModel):
     rep_daily_capacity: int = Field(default=80, ge=1)
     horizon_days: int = Field(default=21, ge=1, le=60)
     spread_minutes: int = Field(default=5, ge=1)
+
+    @field_validator("days")
+    @classmethod
+    def _known_days(cls, value: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(set(value) - set(_DAYS))
+        if unknown:
+            raise ValueError(f"days must be among {', '.join(_DAYS)}, got {unknown}")
+        return value
+
+
+def load_planner_settings(table: Mapping[str, Any] | None = None) -> PlannerSettings:
+    """Planner settings from ``[cadence.planner]`` of ``afterbeep.toml`` (or ``table``).
+
+    Example::
+
+        [cadence.planner]
+        days = ["tue", "wed", "thu"]
+        voicemail_spacing_business_days = 3
+        rep_daily_capacity = 60
+        slots = [{name = "early-morning", start = "08:00", end = "09:30"}]
+    """
+    if table is None:
+        table = read_config_file().get("cadence", {}).get("planner", {})
+    try:
+        return PlannerSettings(**dict(table or {}))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"[cadence.planner].{where}: {first['msg']}") from error
 
 
 @dataclass(frozen=True, slots=True)

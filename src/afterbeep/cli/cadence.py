@@ -143,7 +143,7 @@ def plan_command(
 ) -> None:
     """Plan the next touch of every active enrollment; or --explain PROSPECT."""
     from afterbeep.cadence.explain import explain_prospect, find_prospect
-    from afterbeep.cadence.planner import plan
+    from afterbeep.cadence.planner import load_planner_settings, plan
 
     if output_format not in {"text", "json"}:
         raise typer.BadParameter("must be text or json", param_hint="--format")
@@ -153,7 +153,12 @@ def plan_command(
             prospect = find_prospect(session, explain, team_id=team_id)
             _print_explanation(explain_prospect(session, prospect), output_format)
             return
-        report = plan(session, team_id=_team_id(session, team), now=_parse_time(at, None))
+        report = plan(
+            session,
+            team_id=_team_id(session, team),
+            now=_parse_time(at, None),
+            settings=load_planner_settings(),
+        )
         session.commit()
     figures = {
         "planned": report.planned,
