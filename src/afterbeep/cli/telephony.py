@@ -87,7 +87,8 @@ def simulate(
     if output not in ("text", "json"):
         raise ConfigError(f"--format must be text or json, got {output!r}")
     if url is None:
-        with local_server(detector=detector) as base:
+        with local_server(detector=detector) as server:
+            base = server.url
             target = base.replace("http://", "ws://") + f"/media/{carrier}"
             err_console.print(f"started afterbeep ({detector} detector) at {base}")
             report = run(corpus, url=target, calls=calls, carrier=carrier)

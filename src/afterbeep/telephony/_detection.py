@@ -148,6 +148,12 @@ class DetectorHub:
     # -- internal --------------------------------------------------------------------------
     def _push(self, slot: _Slot, samples: NDArray[np.int16]) -> None:
         size = slot.bank.frame_size
+        if samples.size == size and not slot.buffer.size:  # the usual 20 ms frame
+            slot.frames.append(samples)
+            if not self._scheduled:
+                self._scheduled = True
+                asyncio.get_running_loop().call_later(self.flush_interval_s, self.flush)
+            return
         buffer = np.concatenate([slot.buffer, samples]) if slot.buffer.size else samples
         whole = buffer.size - buffer.size % size
         for start in range(0, whole, size):

@@ -313,7 +313,7 @@ class MediaSession:
         self._rate = 8000
         self._decision: str | None = None
         self._done = False
-        self._floor: deque[float] = deque(maxlen=50)
+        self._recent: deque[NDArray[np.int16]] = deque(maxlen=50)  # the last second
         self._loud_frames = 0
         # playback
         self._message: NDArray[np.int16] | None = None
@@ -391,11 +391,10 @@ class MediaSession:
         timeline = self.timeline
         assert timeline is not None
         timeline.audio_ms = max(timeline.audio_ms, self.audio_ms)
-        level = _energy_dbfs(samples)
         if self._playing or self._awaiting_mark:
-            self._check_barge_in(level)
+            self._check_barge_in(_energy_dbfs(samples))
         else:
-            self._floor.append(level)
+            self._recent.append(samples)  # levels are computed only if a message starts
         if self._detector is not None:
             self._detector.push(samples)
         if self.audio_ms > self.engine.settings.max_call_ms and not self._done:
@@ -501,7 +500,8 @@ class MediaSession:
         self._playing = True
         # The line's floor: a quiet moment of the last second (the greeting's pauses, the
         # gap around the beep), not its median, which a long greeting would lift.
-        self._barge_floor = sorted(self._floor)[len(self._floor) // 5] if self._floor else -90.0
+        levels = sorted(_energy_dbfs(frame) for frame in self._recent)
+        self._barge_floor = levels[len(levels) // 5] if levels else -90.0
         self._loud_frames = 0
         timeline.action = "drop"
         timeline.message_start_ms = self.audio_ms

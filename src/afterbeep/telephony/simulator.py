@@ -59,6 +59,10 @@ class _FarEnd:
     def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
         raise NotImplementedError
 
+    def media_payload(self, payload: str, chunk: int) -> str | bytes:
+        """``media`` with an already base64-encoded mu-law payload (JSON carriers)."""
+        raise NotImplementedError
+
     def parse(self, message: str | bytes) -> tuple[str, Any]:
         """``("media", samples)``, ``("mark", name)``, ``("clear", None)`` or
         ``("other", message)``."""
@@ -79,7 +83,10 @@ def _mulaw(samples: NDArray[np.int16]) -> str:
 
 
 def _unmulaw(payload: str) -> int:
-    return len(base64.b64decode(payload))
+    """Bytes (= samples) in a base64 mu-law payload, without decoding it."""
+    if len(payload) % 4:
+        raise ValueError("payload is not base64")
+    return len(payload) // 4 * 3 - payload[-2:].count("=")
 
 
 class _TwilioFarEnd(_FarEnd):
@@ -93,6 +100,17 @@ class _TwilioFarEnd(_FarEnd):
             parameters=self.parameters,
         )
         return [connected, start]
+
+    def media_payload(self, payload: str, chunk: int) -> str | bytes:
+        # The same message twilio_media_message builds, formatted directly: the simulator
+        # sends thousands a second.
+        sequence = self._next()
+        timestamp = (chunk - 1) * FRAME_MS
+        return (
+            f'{{"event":"media","sequenceNumber":"{sequence}","media":{{"track":"inbound",'
+            f'"chunk":"{chunk}","timestamp":"{timestamp}","payload":"{payload}"}},'
+            f'"streamSid":"{self.stream_id}"}}'
+        )
 
     def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
         from afterbeep.telephony.twilio import twilio_media_message
@@ -409,6 +427,7 @@ class _Call:
         self.frames = frames
         self.total_frames = frames.shape[0] + tail_ms // FRAME_MS
         self.sent = 0
+        self.hanging_up = False
         self.last_sent_at = 0.0
         self.t0 = 0.0
         self.ws: Any = None
@@ -416,6 +435,8 @@ class _Call:
         self.playout_end = 0.0  # monotonic time at which queued playback runs out
         self.pending_marks: list[asyncio.TimerHandle] = []
         self.silence = np.zeros(160, dtype=np.int16)
+        self.payloads: list[str] | None = None
+        self.silence_payload = _mulaw(self.silence)
 
     def audio_ms(self, now: float) -> float:
         """The far end's audio clock at ``now``: the end of the last frame sent, plus the time
@@ -428,6 +449,14 @@ class _Call:
     def next_frame(self) -> NDArray[np.int16]:
         i = self.sent
         return self.frames[i] if i < self.frames.shape[0] else self.silence
+
+    def next_message(self) -> str | bytes:
+        """The next inbound media message (payloads encoded once per corpus call)."""
+        i = self.sent
+        if self.payloads is not None:
+            payload = self.payloads[i] if i < len(self.payloads) else self.silence_payload
+            return self.far_end.media_payload(payload, i + 1)
+        return self.far_end.media(self.next_frame(), i + 1)
 
     def on_message(self, message: str | bytes, now: float) -> None:
         kind, value = self.far_end.parse(message)
@@ -507,9 +536,12 @@ async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
 async def _pace(calls: list[_Call]) -> None:
     """One clock for every call: each tick sends every call's frames that are due."""
     tick = FRAME_MS / 1000.0
+    hang_ups: set[asyncio.Task[None]] = set()
     while True:
         active = [c for c in calls if not c.closed.is_set()]
         if not active:
+            if hang_ups:
+                await asyncio.gather(*hang_ups)
             return
         now = time.monotonic()
         sends = []
@@ -522,15 +554,19 @@ async def _pace(calls: list[_Call]) -> None:
                 late_ms = (now - (call.t0 + (call.sent + 1) * tick)) * 1000.0
                 if late_ms > LATE_MS:
                     call.result.frames_late += 1
-                frame = call.next_frame()
+                message = call.next_message()
                 call.sent += 1
                 call.last_sent_at = now
                 call.result.frames_sent += 1
-                sends.append(call._send_quietly(call.far_end.media(frame, call.sent)))
-            if call.sent >= call.total_frames and not call.closed.is_set():
-                sends.append(_hang_up(call))
-        if sends:
-            await asyncio.gather(*sends)
+                sends.append(call._send_quietly(message))
+            # The close handshake must not hold up the clock: hang up in a task of its own.
+            if call.sent >= call.total_frames and not call.closed.is_set() and not call.hanging_up:
+                call.hanging_up = True
+                hang_ups.add(asyncio.create_task(_hang_up(call)))
+        # One after the other: on loopback a send finishes at once, and a task per send
+        # (gather) costs the simulator twice the CPU at thousands of frames a second.
+        for send in sends:
+            await send
         next_tick = now + tick - (now % tick)
         await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
 
@@ -605,6 +641,7 @@ async def simulate_calls(
         raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
     report = SimulationReport(carrier=carrier, url=url)
     sims: list[_Call] = []
+    payload_cache: dict[str, list[str]] = {}
     run_id = uuid.uuid4().hex[:8]
     for index, (labelled, audio) in enumerate(calls):
         call_id = f"CA{run_id}{index:05d}" + "0" * 17
@@ -624,7 +661,12 @@ async def simulate_calls(
             human_greeting_end_ms=labelled.human_greeting_end_ms,
         )
         far_end = _FAR_ENDS[carrier](call_id, params)
-        sims.append(_Call(index, labelled, audio, far_end, result, tail_ms))
+        sim = _Call(index, labelled, audio, far_end, result, tail_ms)
+        if carrier == "twilio":
+            if labelled.id not in payload_cache:
+                payload_cache[labelled.id] = [_mulaw(frame) for frame in sim.frames]
+            sim.payloads = payload_cache[labelled.id]
+        sims.append(sim)
         report.calls.append(result)
 
     began = time.monotonic()
@@ -691,13 +733,20 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else math.nan
 
 
+@dataclass(frozen=True, slots=True)
+class LocalServer:
+    url: str
+    """Base URL, ``http://127.0.0.1:PORT``."""
+    pid: int
+
+
 @contextlib.contextmanager
 def local_server(
     *, detector: str = "afterbeep", data_dir: str | Path | None = None, timeout_s: float = 30.0
-) -> Iterator[str]:
+) -> Iterator[LocalServer]:
     """Start ``afterbeep serve`` in a child process on a free loopback port with the given
-    detector; yields its base URL (``http://127.0.0.1:PORT``) and stops it afterwards.
-    A separate process, so the simulator and the server each get their own core."""
+    detector; yields its URL and process id and stops it afterwards. A separate process, so
+    the simulator and the server each get their own core."""
     import os
     import socket
     import subprocess
@@ -742,7 +791,7 @@ def local_server(
                 if time.monotonic() > deadline:
                     raise ConfigError(f"afterbeep serve did not answer on {base} in {timeout_s} s")
                 time.sleep(0.2)
-            yield base
+            yield LocalServer(url=base, pid=child.pid)
         finally:
             child.terminate()
             try:
