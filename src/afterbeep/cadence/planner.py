@@ -14,6 +14,8 @@ cached per jurisdiction set, zone and day, and touches are written in bulk.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -433,7 +435,7 @@ def plan(
 
     planner = _Planner(engine, settings, now)
     quiet = History(recent_calls=(), dnc=_NO_LISTING, scrubbed_at=scrubbed)
-    new_touches: list[dict[str, Any]] = []
+    writer = _TouchWriter(session)
     finished: list[int] = []
     opted_out: list[int] = []
     for row in rows:
@@ -511,7 +513,7 @@ def plan(
                 recent[row.prospect_id].append(due)
         else:
             report.blocked += 1
-        new_touches.append(
+        writer.add(
             {
                 "team_id": team_id,
                 "enrollment_id": row.enrollment_id,
@@ -543,7 +545,7 @@ def plan(
             )
     report.seconds_planning = clock.perf_counter() - started
     started = clock.perf_counter()
-    _insert_touches(session, new_touches)
+    writer.close()
     for ids, ending in (
         (finished, EnrollmentStatus.FINISHED),
         (opted_out, EnrollmentStatus.OPTED_OUT),
@@ -787,6 +789,87 @@ _TOUCH_COLUMNS = (
 )
 
 
+class _TouchWriter:
+    """Writes planned touches in chunks as they are planned.
+
+    On PostgreSQL a background thread COPYs each chunk on the session's own connection (the
+    planning loop does not touch the database meanwhile), so the server's work on indexes
+    and foreign keys overlaps with planning the next chunk. Elsewhere chunks are written
+    inline. An error in the thread is raised by ``close``.
+    """
+
+    CHUNK = 5000
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        connection = session.connection()
+        self.raw = connection.connection.dbapi_connection
+        self.threaded = connection.dialect.name == "postgresql" and self.raw is not None
+        self.pending: list[dict[str, Any]] = []
+        self.error: BaseException | None = None
+        self.chunks: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)
+        self.thread: threading.Thread | None = None
+        if self.threaded:
+            self.thread = threading.Thread(target=self._drain, name="afterbeep-touch-writer")
+            self.thread.start()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        chunk, self.pending = self.pending, []
+        if not chunk:
+            return
+        if self.threaded:
+            self.chunks.put(chunk)
+        else:
+            _insert_touches(self.session, chunk)
+
+    def _drain(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.error is None:
+                try:
+                    _copy_touches(self.raw, chunk)
+                except BaseException as error:  # handed to the planning thread in close()
+                    self.error = error
+
+    def close(self) -> None:
+        self._flush()
+        if self.thread is not None:
+            self.chunks.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _rules_json(ids: list[str], cache: dict[tuple[str, ...], str]) -> str:
+    key = tuple(ids)
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = json.dumps(ids)
+    return text
+
+
+def _copy_touches(raw: Any, rows: list[dict[str, Any]]) -> None:
+    """COPY rows into ``touches`` on a psycopg 3 connection."""
+    dumped: dict[tuple[str, ...], str] = {}
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY touches ({', '.join(_TOUCH_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for r in rows:
+            copy.write_row(
+                (
+                    r["team_id"], r["enrollment_id"], r["prospect_id"], r["rep_id"], r["key"],
+                    r["position"], r["channel"].value, r["variant"], r["due_at"],
+                    r["status"].value, _rules_json(r["rule_ids"], dumped), r["attempts"],
+                    r["created_at"],
+                )
+            )  # fmt: skip
+
+
 def _insert_touches(session: Session, rows: list[dict[str, Any]]) -> None:
     """Write planned touches in bulk: COPY on PostgreSQL, one executemany on SQLite.
 
@@ -808,15 +891,7 @@ def _insert_touches(session: Session, rows: list[dict[str, Any]]) -> None:
 
     columns = ", ".join(_TOUCH_COLUMNS)
     if dialect == "postgresql" and raw is not None:
-        with raw.cursor() as cursor, cursor.copy(f"COPY touches ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-            for r in rows:
-                copy.write_row(
-                    (
-                        r["team_id"], r["enrollment_id"], r["prospect_id"], r["rep_id"], r["key"],
-                        r["position"], r["channel"].value, r["variant"], r["due_at"],
-                        r["status"].value, rules_json(r["rule_ids"]), r["attempts"], r["created_at"],
-                    )
-                )  # fmt: skip
+        _copy_touches(raw, rows)
         return
     if dialect == "sqlite" and raw is not None:
         times: dict[datetime, str] = {}
