@@ -357,3 +357,21 @@ def test_configured_days_and_slots_are_the_only_ones_used(session, team):
         assert (local.weekday(), local.hour) == (3, 9)
         assert local.minute < 30
         assert "planner.slot.dawn" in touch.rule_ids
+
+
+def test_a_reply_ends_only_steps_that_stop_on_reply(session, team):
+    keep_going = [StepSpec(Channel.CALL, conditions=frozenset()), StepSpec(Channel.CALL)]
+    campaign = _setup(session, team, keep_going)
+    prospect = _enroll(session, team, campaign, "+13125550100", country="US", region="IL")
+    session.add(
+        Outcome(
+            prospect=prospect, kind=OutcomeKind.REPLY, occurred_at=TUESDAY - timedelta(minutes=5)
+        )
+    )
+    session.flush()
+    report = plan(session, team_id=team.id, now=TUESDAY)
+    assert (report.planned, report.stopped) == (1, 0)
+    _complete(session, _touches(session)[0])
+    report = plan(session, team_id=team.id, now=TUESDAY + timedelta(days=1))
+    assert (report.planned, report.stopped) == (0, 1)
+    assert session.scalars(sa.select(Enrollment.status)).one() is EnrollmentStatus.FINISHED

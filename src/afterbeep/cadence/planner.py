@@ -440,8 +440,8 @@ def plan(
     opted_out: list[int] = []
     for row in rows:
         stop = stopped.get(row.prospect_id)
-        if stop is not None and stop[0] >= row.enrolled_at:
-            (opted_out if stop[1] is OutcomeKind.OPT_OUT else finished).append(row.enrollment_id)
+        if stop is not None and stop[0] >= row.enrolled_at and stop[1] is OutcomeKind.OPT_OUT:
+            opted_out.append(row.enrollment_id)  # an opt-out always ends the enrollment
             report.stopped += 1
             continue
         sequence_steps = steps.get(row.sequence_id, {})
@@ -457,6 +457,14 @@ def plan(
         if step is None or position > last_steps.get(row.sequence_id, 0):
             finished.append(row.enrollment_id)
             report.finished += 1
+            continue
+        if (
+            stop is not None
+            and stop[0] >= row.enrolled_at
+            and StepCondition.STOP_ON_REPLY in (step.conditions or [])
+        ):
+            finished.append(row.enrollment_id)  # they replied, called back or booked
+            report.stopped += 1
             continue
         key = f"e{row.enrollment_id}-p{position}"
         if key in existing_keys:
