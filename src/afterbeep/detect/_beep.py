@@ -68,6 +68,7 @@ class BeepTracker:
         "_pending_hz",
         "_pending_len",
         "_pending_level",
+        "_pending_sounding",
         "_pending_tones",
         "_prev_energy",
         "_sample_rate",
@@ -107,6 +108,7 @@ class BeepTracker:
         self._pending_len = 0
         self._pending_level = -200.0
         self._pending_tones = 0
+        self._pending_sounding = False
         self._loud_after = 0
         self._prev_energy = -200.0
         self._lead_1 = -200.0
@@ -184,6 +186,21 @@ class BeepTracker:
         self._prev_energy = energy_db
         if self._pending_end is None or self.tone_active:
             return None
+        if (
+            energy_db >= self._pending_level - cfg.end_drop_db
+            and abs(hz - self._pending_hz) <= cfg.frequency_tolerance_hz
+            and ratio >= 0.5
+        ):
+            # The same tone, still as loud, merely failing a purity test for a frame (babble,
+            # mu-law): the beep has not ended. Confirming now would start the message early.
+            self._pending_sounding = True
+            self._loud_after = 0
+            return None
+        if self._pending_sounding:
+            self._pending_sounding = False
+            self._pending_end = max(
+                self._pending_end, self._refine_end(frame_end_ms, analyzer.history(stream))
+            )
         if frame_end_ms - self._pending_end >= cfg.confirm_ms:
             beep = Beep(
                 end_ms=round(self._pending_end),
@@ -241,7 +258,13 @@ class BeepTracker:
         ):
             # A short "tone" straight out of loud sound, or not quite pure, or gliding: a
             # steady vowel (a telephone band without the voice's fundamental can leave one
-            # harmonic for 40-80 ms), not a beep, which is exact and follows a pause.
+            # harmonic for 40-80 ms), not a beep, which is exact and follows a pause. Unless
+            # it is the pending tone going on at its pitch: then that tone is not over yet.
+            if (
+                self._pending_end is not None
+                and abs(self._tone_hz - self._pending_hz) <= self._cfg.frequency_tolerance_hz
+            ):
+                self._pending_end = max(self._pending_end, end_ms)
             return
         tones = self._pending_tones + 1 if self._pending_end is not None else 1
         self._pending_end = max(end_ms, float(self._tone_start))
@@ -252,6 +275,7 @@ class BeepTracker:
 
     def _clear_pending(self) -> None:
         self._pending_end = None
+        self._pending_sounding = False
         self._pending_tones = 0
         self._loud_after = 0
 
