@@ -76,25 +76,18 @@ async def serve_websocket(
         else:
             await websocket.send_text(message)
 
-    writer = asyncio.create_task(_drain(session, serializer, send))
-    close_code, close_reason = 1000, "done"
-    try:
-        while not writer.done():
-            receive = asyncio.create_task(websocket.receive())
-            await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
-            if not receive.done():
-                receive.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await receive
-                break
-            message = receive.result()
+    close: dict[str, Any] = {"code": 1000, "reason": "done"}
+
+    async def read() -> None:
+        while True:
+            message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 if not session.ended:
                     log.info(
                         "%s stream closed by the far end (code %s)", carrier, message.get("code")
                     )
                 session.stream_lost("socket closed by the far end")
-                break
+                return
             data = message.get("text")
             if data is None:
                 data = message.get("bytes") or b""
@@ -103,27 +96,37 @@ async def serve_websocket(
             except ProtocolError as error:
                 log.warning("closing %s stream: %s", carrier, error)
                 session.stream_lost(f"protocol error: {error}")
-                close_code, close_reason = CLOSE_PROTOCOL, str(error)[:120]
-                break
+                close.update(code=CLOSE_PROTOCOL, reason=str(error)[:120])
+                return
             for frame in frames:
                 session.handle(frame)
+
+    # Two tasks for the life of the stream (not one per message): reading ends on hang-up or
+    # a bad message; writing ends after the session's EndCall, which ends the reading too.
+    writer = asyncio.create_task(_drain(session, serializer, send))
+    reader = asyncio.create_task(read())
+    try:
+        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if reader.done() and reader.exception() is not None:
+            raise reader.exception()  # type: ignore[misc]
     except WebSocketDisconnect:
         session.stream_lost("socket closed by the far end")
     except Exception as error:  # one stream's bug must not reach the others
         log.exception("closing %s stream after an unexpected error", carrier)
         session.stream_lost(f"protocol error: {error}")
-        close_code, close_reason = 1011, "internal error"
+        close.update(code=1011, reason="internal error")
     finally:
-        if not writer.done():
-            if session.ended:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(writer, timeout=1.0)
-            writer.cancel()
+        if not writer.done() and session.ended:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(writer), timeout=1.0)
+        for task in (reader, writer):
+            if not task.done():
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+                await task
         if websocket.client_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
-                await websocket.close(code=close_code, reason=close_reason)
+                await websocket.close(code=int(close["code"]), reason=str(close["reason"]))
     return session.timeline
 
 
