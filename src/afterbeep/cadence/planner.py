@@ -159,6 +159,19 @@ class PlanReport:
     seconds_writing: float = 0.0
 
 
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A sequence step as plain values (no ORM attribute access in the hot loop)."""
+
+    channel: Channel
+    wait: timedelta
+    variant: str | None
+    conditions: frozenset[str]
+
+
 @dataclass(slots=True)
 class _Row:
     enrollment_id: int
@@ -304,11 +317,16 @@ def plan(
     enrollment_ids = [r.enrollment_id for r in rows]
     sequence_ids = sorted({r.sequence_id for r in rows})
 
-    steps: dict[int, dict[int, SequenceStep]] = defaultdict(dict)
+    steps: dict[int, dict[int, _Step]] = defaultdict(dict)
     for stored in session.scalars(
         sa.select(SequenceStep).where(SequenceStep.sequence_id.in_(sequence_ids))
     ):
-        steps[stored.sequence_id][stored.position] = stored
+        steps[stored.sequence_id][stored.position] = _Step(
+            channel=Channel(stored.channel),
+            wait=timedelta(minutes=stored.wait_minutes),
+            variant=stored.variant,
+            conditions=frozenset(stored.conditions or ()),
+        )
     last_steps = {sid: max(positions) for sid, positions in steps.items()}
 
     # Facts about earlier touches, in bulk: team-scoped scans, no per-prospect queries.
@@ -446,12 +464,8 @@ def plan(
             continue
         sequence_steps = steps.get(row.sequence_id, {})
         position = row.position
-        step: SequenceStep | None = sequence_steps.get(position)
-        while (
-            step is not None
-            and row.blitz
-            and StepCondition.SKIP_IN_BLITZ in (step.conditions or [])
-        ):
+        step: _Step | None = sequence_steps.get(position)
+        while step is not None and row.blitz and StepCondition.SKIP_IN_BLITZ in step.conditions:
             position += 1
             step = sequence_steps.get(position)
         if step is None or position > last_steps.get(row.sequence_id, 0):
@@ -461,7 +475,7 @@ def plan(
         if (
             stop is not None
             and stop[0] >= row.enrolled_at
-            and StepCondition.STOP_ON_REPLY in (step.conditions or [])
+            and StepCondition.STOP_ON_REPLY in step.conditions
         ):
             finished.append(row.enrollment_id)  # they replied, called back or booked
             report.stopped += 1
@@ -470,14 +484,14 @@ def plan(
         if key in existing_keys:
             report.skipped_open += 1
             continue
-        channel = Channel(step.channel)
+        channel = step.channel
         previous = last_done.get(row.enrollment_id)
         earliest = max(
             now,
-            (previous[0] if previous else row.enrolled_at) + timedelta(minutes=step.wait_minutes),
+            (previous[0] if previous else row.enrolled_at) + step.wait,
         )
         reasons: list[str] = []
-        if previous and previous[0] + timedelta(minutes=step.wait_minutes) > now:
+        if previous and previous[0] + step.wait > now:
             reasons.append("planner.wait")
         target = planner.target(row, consents.get(row.prospect_id, {}))
         last_vm = last_voicemail.get(row.prospect_id)
@@ -501,7 +515,7 @@ def plan(
             history = quiet  # most prospects: nothing listed, no recent calls (shared, immutable)
         else:
             history = History(recent_calls=tuple(calls or ()), dnc=dnc, scrubbed_at=scrubbed)
-        follow_up = step.variant == "voicemail-follow-up" or step.wait_minutes < 60
+        follow_up = step.variant == "voicemail-follow-up" or step.wait < _HOUR
         due, rep_id, rule_ids, verdict = planner.place(
             target,
             channel,
