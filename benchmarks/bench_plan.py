@@ -43,14 +43,17 @@ def run(url: str, prospects: int) -> dict[str, float]:
             session.commit()
             built = time.perf_counter() - started
             started = time.perf_counter()
+            cpu_started = time.process_time()
             report = plan(session, team_id=team.id, now=NOW)
             session.commit()
             total = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
     finally:
         engine.dispose()
     return {
         "build_s": built,
         "plan_s": total,
+        "cpu_s": cpu,
         "load_s": report.seconds_loading,
         "decide_s": report.seconds_planning,
         "write_s": report.seconds_writing,
@@ -64,6 +67,7 @@ def _print(backend: str, figures: dict[str, float], prospects: int) -> None:
     verdict = "OK" if figures["plan_s"] <= 10 * prospects / 100_000 else "SLOWER THAN TARGET"
     print(
         f"{backend:10s} {prospects:>7d} prospects: plan {figures['plan_s']:.2f} s "
+        f"[{figures['cpu_s']:.2f} s CPU in this process; load average {os.getloadavg()[0]:.1f}] "
         f"(load {figures['load_s']:.2f}, place+decide {figures['decide_s']:.2f}, "
         f"write {figures['write_s']:.2f}); {figures['per_s']:,.0f} prospects/s; "
         f"planned {figures['planned']:.0f}, blocked {figures['blocked']:.0f}; "
