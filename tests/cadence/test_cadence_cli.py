@@ -102,3 +102,82 @@ def test_a_time_that_is_not_iso_is_invalid_input(sqlite_db_url: str):
     )
     assert result.exception is not None
     assert "ISO 8601" in str(result.exception)
+
+
+def test_plan_then_explain_names_the_rules_that_decided(sqlite_db_url: str):
+    from sqlalchemy.orm import Session
+
+    from afterbeep.cadence.dnc import import_dnc
+    from afterbeep.cadence.sequences import StepSpec, create_sequence
+    from afterbeep.store import (
+        Campaign,
+        CampaignStatus,
+        Channel,
+        DncList,
+        Enrollment,
+        Prospect,
+        Role,
+        Team,
+        User,
+        create_engine_for,
+    )
+
+    engine = create_engine_for(sqlite_db_url)
+    try:
+        with Session(engine) as session:
+            team = Team(name="East")
+            session.add(team)
+            session.add(User(team=team, email="r@e.com", full_name="R", role=Role.REP))
+            session.flush()
+            sequence = create_sequence(
+                session, team_id=team.id, name="S", steps=[StepSpec(Channel.CALL)]
+            )
+            campaign = Campaign(
+                team=team, name="C", sequence=sequence, status=CampaignStatus.ACTIVE
+            )
+            prospect = Prospect(
+                team=team,
+                phone_e164="+15025550100",
+                first_name="Kim",
+                country="US",
+                region="KY",
+                time_zone="America/New_York",
+            )
+            session.add_all([campaign, prospect, Enrollment(campaign=campaign, prospect=prospect)])
+            import_dnc(session, team_id=team.id, list_name=DncList.NATIONAL, text="")
+            session.commit()
+    finally:
+        engine.dispose()
+    planned = _run(
+        "plan",
+        "--team",
+        "East",
+        "--at",
+        "2026-11-24T13:00+00:00",
+        "--format",
+        "json",
+        "--url",
+        sqlite_db_url,
+    )
+    assert json.loads(planned.stdout)["planned"] == 1
+    explained = _run(
+        "plan",
+        "--explain",
+        "+15025550100",
+        "--team",
+        "East",
+        "--format",
+        "json",
+        "--url",
+        sqlite_db_url,
+    )
+    touch = json.loads(explained.stdout)["touches"][0]
+    assert touch["channel"] == "call"
+    assert any(reason.startswith("planner.slot.") for reason in touch["planner"])
+    assert "us-ky.hours" in touch["planner"]  # 08:00 is before Kentucky's 10:00
+    rules = {rule["id"]: rule for rule in touch["rules"]}
+    assert rules["us-ky.hours"]["effect"] == "pass"
+    assert "KRS" in rules["us-ky.hours"]["source"]
+    text = _run("plan", "--explain", "+15025550100", "--url", sqlite_db_url)
+    assert "us-ky.hours" in text.stdout
+    assert "US-KY" in text.stdout
