@@ -13,8 +13,6 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import geocoder, number_type, timezone
 
-from afterbeep.phone import PhoneNumber
-
 __all__ = ["NumberFacts", "normalise_region", "number_facts"]
 
 _US_STATES = {
@@ -91,8 +89,3 @@ def number_facts(e164: str) -> NumberFacts:
         time_zones=zones,
         line_type=_LINE_TYPES.get(number_type(parsed), "unknown"),
     )
-
-
-def facts_from_phone(number: PhoneNumber) -> NumberFacts:
-    """The same facts for an already parsed ``afterbeep.phone.PhoneNumber``."""
-    return number_facts(number.e164)
