@@ -1,0 +1,62 @@
+"""``afterbeep simulate``: starts its own server (oracle detector) and reports as JSON; bad
+options are one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from afterbeep.detect.corpus import CorpusWriter
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from afterbeep.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+
+
+@pytest.mark.slow
+def test_simulate_reports_every_call_as_json(tmp_path, make_call):
+    writer = CorpusWriter(tmp_path / "corpus")
+    for i, kind in enumerate(["human", "machine", "full"]):
+        call, audio = make_call(kind, seed=i)
+        writer.write_audio(call.audio, audio, sample_rate=8000)
+        writer.add(call)
+    writer.close()
+    out = tmp_path / "report.json"
+    result = _cli(
+        "simulate",
+        "--corpus",
+        str(tmp_path / "corpus"),
+        "--calls",
+        "3",
+        "--detector",
+        "oracle",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["calls"] == 3
+    assert summary["correct"] == 3
+    assert summary["early_starts"] == 0
+    per_call = json.loads(out.read_text())["per_call"]
+    assert [c["action"] for c in per_call] == ["connect", "drop", "skip"]
+
+
+def test_simulate_refuses_an_unknown_carrier_and_call_needs_credentials(tmp_path):
+    result = _cli("simulate", "--corpus", str(tmp_path), "--carrier", "morse")
+    assert result.returncode == 4
+    assert "--carrier must be one of" in result.stderr
+    result = _cli("call", "+12065550148", "--script", "7")
+    assert result.returncode == 4
+    assert "Twilio is not configured" in result.stderr
