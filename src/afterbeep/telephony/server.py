@@ -142,44 +142,44 @@ async def handle_audiosocket(
         writer.write(message)
         await writer.drain()
 
-    out = asyncio.create_task(_drain(session, serializer, send))
-    try:
-        while not out.done():
-            read = asyncio.create_task(read_frame(reader))
-            await asyncio.wait({read, out}, return_when=asyncio.FIRST_COMPLETED)
-            if not read.done():
-                read.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await read
-                break
+    async def read() -> None:
+        while True:
             try:
-                data = read.result()
-                frames = serializer.decode(data)
+                frames = serializer.decode(await read_frame(reader))
             except asyncio.IncompleteReadError as error:
                 reason = "socket cut mid-frame" if error.partial else "socket closed"
                 if error.partial:
                     log.warning("closing asterisk stream: %s", reason)
                 session.stream_lost(reason)
-                break
+                return
             except ProtocolError as error:
                 log.warning("closing asterisk stream: %s", error)
                 session.stream_lost(f"protocol error: {error}")
-                break
+                return
             for frame in frames:
                 session.handle(frame)
+
+    # As for websockets: one reader and one writer task for the life of the connection.
+    out = asyncio.create_task(_drain(session, serializer, send))
+    reading = asyncio.create_task(read())
+    try:
+        await asyncio.wait({reading, out}, return_when=asyncio.FIRST_COMPLETED)
+        if reading.done() and reading.exception() is not None:
+            raise reading.exception()  # type: ignore[misc]
     except (ConnectionError, OSError) as error:
         session.stream_lost(f"socket error: {error}")
     except Exception as error:
         log.exception("closing asterisk stream after an unexpected error")
         session.stream_lost(f"protocol error: {error}")
     finally:
-        if not out.done():
-            if session.ended:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(out, timeout=1.0)
-            out.cancel()
+        if not out.done() and session.ended:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(out), timeout=1.0)
+        for task in (reading, out):
+            if not task.done():
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await out
+                await task
         writer.close()
         with contextlib.suppress(Exception):
             await writer.wait_closed()
