@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 import websockets
@@ -183,3 +184,69 @@ def test_talking_over_the_message_clears_playback_and_connects_the_rep(live_serv
     assert call.server["end_reason"] == "cancelled"
     assert call.server["message_start_ms"] is not None
     assert 0 < call.server["bytes_played"] < 8000
+
+
+class _TwilioApi:
+    """The Twilio SDK's pluggable HTTP client, answering like the Calls API (no network)."""
+
+    def __new__(cls):
+        import logging
+
+        from twilio.http import HttpClient
+        from twilio.http.response import Response
+
+        class Recorder(HttpClient):
+            def __init__(self):
+                super().__init__(logging.getLogger("twilio.http_client"), False)
+                self.requests = []
+
+            def request(
+                self,
+                method,
+                uri,
+                params=None,
+                data=None,
+                headers=None,
+                auth=None,
+                timeout=None,
+                allow_redirects=False,
+            ):
+                self.requests.append({"method": method, "uri": uri, "data": data})
+                return Response(200, json.dumps({"sid": uri.rsplit("/", 1)[-1][:-5]}))
+
+        return Recorder()
+
+
+def test_twilio_call_control_hands_people_to_the_rep_and_hangs_up_after_the_drop(
+    live_server, make_call
+):
+    from afterbeep.telephony import TelephonySettings, TwilioCallControl, TwilioCalls
+
+    api = _TwilioApi()
+    settings = TelephonySettings(
+        public_url="https://dialer.example.com",
+        twilio_account_sid="AC" + "a" * 32,
+        twilio_auth_token="t",
+    )
+    engine = live_server.engine
+    engine.call_control = TwilioCallControl(TwilioCalls(settings, http_client=api))
+    try:
+        report = asyncio.run(
+            simulate_calls(
+                [make_call("human", seed=1), make_call("machine", seed=2)],
+                url=live_server.media_url(),
+                tail_ms=2500,
+                parameters={"afterbeep.rep_number": "+12065550199"},
+            )
+        )
+        # The REST calls run in worker threads once each stream has ended.
+        for _ in range(200):
+            if len(api.requests) >= 2:
+                break
+            time.sleep(0.05)
+    finally:
+        engine.call_control = None
+    human, machine = report.calls
+    by_call = {r["uri"].rsplit("/", 1)[-1][:-5]: r["data"] for r in api.requests}
+    assert by_call[human.call_id]["Twiml"].count("<Dial>+12065550199</Dial>") == 1
+    assert by_call[machine.call_id] == {"Status": "completed"}  # after the final mark

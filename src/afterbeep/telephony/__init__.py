@@ -19,6 +19,7 @@ from afterbeep.telephony.audiosocket import AudioSocketSerializer
 from afterbeep.telephony.config import TelephonySettings, load_telephony_settings
 from afterbeep.telephony.engine import (
     CallContext,
+    CallControl,
     CallTimeline,
     CompliancePolicy,
     DropRecorder,
@@ -34,6 +35,7 @@ from afterbeep.telephony.frames import __all__ as _frame_names
 from afterbeep.telephony.plivo import PlivoSerializer
 from afterbeep.telephony.recording import StoreDropRecorder
 from afterbeep.telephony.rest import (
+    TwilioCallControl,
     TwilioCalls,
     connect_stream_twiml,
     dial_rep_twiml,
@@ -62,6 +64,7 @@ __all__ = [
     "SERIALIZERS",
     "AudioSocketSerializer",
     "CallContext",
+    "CallControl",
     "CallTimeline",
     "CompliancePolicy",
     "DetectorHub",
@@ -79,6 +82,7 @@ __all__ = [
     "StoreDropRecorder",
     "TelephonySettings",
     "TelnyxSerializer",
+    "TwilioCallControl",
     "TwilioCalls",
     "TwilioSerializer",
     "VonageSerializer",

@@ -131,6 +131,13 @@ def allow_all(_: CallContext) -> PolicyDecision:
     return PolicyDecision(True, rule="none")
 
 
+class CallControl(Protocol):
+    """Acts on the call itself once the engine is done with its stream (e.g. through the
+    carrier's REST API: hand it to the rep, hang up). Called in a worker thread."""
+
+    def act(self, timeline: CallTimeline, action: str) -> None: ...
+
+
 class DropRecorder(Protocol):
     """Keeps a finished call's timeline (e.g. as a drop row in the store)."""
 
@@ -201,6 +208,7 @@ class MediaEngine:
         message: MessageSource | None = None,
         policy: CompliancePolicy | None = None,
         recorder: DropRecorder | None = None,
+        call_control: CallControl | None = None,
         hub: DetectorHub | None = None,
         keep_timelines: int = 10_000,
     ) -> None:
@@ -216,6 +224,7 @@ class MediaEngine:
         self.message = message or (lambda start: default_message(sample_rate=start.sample_rate))
         self.policy = policy or allow_all
         self.recorder = recorder
+        self.call_control = call_control
         self.timelines: dict[tuple[str, str], CallTimeline] = {}
         self._keep = keep_timelines
         self._dropped: set[tuple[str, str]] = set()
@@ -281,6 +290,19 @@ class MediaEngine:
                 asyncio.get_running_loop().run_in_executor(None, _record)
             except RuntimeError:
                 _record()
+
+    def _act_on_call(self, timeline: CallTimeline, action: str) -> None:
+        control = self.call_control
+        if control is None:
+            return
+
+        def _act() -> None:
+            try:
+                control.act(timeline, action)
+            except Exception:
+                log.exception("call control failed for call %s (%s)", timeline.call_id, action)
+
+        asyncio.get_running_loop().run_in_executor(None, _act)
 
     # -- the playout clock -----------------------------------------------------------------
     def _start_playing(self, session: MediaSession) -> None:
@@ -571,6 +593,8 @@ class MediaSession:
             if self.marks and action != "drop":
                 self._send(SendMark(name=ACTION_MARK_PREFIX + action))
             self._send(EndCall(action=action, reason=end_reason))
+            if timeline is not None and record:
+                self.engine._act_on_call(timeline, action)
         self._close_detector()
         if timeline is not None:
             self.engine.sessions_open -= 1
@@ -587,6 +611,7 @@ __all__ = [
     "ACTIONS",
     "DROP_END_MARK",
     "CallContext",
+    "CallControl",
     "CallTimeline",
     "CompliancePolicy",
     "DropRecorder",

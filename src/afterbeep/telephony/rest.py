@@ -127,7 +127,26 @@ class TwilioCalls:
             ) from error
 
 
+class TwilioCallControl:
+    """The engine's ``CallControl`` for Twilio: a person goes to the rep (the call's TwiML is
+    replaced with a ``<Dial>`` to the number in the stream parameter ``afterbeep.rep_number``),
+    every other ending hangs the call up."""
+
+    REP_PARAMETER = "afterbeep.rep_number"
+
+    def __init__(self, calls: TwilioCalls) -> None:
+        self.calls = calls
+
+    def act(self, timeline: Any, action: str) -> None:
+        rep = timeline.parameters.get(self.REP_PARAMETER)
+        if action == "connect" and rep:
+            self.calls.redirect(timeline.call_id, dial_rep_twiml(rep))
+        else:
+            self.calls.hang_up(timeline.call_id)
+
+
 __all__ = [
+    "TwilioCallControl",
     "TwilioCalls",
     "connect_stream_twiml",
     "dial_rep_twiml",

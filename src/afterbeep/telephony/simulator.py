@@ -635,8 +635,10 @@ async def simulate_calls(
     tail_ms: int = 15_000,
     connect_timeout: float = 20.0,
     progress: Callable[[SimulatedCall], None] | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> SimulationReport:
-    """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end."""
+    """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end.
+    ``parameters`` are added to every call's stream parameters."""
     if carrier not in _FAR_ENDS:
         raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
     report = SimulationReport(carrier=carrier, url=url)
@@ -648,6 +650,7 @@ async def simulate_calls(
         params = {
             TRUTH_PARAMETER: json.dumps(_truth(labelled)),
             "afterbeep.corpus_call": labelled.id,
+            **(parameters or {}),
         }
         result = SimulatedCall(
             index=index,

@@ -49,7 +49,18 @@ def media_engine(app: Any) -> MediaEngine:
     """The process's one media engine (created on first use)."""
     engine = getattr(app.state, "media_engine", None)
     if engine is None:
-        engine = MediaEngine(telephony_settings(app).engine)
+        from afterbeep.telephony.recording import StoreDropRecorder
+        from afterbeep.telephony.rest import TwilioCallControl, TwilioCalls
+
+        settings = telephony_settings(app)
+        control = None
+        if settings.twilio_configured and settings.public_url:
+            control = TwilioCallControl(TwilioCalls(settings))
+        # Only calls that name their call attempt touch the database (simulated ones do not).
+        recorder = StoreDropRecorder(
+            app.state.settings.resolved_database_url, match_by_call_id=False
+        )
+        engine = MediaEngine(settings.engine, recorder=recorder, call_control=control)
         app.state.media_engine = engine
     return engine
 
