@@ -53,10 +53,20 @@ def test_simulate_reports_every_call_as_json(tmp_path, make_call):
     assert [c["action"] for c in per_call] == ["connect", "drop", "skip"]
 
 
-def test_simulate_refuses_an_unknown_carrier_and_call_needs_credentials(tmp_path):
-    result = _cli("simulate", "--corpus", str(tmp_path), "--carrier", "morse")
-    assert result.returncode == 4
-    assert "--carrier must be one of" in result.stderr
-    result = _cli("call", "+12065550148", "--script", "7")
-    assert result.returncode == 4
-    assert "Twilio is not configured" in result.stderr
+def test_simulate_refuses_an_unknown_carrier_and_call_needs_credentials(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from afterbeep.cli import app
+    from afterbeep.errors import ConfigError
+
+    for name in ("AFTERBEEP_TWILIO_ACCOUNT_SID", "AFTERBEEP_TWILIO_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no afterbeep.toml with credentials
+    runner = CliRunner()
+    result = runner.invoke(app, ["simulate", "--corpus", str(tmp_path), "--carrier", "morse"])
+    assert isinstance(result.exception, ConfigError)
+    assert result.exception.exit_code == 4
+    assert "--carrier must be one of" in str(result.exception)
+    result = runner.invoke(app, ["call", "+12065550148", "--script", "7"])
+    assert isinstance(result.exception, ConfigError)
+    assert "Twilio is not configured" in str(result.exception)
