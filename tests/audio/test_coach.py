@@ -379,7 +379,12 @@ def test_a_chunk_the_prompted_pass_skipped_is_heard_again_without_the_prompt() -
     from afterbeep.audio import _coach_asr as asr
 
     audio = np.concatenate([silence(0.5), speech(1.0), silence(0.5), speech(3.0, 1), silence(0.5)])
-    said = [Word("Hi", 0.5, 1.5), Word("this", 2.0, 3.0), Word("is", 3.0, 4.0), Word("Sam", 4.0, 5.0)]
+    said = [
+        Word("Hi", 0.5, 1.5),
+        Word("this", 2.0, 3.0),
+        Word("is", 3.0, 4.0),
+        Word("Sam", 4.0, 5.0),
+    ]
     model = SkippingModel(said)
     asr._MODELS["fake-model"] = model
     try:
