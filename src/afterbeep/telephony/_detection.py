@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -203,14 +204,14 @@ class DetectorHub:
         return len(self._active)
 
 
-class LiveDetector:
+class LiveDetector(ABC):
     """A call's handle on detection: ``push`` audio as it comes, ``close`` at the end."""
 
-    def push(self, samples: NDArray[np.int16]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def push(self, samples: NDArray[np.int16]) -> None: ...
 
-    def close(self) -> list[DetectionEvent]:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> list[DetectionEvent]: ...
 
 
 class _HubDetector(LiveDetector):

@@ -21,6 +21,7 @@ import json
 import math
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ LATE_MS = 20
 # ---- each carrier's far end ----------------------------------------------------------------
 
 
-class _FarEnd:
+class _FarEnd(ABC):
     """The carrier's side of one stream: what it sends, and what it makes of replies."""
 
     binary_audio = False
@@ -53,23 +54,26 @@ class _FarEnd:
         self.parameters = parameters
         self.sequence = 1
 
-    def opening(self) -> list[str | bytes]:
-        raise NotImplementedError
+    @abstractmethod
+    def opening(self) -> list[str | bytes]: ...
 
-    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes: ...
 
     def media_payload(self, payload: str, chunk: int) -> str | bytes:
-        """``media`` with an already base64-encoded mu-law payload (JSON carriers)."""
-        raise NotImplementedError
+        """``media`` with an already base64-encoded mu-law payload; only the far ends the
+        simulator pre-encodes payloads for (Twilio) have it."""
+        msg = f"{type(self).__name__} takes samples, not pre-encoded payloads"
+        raise TypeError(msg)
 
+    @abstractmethod
     def parse(self, message: str | bytes) -> tuple[str, Any]:
         """``("media", samples)``, ``("mark", name)``, ``("clear", None)`` or
         ``("other", message)``."""
-        raise NotImplementedError
+        ...
 
-    def mark_echo(self, name: str) -> str | bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def mark_echo(self, name: str) -> str | bytes: ...
 
     def _next(self) -> str:
         self.sequence += 1
