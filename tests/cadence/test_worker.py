@@ -209,3 +209,14 @@ def test_smtp_failure_is_a_carrier_error_and_the_touch_is_retried(engine, sessio
     assert touch.status is TouchStatus.PLANNED
     assert touch.due_at > when
     assert "smtp" in touch.result["error"]
+
+
+def test_a_face_to_face_step_becomes_a_task_for_the_rep(engine, session, team):
+    _team_with_plan(session, team, [StepSpec(Channel.FACE_TO_FACE)], prospects=2)
+    outcome = run_due(make_sessionmaker(engine), now=_latest_due(session) + timedelta(minutes=1))
+    assert outcome.outcomes == {"done": 2}
+    session.expire_all()
+    tasks = session.scalars(sa.select(Task)).all()
+    assert len(tasks) == 2
+    assert all(t.channel is Channel.FACE_TO_FACE for t in tasks)
+    assert all(t.title.startswith("Meet ") and " in person" in t.title for t in tasks)

@@ -80,6 +80,7 @@ class ManualTask:
         Channel.SOCIAL: "Connect with {name} on social",
         Channel.MAIL: "Send {name} a letter",
         Channel.VIDEO: "Record a short video for {name}",
+        Channel.FACE_TO_FACE: "Meet {name} in person",
         Channel.EMAIL: "Email {name}",
         Channel.TEXT: "Text {name}",
     }

@@ -65,7 +65,14 @@ __all__ = ["PlanReport", "PlannedTouch", "PlannerSettings", "Slot", "load_planne
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CAPACITY_CHANNELS = frozenset(
-    {Channel.CALL, Channel.VOICEMAIL, Channel.SOCIAL, Channel.MAIL, Channel.VIDEO}
+    {
+        Channel.CALL,
+        Channel.VOICEMAIL,
+        Channel.SOCIAL,
+        Channel.MAIL,
+        Channel.VIDEO,
+        Channel.FACE_TO_FACE,
+    }
 )
 _NO_LISTING: dict[str, datetime] = {}
 _STOPPING = (OutcomeKind.REPLY, OutcomeKind.CALLBACK, OutcomeKind.MEETING)

@@ -50,6 +50,7 @@ class Channel(enum.StrEnum):
     SOCIAL = "social"
     MAIL = "mail"
     VIDEO = "video"
+    FACE_TO_FACE = "face_to_face"
 
 
 class ScriptStrategy(enum.StrEnum):
