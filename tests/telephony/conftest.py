@@ -7,50 +7,15 @@ engine and the transports, not the detector; a 1 s message keeps calls short.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from telephony_helpers import LiveServer, start_server
 
 from afterbeep.detect.corpus import LabelledCall
-
-
-@dataclass
-class LiveServer:
-    app: Any
-    port: int
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def media_url(self, carrier: str = "twilio") -> str:
-        return f"ws://127.0.0.1:{self.port}/media/{carrier}"
-
-    @property
-    def engine(self) -> Any:
-        return self.app.state.media_engine
-
-
-def start_server(app: Any) -> tuple[Any, threading.Thread, int]:
-    import uvicorn
-
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, thread, port
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,10 @@ import json
 import time
 
 import pytest
-import websockets
+from telephony_helpers import twilio_stream as _stream
 
 from afterbeep.telephony import PolicyDecision
 from afterbeep.telephony.simulator import simulate_calls
-from afterbeep.telephony.twilio import twilio_far_end_messages, twilio_media_message
 
 
 def _run(live_server, calls, carrier="twilio"):
@@ -55,54 +54,6 @@ def test_other_carriers_run_the_same_engine(live_server, make_call, carrier):
     assert report.summary()["early_starts"] == 0
     drop = report.calls[1]
     assert drop.server["end_reason"] == "completed"  # the carrier's mark/notify came back
-
-
-def _frames(samples):
-    n = samples.size - samples.size % 160
-    return samples[:n].reshape(-1, 160)
-
-
-async def _stream(url, call_sid, samples, *, cut_after_media=None):
-    """Play ``samples`` as Twilio would (no pacing needed for the oracle); returns the media
-    frames and marks received, stopping early after ``cut_after_media`` media frames."""
-    stream_sid = "MZ" + call_sid[2:]
-    params = {
-        "afterbeep.truth": json.dumps(
-            {
-                "answered_by": "machine",
-                "mailbox": "personal",
-                "beep_end_ms": 1800,
-                "greeting_end_ms": 1400,
-            }
-        )
-    }
-    media, marks = 0, []
-    async with websockets.connect(url) as ws:
-        for message in twilio_far_end_messages(
-            stream_sid=stream_sid, call_sid=call_sid, account_sid="AC" + "0" * 32, parameters=params
-        ):
-            await ws.send(message)
-        for i, frame in enumerate(_frames(samples)):
-            await ws.send(
-                twilio_media_message(
-                    frame, stream_sid=stream_sid, sequence=i + 2, chunk=i + 1, timestamp_ms=i * 20
-                )
-            )
-        try:
-            async for message in ws:
-                body = json.loads(message)
-                if body["event"] == "media":
-                    media += 1
-                    if cut_after_media is not None and media >= cut_after_media:
-                        break  # the carrier drops the socket in the middle of the message
-                elif body["event"] == "mark":
-                    marks.append(body["mark"]["name"])
-                    await ws.send(
-                        json.dumps({"event": "mark", "streamSid": stream_sid, "mark": body["mark"]})
-                    )
-        except websockets.ConnectionClosed:
-            pass
-    return media, marks
 
 
 def test_a_reconnected_stream_never_plays_the_drop_twice(live_server, make_call):

@@ -542,6 +542,23 @@ class Drop(Base):
         return self.beep_end_ms is not None and self.message_start_ms < self.beep_end_ms
 
 
+class DropClaim(Base):
+    """The first start of a message on one carrier call, shared by every afterbeep process.
+
+    A carrier may reconnect a call's media stream to another process; the row's unique
+    (carrier, call_id) makes "play the message" succeed once per call whichever process asks.
+    """
+
+    __tablename__ = "drop_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(sa.String(32))
+    call_id: Mapped[str] = mapped_column(sa.String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("carrier", "call_id"),)
+
+
 class Outcome(Base):
     """Something a prospect did (called back, replied, booked, opted out), and the drop credited."""
 

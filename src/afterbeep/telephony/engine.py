@@ -14,7 +14,8 @@ frames in -> detector -> on its events:
 Every call's timeline (events, beep end, message start, bytes played, end reason) is kept in
 memory (``MediaEngine.timelines``) and handed to a ``DropRecorder`` (``afterbeep.store`` rows,
 see ``recording``). A drop plays at most once per call (keyed on the carrier's call id), even
-when the carrier reconnects the stream. Must not parse any wire format (see the serializers)
+when the carrier reconnects the stream, to this process or, with a ``StoreDropLedger``, to
+any process sharing its database (see ``ledger``). Must not parse any wire format (see the serializers)
 nor open sockets (see ``server``).
 """
 
@@ -63,6 +64,7 @@ from afterbeep.telephony.frames import (
     StreamStarted,
     StreamStopped,
 )
+from afterbeep.telephony.ledger import DropLedger, MemoryDropLedger
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +212,7 @@ class MediaEngine:
         recorder: DropRecorder | None = None,
         call_control: CallControl | None = None,
         hub: DetectorHub | None = None,
+        ledger: DropLedger | None = None,
         keep_timelines: int = 10_000,
     ) -> None:
         self.settings = settings or EngineSettings()
@@ -227,7 +230,8 @@ class MediaEngine:
         self.call_control = call_control
         self.timelines: dict[tuple[str, str], CallTimeline] = {}
         self._keep = keep_timelines
-        self._dropped: set[tuple[str, str]] = set()
+        # Which calls' messages have started; shared by processes when it is a StoreDropLedger.
+        self.ledger: DropLedger = ledger or MemoryDropLedger()
         self._playing: list[MediaSession] = []
         self._ticker: asyncio.Task[None] | None = None
         self.sessions_open = 0
@@ -241,13 +245,10 @@ class MediaEngine:
     # -- the drop ledger -------------------------------------------------------------------
     def claim_drop(self, key: tuple[str, str]) -> bool:
         """True once per call: the caller may start the message; later callers may not."""
-        if key in self._dropped:
-            return False
-        self._dropped.add(key)
-        return True
+        return self.ledger.claim(key)
 
     def already_dropped(self, key: tuple[str, str]) -> bool:
-        return key in self._dropped
+        return self.ledger.claimed(key)
 
     def _timeline_for(self, carrier: str, start: StreamStarted) -> CallTimeline:
         key = (carrier, start.call_id)
@@ -255,7 +256,7 @@ class MediaEngine:
         if timeline is not None:
             timeline.streams += 1
             timeline.stream_id = start.stream_id
-            if key not in self._dropped:  # the stream was cut before any message: go on
+            if not self.ledger.claimed(key):  # the stream was cut before any message: go on
                 timeline.end_reason = None
                 timeline.ended_at = None
             return timeline

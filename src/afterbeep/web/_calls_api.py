@@ -49,6 +49,7 @@ def media_engine(app: Any) -> MediaEngine:
     """The process's one media engine (created on first use)."""
     engine = getattr(app.state, "media_engine", None)
     if engine is None:
+        from afterbeep.telephony.ledger import StoreDropLedger
         from afterbeep.telephony.recording import StoreDropRecorder
         from afterbeep.telephony.rest import TwilioCallControl, TwilioCalls
 
@@ -60,7 +61,14 @@ def media_engine(app: Any) -> MediaEngine:
         recorder = StoreDropRecorder(
             app.state.settings.resolved_database_url, match_by_call_id=False
         )
-        engine = MediaEngine(settings.engine, recorder=recorder, call_control=control)
+        # A server database (PostgreSQL) may be shared by several media processes, and a carrier
+        # may reconnect a stream to any of them: the drop ledger lives there too. A SQLite file
+        # serves one process, whose in-memory ledger is enough.
+        url = app.state.settings.resolved_database_url
+        ledger = None if url.startswith("sqlite") else StoreDropLedger(url)
+        engine = MediaEngine(
+            settings.engine, recorder=recorder, call_control=control, ledger=ledger
+        )
         app.state.media_engine = engine
     return engine
 
