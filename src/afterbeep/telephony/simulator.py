@@ -43,6 +43,19 @@ LATE_MS = 20
 # ---- each carrier's far end ----------------------------------------------------------------
 
 
+def _parse_media_mark_clear(message: str | bytes) -> tuple[str, Any]:
+    """What Twilio- and Telnyx-style JSON servers send back: media, mark, clear, or else."""
+    msg = json.loads(message)
+    event = msg.get("event")
+    if event == "media":
+        return "media", _unmulaw(msg["media"]["payload"])
+    if event == "mark":
+        return "mark", msg["mark"]["name"]
+    if event == "clear":
+        return "clear", None
+    return "other", msg
+
+
 class _FarEnd(ABC):
     """The carrier's side of one stream: what it sends, and what it makes of replies."""
 
@@ -128,15 +141,7 @@ class _TwilioFarEnd(_FarEnd):
         )
 
     def parse(self, message: str | bytes) -> tuple[str, Any]:
-        msg = json.loads(message)
-        event = msg.get("event")
-        if event == "media":
-            return "media", _unmulaw(msg["media"]["payload"])
-        if event == "mark":
-            return "mark", msg["mark"]["name"]
-        if event == "clear":
-            return "clear", None
-        return "other", msg
+        return _parse_media_mark_clear(message)
 
     def mark_echo(self, name: str) -> str | bytes:
         return json.dumps(
@@ -181,15 +186,7 @@ class _TelnyxFarEnd(_FarEnd):
         )
 
     def parse(self, message: str | bytes) -> tuple[str, Any]:
-        msg = json.loads(message)
-        event = msg.get("event")
-        if event == "media":
-            return "media", _unmulaw(msg["media"]["payload"])
-        if event == "mark":
-            return "mark", msg["mark"]["name"]
-        if event == "clear":
-            return "clear", None
-        return "other", msg
+        return _parse_media_mark_clear(message)
 
     def mark_echo(self, name: str) -> str | bytes:
         return json.dumps(
