@@ -56,13 +56,23 @@ class CoachTranscriber(Protocol):
 MAX_CHUNK_S = 20.0
 _PAD_S = 0.1
 
+Runs = tuple[tuple[float, float], ...]
 
-def speech_chunks(samples: NDArray[np.float32]) -> list[tuple[float, float]]:
-    """(start, end) seconds of stretches of at most ``MAX_CHUNK_S``, cut in pauses."""
+
+def speech_runs(samples: NDArray[np.float32]) -> Runs:
+    """(start, end) seconds of speech in 16 kHz ``samples`` by the level detector."""
     from afterbeep.audio._coach_signal import speech_activity
 
+    return tuple(speech_activity(samples, ASR_SAMPLE_RATE).runs)
+
+
+def speech_chunks(
+    samples: NDArray[np.float32], runs: Runs | None = None
+) -> list[tuple[float, float]]:
+    """(start, end) seconds of stretches of at most ``MAX_CHUNK_S``, cut in pauses;
+    ``runs``: the samples' ``speech_runs`` when already known."""
     duration = len(samples) / ASR_SAMPLE_RATE
-    runs = speech_activity(samples, ASR_SAMPLE_RATE).runs
+    runs = speech_runs(samples) if runs is None else runs
     if not runs:
         return [(0.0, duration)] if duration > 0 else []
     chunks: list[list[float]] = []
@@ -120,12 +130,13 @@ class WhisperCoachTranscriber:
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         texts: list[str] = []
         words: list[Word] = []
-        for start, end in speech_chunks(audio):
+        runs = speech_runs(audio)
+        for start, end in speech_chunks(audio, runs):
             text, found = self._transcribe_span(audio, start, end, self._prompt)
             # The filler prompt now and then makes Whisper skip several seconds of clear speech
             # (seen on the 30 s bench take). A chunk with a stretch of speech that no word covers
             # is heard again without the prompt; the prompted pass keeps only its hesitations.
-            if self._prompt is not None and unheard_speech(audio, found, start, end):
+            if self._prompt is not None and unheard_speech(audio, found, start, end, runs=runs):
                 plain_text, plain_words = self._transcribe_span(audio, start, end, None)
                 text = plain_text
                 found = _with_hesitations(plain_words, found)
@@ -168,14 +179,18 @@ UNHEARD_SPEECH_S = 1.0
 
 
 def unheard_speech(
-    samples: NDArray[np.float32], words: list[Word], start: float = 0.0, end: float | None = None
+    samples: NDArray[np.float32],
+    words: list[Word],
+    start: float = 0.0,
+    end: float | None = None,
+    *,
+    runs: Runs | None = None,
 ) -> list[tuple[float, float]]:
     """Stretches of ``start``-``end`` s between recognised words (or before the first, after
-    the last) holding at least ``UNHEARD_SPEECH_S`` of speech by the level detector."""
-    from afterbeep.audio._coach_signal import speech_activity
-
+    the last) holding at least ``UNHEARD_SPEECH_S`` of speech by the level detector
+    (``runs``: the samples' ``speech_runs`` when already known)."""
     finish = len(samples) / ASR_SAMPLE_RATE if end is None else end
-    runs = speech_activity(samples, ASR_SAMPLE_RATE).runs
+    runs = speech_runs(samples) if runs is None else runs
     ordered = sorted(words, key=lambda w: w.start_s)
     edges = [start] + [t for w in ordered for t in (w.start_s, w.end_s)] + [finish]
     holes: list[tuple[float, float]] = []
@@ -209,6 +224,7 @@ __all__ = [
     "WhisperCoachTranscriber",
     "Word",
     "speech_chunks",
+    "speech_runs",
     "unheard_speech",
     "whisper_model",
 ]
