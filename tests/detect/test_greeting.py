@@ -12,6 +12,7 @@ from afterbeep.detect._asr import TranscribedWord, Transcript
 from afterbeep.detect._mailbox import (
     MAILBOX_PATTERNS,
     MailboxState,
+    answer_words,
     classify_mailbox,
     greeting_notes,
     operator_digit,
@@ -27,6 +28,7 @@ from afterbeep.detect.events import (
     MailboxFull,
     MailboxNotSetUp,
 )
+from afterbeep.errors import ConfigError
 
 # Replaying a recording faster than real time: recognition runs inside feed and each result
 # is released at the audio time it would have been ready (deterministic for tests).
@@ -39,12 +41,15 @@ EXAMPLES = {
         "Sorry, the voice mail box you have reached is full.",
         "The male box is currently full.",
         "This mailbox cannot accept any more messages.",
+        "The person you are calling has a full mailbox and cannot accept the new message.",
     ],
     MailboxState.NOT_SET_UP: [
         "The person you are calling has not set up their voicemail yet.",
         "This voice mailbox has not been set up.",
         "The subscriber's mailbox hasn't been set-up. Goodbye.",
         "The voicemail has not yet been initialized.",
+        "This voice mailbox is not being set up. Goodbye.",
+        "The person you are trying to reach, voicemail, has not been safe up here.",
     ],
     MailboxState.GENERAL: [
         "Thank you for calling Acme Corporation. For sales, press 1. For support, press 2.",
@@ -159,10 +164,20 @@ def test_no_drop_event_comes_before_the_cue(texts, expected):
         assert general.operator_digit == "0"
 
 
-def test_personal_greeting_gets_notes_and_no_no_drop_event():
+@pytest.mark.parametrize(
+    ("whole_max_ms", "texts"),
+    [
+        # A short greeting is transcribed again from its start with each phrase...
+        (10000, ["Hi, you've reached Dana Smith.", "Hi, you've reached Dana Smith. Leave it."]),
+        # ... a long one phrase by phrase.
+        (0, ["Hi, you've reached Dana Smith.", "Please leave a message."]),
+    ],
+)
+def test_personal_greeting_gets_notes_and_no_no_drop_event(whole_max_ms, texts):
     samples, _ = _machine_call()
-    fake = FakeTranscriber(["Hi, you've reached Dana Smith.", "Please leave a message."])
-    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    fake = FakeTranscriber(texts)
+    settings = DetectorSettings(asr_threaded=False, asr_whole_max_ms=whole_max_ms)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
     assert not [e for e in events if isinstance(e, NO_DROP_EVENTS)]
     notes = [e for e in events if isinstance(e, GreetingTranscribed)]
     assert len(notes) == 1
@@ -193,16 +208,18 @@ def test_asr_time_is_counted_into_emitted_ms():
 
 
 def test_human_decision_is_not_delayed_by_asr():
+    # Recognition slower than the 950 ms of quiet that decides: timing decides alone, and the
+    # notes come when the words are ready.
     head = [silence(500), speech(700, seed=3)]
-    samples = to_int16(mix(*head, silence(2500)))
-    slow = FakeTranscriber(["Hi, this is Dana."], seconds=0.3)
+    samples = to_int16(mix(*head, silence(3500)))
+    slow = FakeTranscriber(["Hi, this is Dana."], seconds=1.5)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
     human = next(e for e in events if isinstance(e, HumanDetected))
     assert human.emitted_ms <= ms_len(*head) + 1000
     notes = next(e for e in events if isinstance(e, GreetingTranscribed))
     assert notes.spoken_name == "Dana"
     assert notes.extra["speaker"] == "human"
-    assert notes.emitted_ms >= human.emitted_ms + 300
+    assert notes.emitted_ms >= human.emitted_ms + 500
 
 
 def test_asr_off_needs_no_transcriber():
@@ -246,10 +263,115 @@ def test_threaded_recognition_leaves_the_decisions_to_the_audio():
     # the transcripts arrive late in audio time, yet the decision and the beep cue are the
     # same as with no recognition at all; the notes still come by the end of the call.
     samples, _ = _machine_call(beep=True)
-    slow = FakeTranscriber(["Hi, you've reached Dana.", "Please leave a message."], seconds=0.3)
-    live = detect_samples(samples, sample_rate=8000, settings=DetectorSettings(), transcriber=slow)
+    texts = ["Hi, you've reached Dana.", "Hi, you've reached Dana. Please leave a message."]
+    slow = FakeTranscriber(texts, seconds=0.3)
+    no_words = DetectorSettings(asr_decide=False)
+    live = detect_samples(samples, sample_rate=8000, settings=no_words, transcriber=slow)
     plain = detect_samples(samples, sample_rate=8000, settings=DetectorSettings(asr=False))
     decided = [(type(e), e.at_ms, e.emitted_ms) for e in live if type(e) is not GreetingTranscribed]
     assert decided == [(type(e), e.at_ms, e.emitted_ms) for e in plain]
     notes = next(e for e in live if isinstance(e, GreetingTranscribed))
     assert notes.spoken_name == "Dana"
+
+
+# -- words on the decision path ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "recording", "person"),
+    [
+        ("Hello?", False, False),
+        ("Hi, this is Dana.", False, True),
+        ("Good afternoon, Westfield Engineering, Maria speaking.", False, True),
+        ("Acme Dental, how can I help you?", False, True),
+        ("Hi, Dana here.", False, True),
+        ("Hi, you've reached Dana Smith.", True, False),
+        ("Welcome to the Atlas Insurance company directory.", True, False),
+        ("This is Maria. Please leave your name and number.", True, False),
+        ("I'm not available right now.", True, False),
+        ("For sales, press one.", True, False),
+        ("Sorry I missed your call.", True, False),
+        ("The mailbox is full.", True, False),
+    ],
+)
+def test_answer_words_mark_recordings_and_people(text, recording, person):
+    words = answer_words(text)
+    assert (words.recording, words.person) == (recording, person)
+
+
+def _short_then_pause():
+    # A 1.2 s phrase, then 1.3 s of quiet: by timing, a person waiting for an answer.
+    head = [silence(500), speech(1200, seed=5)]
+    return to_int16(mix(*head, silence(1300), speech(2500, seed=6), silence(3000))), head
+
+
+def test_a_short_recorded_phrase_then_a_pause_is_a_machine_by_its_words():
+    samples, head = _short_then_pause()
+    fake = FakeTranscriber(["Hi, you've reached Dana Smith.", "Please leave a message."])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert decision.reason == "words of a recording"
+    # Decided in the pause, before timing alone would have said "human".
+    assert decision.emitted_ms < ms_len(*head) + 950
+
+
+def test_words_too_late_leave_the_decision_to_timing():
+    samples, head = _short_then_pause()
+    slow = FakeTranscriber(["Hi, you've reached Dana Smith."], seconds=1.0)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, HumanDetected), events
+    assert decision.emitted_ms <= ms_len(*head) + 1000
+
+
+def _long_answer():
+    # 3.6 s of speech with no long pause, then the quiet of someone waiting.
+    head = [silence(400), speech(3600, seed=7)]
+    return to_int16(mix(*head, silence(4000))), head
+
+
+def test_a_long_company_answer_that_ends_with_a_name_is_a_person():
+    samples, head = _long_answer()
+    fake = FakeTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, HumanDetected), events
+    assert decision.reason == "words of a person"
+    assert decision.emitted_ms <= ms_len(*head) + 1000
+
+
+@pytest.mark.parametrize(
+    "text", ["Thank you for calling Westfield Engineering.", "Good afternoon, how are you"]
+)
+def test_a_long_greeting_without_the_words_of_a_person_is_a_machine(text):
+    samples, _ = _long_answer()
+    fake = FakeTranscriber([text])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+
+
+def test_without_word_decisions_a_long_answer_is_a_machine_while_it_talks():
+    samples, head = _long_answer()
+    fake = FakeTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."])
+    settings = DetectorSettings(asr_threaded=False, asr_decide=False)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected)
+    assert decision.reason == "long greeting"
+    assert decision.emitted_ms < ms_len(*head)
+
+
+def test_talking_past_the_sure_limit_is_a_machine_whatever_it_says():
+    samples = to_int16(mix(silence(400), speech(6500, seed=9), silence(3000)))
+    fake = FakeTranscriber(["Good afternoon, Maria speaking, how can I help you?"] * 3)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert decision.reason == "long greeting"
+
+
+def test_machine_speech_must_not_exceed_the_sure_limit():
+    with pytest.raises(ConfigError, match="machine_sure_speech_ms"):
+        DetectorSettings(machine_speech_ms=6000, machine_sure_speech_ms=5000)

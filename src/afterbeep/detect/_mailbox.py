@@ -37,7 +37,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
         (
             rf"{_BOX}\s+(?:is|was|has|s)?\s*(?:currently\s+|now\s+|already\s+)?(?:full|fool|fall|fold|filled)",
             rf"{_BOX}(?:\s+\w+){{0,4}}\s+(?:is|s)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
-            r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+)?(?:more|new|additional)?\s*messages",
+            r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+|the\s+)?(?:more|new|additional)?\s*messages?\b",
+            rf"\b(?:has|have|with)\s+a\s+(?:full|fool)\s+{_BOX}",
             r"(?:no|not enough)\s+(?:more\s+)?(?:room|space)\s+(?:for|to)",
             r"(?:is|are)\s+full\s+(?:and|please|goodbye)",
         ),
@@ -47,6 +48,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
         (
             r"(?:has|have|is)\s*(?:not|nt|never)\s+(?:yet\s+)?(?:been\s+)?(?:set\s*up|setup|sit up|initiali[sz]ed|activated|configured|created)",
             r"(?:not|nt)\s+(?:yet\s+)?(?:been\s+)?(?:set\s*up|setup)",
+            # tiny.en on synthetic voices: "not being set up", "not been safe up",
+            # "does not be in setup", "not being settled".
+            r"\bnot\s+(?:\w+\s+){0,2}(?:set|sent|safe|sit)\s*up\b|\bnot\s+(?:\w+\s+){0,2}settled\b",
             rf"(?:hasnt|hasn t|has not|have not)\s+(?:yet\s+)?set\s+up\s+(?:their|his|her|the|a)\s+{_BOX}",
             rf"{_BOX}\s+(?:is\s+)?not\s+(?:yet\s+)?(?:available|active|set)",
         ),
@@ -151,6 +155,63 @@ def operator_digit(text: str) -> str | None:
     return None
 
 
+# Who answered, by the words of the first greeting. Timing alone cannot tell "Hi, you've
+# reached Dana Smith. <1 s pause> ..." from a person's "Hi, this is Dana." nor a person's long
+# "Good afternoon, Westfield Engineering, Maria speaking." from a recording; the words often
+# can. A recorded greeting speaks about the call it is not taking; a person answering says who
+# they are and waits, or asks.
+_RECORDING_PATTERNS: tuple[str, ...] = (
+    r"\b(?:youve|you ve|you have|you|ive|weve|we ve)\s+reached\b|\breached the\b",
+    rf"{_BOX}|voice message|answering machine",
+    r"\bleave\s+(?:a|your|me a|us a|me your|us your)?\s*(?:\w+\s+){0,2}(?:message|name|number)",
+    r"\b(?:after|at)\s+the\s+(?:tone|beep|signal)",
+    r"\b(?:not|isnt|is not|are not|arent)\s+(?:available|here right now|in right now|at (?:my|the) desk|home)",
+    r"\bunavailable\b",
+    r"\b(?:cant|can t|cannot|can not|unable to|not able to)\s+(?:get to|come to|take|answer)\b",
+    r"\b(?:away from|out of)\s+(?:my|the)\s+(?:desk|office|phone)",
+    r"\bon (?:the other|another) (?:line|call)",
+    r"\bmissed your call|\bsorry (?:i|we) missed",
+    r"\b(?:get back to you|call you back|return your call|back to you as soon)",
+    r"\bpress\s+(?:\w+\s+)?(?:one|two|three|four|five|six|seven|eight|nine|zero|pound|star|\d)\b",
+    r"\bextension\b|\bdirectory\b|\bmenu\b|\boffice hours\b|\bbusiness hours\b",
+    r"\bwelcome to\b|\bplease (?:record|enter|hold|listen)\b",
+    r"\bhas been forwarded\b|\bis full\b|\bset up\b",
+)
+_PERSON_PATTERNS: tuple[str, ...] = (
+    r"\b[a-z]+\s+speaking\b|\b[a-z]+\s+speak\s*$",
+    r"\bhow (?:can|may|could|do) (?:i|we) help\b|\bwhat can i do for you\b",
+    r"\bwho(?:s| is| s)\s+(?:this|calling|there)\b|\bcan i help\b",
+    r"\bthis is\s+[a-z]+(?:\s+[a-z]+)?\s*$",
+    r"\b[a-z]+\s+here\s*$",
+)
+_RECORDING_COMPILED = tuple(re.compile(p) for p in _RECORDING_PATTERNS)
+_PERSON_COMPILED = tuple(re.compile(p) for p in _PERSON_PATTERNS)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerWords:
+    """What a greeting's words say about who is speaking: a recording, a person, or both
+    (neither settles it then)."""
+
+    recording: bool
+    person: bool
+
+
+def answer_words(text: str) -> AnswerWords:
+    """Read a greeting transcript for the marks of a recording and of a person answering.
+
+    A recording talks about the call it is not taking ("you've reached", "leave a message",
+    "not available", "press one"); a person says who they are and waits ("..., this is Dana",
+    "Maria speaking", "how can I help you?"). Any mailbox phrase is a recording's.
+    """
+    clean = normalize(text)
+    recording = any(p.search(clean) for p in _RECORDING_COMPILED) or (
+        classify_mailbox(text) is not MailboxState.PERSONAL
+    )
+    person = any(p.search(clean) for p in _PERSON_COMPILED)
+    return AnswerWords(recording=recording, person=person)
+
+
 # Where a greeting says a name: "this is Dana", "Dana speaking", "you've reached Dana Smith".
 _NAME_PATTERNS: tuple[str, ...] = (
     r"\b(?:this is|its|it is|you ve reached|youve reached|you have reached|reached|my name is|name s|names)\s+(?:the\s+)?(?:voicemail\s+(?:of|for)\s+)?([a-z]+(?:\s+[a-z]+)?)",
@@ -242,8 +303,10 @@ def greeting_notes(transcript: Transcript, *, offset_ms: int, speech_ms: int) ->
 
 __all__ = [
     "MAILBOX_PATTERNS",
+    "AnswerWords",
     "GreetingNotes",
     "MailboxState",
+    "answer_words",
     "classify_mailbox",
     "greeting_notes",
     "normalize",

@@ -32,11 +32,18 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from afterbeep.detect._asr import AsrJob, Transcriber, Transcript, WhisperTranscriber
+from afterbeep.detect._asr import (
+    GREETING_PROMPT,
+    AsrJob,
+    Transcriber,
+    Transcript,
+    WhisperTranscriber,
+)
 from afterbeep.detect._beep import Beep, BeepConfig, BeepTracker
 from afterbeep.detect._features import FRAME_MS, FrameAnalyzer
 from afterbeep.detect._mailbox import (
     MailboxState,
+    answer_words,
     classify_mailbox,
     greeting_notes,
     operator_digit,
@@ -108,6 +115,20 @@ class DetectorSettings(BaseModel):
     # Speech with no pause of human_silence_ms for this long is a recording (Twilio AMD uses
     # a 2.4 s speech threshold); equal to human_max_greeting_ms so no greeting is left between.
     machine_speech_ms: int = Field(2600, ge=500, le=10000)
+    # With speech recognition on, the first greeting's words settle what timing cannot:
+    # a short greeting that says "you've reached", "leave a message", "press one" is a
+    # recording even if a pause follows; a long one that ends "..., Maria speaking" or
+    # "how can I help you?" is a person. The words are used only if they are in by the
+    # moment timing decides (recognition never delays a decision).
+    asr_decide: bool = True
+    # ... and then only talking this long without a human_silence_ms pause is a recording
+    # whatever it says: a person's longest company answers ("Good afternoon, Westfield
+    # Engineering, Maria speaking, how can I help you?") stay under 5 s.
+    machine_sure_speech_ms: int = Field(5000, ge=500, le=20000)
+    # Before a decision, the whole greeting so far goes to recognition at a pause this long
+    # (longer than a comma's: Whisper reads "Hi," alone badly), so its words are in before
+    # human_silence_ms of quiet (1-3 s of speech: 120-250 ms on two cores).
+    asr_decide_pause_ms: int = Field(400, ge=40, le=3000)
     # Carriers may send 3-7 s of silence before the greeting: wait past that before NotSure.
     no_speech_timeout_ms: int = Field(9000, ge=1000, le=60000)
     # No decision by 15 s of audio: NotSure (stock AMD gives up at 5 s; we wait longer
@@ -183,6 +204,10 @@ class DetectorSettings(BaseModel):
     asr: bool = True
     # Model folder; None = Settings.asr_model_path, else the bundled tiny.en.
     asr_model_path: str | None = None
+    # Text the recogniser reads as what came before each chunk: sentences in the words of
+    # greetings make it expect them (tiny.en hears "voice mailbox that has not been set up"
+    # on a formant-synthesised voice far more often with it). Empty: no prompt.
+    asr_prompt: str = GREETING_PROMPT
     # Recognise in the process's worker thread, so no decision or beep cue ever waits for it
     # (live calls). False: inside ``feed``, for replaying recordings faster than real time
     # (evaluation, ``afterbeep detect``); each result is then released at the audio time it
@@ -201,6 +226,10 @@ class DetectorSettings(BaseModel):
     # does not wait for the last phrase (those greetings say so in their first sentences);
     # the rest is transcribed after the cue for the notes.
     asr_settled_ms: int = Field(6000, ge=0, le=60000)
+    # A greeting up to this long is transcribed again from its start with each new phrase
+    # (10 s: 300-400 ms on two cores), not phrase by phrase: Whisper drops and garbles words
+    # at a chunk's edges, and full / not-set-up messages fit in 10 s.
+    asr_whole_max_ms: int = Field(10000, ge=0, le=30000)
     # Audio kept for transcription per call (from the greeting's start).
     asr_max_audio_ms: int = Field(30000, ge=2000, le=120000)
 
@@ -218,6 +247,8 @@ class DetectorSettings(BaseModel):
             raise ValueError("beep_min_hz must be below beep_max_hz")
         if self.human_max_greeting_ms > self.machine_speech_ms:
             raise ValueError("human_max_greeting_ms must not exceed machine_speech_ms")
+        if self.machine_speech_ms > self.machine_sure_speech_ms:
+            raise ValueError("machine_speech_ms must not exceed machine_sure_speech_ms")
         if self.beep_min_tone_ms > self.beep_max_tone_ms:
             raise ValueError("beep_min_tone_ms must not exceed beep_max_tone_ms")
         if self.asr_pause_ms > self.asr_final_pause_ms:
@@ -315,6 +346,7 @@ class _CallState:
         # After the cue (or a person's answer): only reading the outstanding transcripts.
         self.draining = False
         self.transcribed_ms = 0
+        self.words_decide = transcriber is not None and s.asr_decide
 
     # -- per frame -----------------------------------------------------------------------
     def step(
@@ -360,6 +392,8 @@ class _CallState:
         if self.audio is not None:
             self._keep_audio(frames[stream])
         self._track_speech(loud, energy_db)
+        if self.decision is None and self.words_decide:
+            self._submit_for_decision()
         if self.jobs:
             events.extend(self._collect())
         if self.draining:
@@ -370,12 +404,18 @@ class _CallState:
 
         if self.decision is None:
             self._decide(beep, events)
+            if self.decision == "machine" and self.transcriber is not None:
+                # Words heard before the decision may already say full / not set up / menu.
+                events.extend(self._classify())
         if self.decision == "machine":
             self._machine_cues(beep, events)
         elif self.decision == "human":
             if self.transcriber is not None:
                 # The name as spoken, for the rep: recognised while the call goes on.
-                self._submit(self.audio_start_ms, self.last_speech_end + 100, human=True)
+                if self.transcribed_until < self.last_speech_end + 100:
+                    # Speech since the last whole-greeting job (or none sent yet).
+                    self.jobs.clear()
+                    self._submit_whole()
                 self.draining = True
             else:
                 self.done = True
@@ -419,12 +459,17 @@ class _CallState:
             self.greeting_start = None
             self.speech_ms_total = 0
             self.speech_peak_db = -200.0
+            self.jobs.clear()
+            self.transcripts.clear()
             return
         self.greeting_start = first
         self.last_speech_end = last_end
         self.speech_ms_total = total
         self.audio_start_ms = max(0, first - 200)
         self.transcribed_until = self.audio_start_ms
+        # What was sent for the old reading of the greeting is sent again from its new start.
+        self.jobs.clear()
+        self.transcripts.clear()
 
     def _track_speech(self, speech: bool, energy_db: float) -> None:
         now = self.now
@@ -488,7 +533,13 @@ class _CallState:
                 events.append(self._emit(NotSure, now, reason="no speech"))
             return
         span = (now if self.in_speech else self.last_speech_end) - self.greeting_start
-        if span >= s.machine_speech_ms:
+        words = answer_words(self._full_text()) if self.transcripts else None
+        if words is not None and words.recording and not words.person:
+            self.decision = "machine"
+            events.append(self._emit(MachineDetected, now, reason="words of a recording"))
+            return
+        long_speech = s.machine_sure_speech_ms if self.words_decide else s.machine_speech_ms
+        if span >= long_speech:
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="long greeting"))
             return
@@ -497,6 +548,11 @@ class _CallState:
                 self.decision = "human"
                 events.append(
                     self._emit(HumanDetected, self.last_speech_end, reason="short greeting")
+                )
+            elif words is not None and words.person and self._words_cover_speech():
+                self.decision = "human"
+                events.append(
+                    self._emit(HumanDetected, self.last_speech_end, reason="words of a person")
                 )
             else:
                 self.decision = "machine"
@@ -511,7 +567,9 @@ class _CallState:
     def _machine_cues(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
         s = self.s
         now = self.now
-        if self.transcriber is not None and not self.in_speech:
+        if self.transcriber is not None and not self.in_speech and not self.jobs:
+            # One chunk in flight per call: the next one (often the greeting again, whole)
+            # goes when it is back.
             pause = now - self.last_speech_end
             pending = self.last_speech_end - self.transcribed_until
             if pending > 0 and (
@@ -565,6 +623,31 @@ class _CallState:
             events.extend(self._after_words())
         self.done = True
 
+    def _submit_for_decision(self) -> None:
+        """Before a decision: at each pause of ``asr_decide_pause_ms`` with new speech, send
+        the whole greeting so far to recognition (one job at a time), so its words are in by
+        the time timing alone would decide. Whole, because Whisper hears "Hi," or "this is"
+        alone badly; a greeting before its decision is at most a few seconds."""
+        if self.in_speech or self.greeting_start is None or self.jobs:
+            return
+        if (
+            self.last_speech_end > self.transcribed_until
+            and self.now - self.last_speech_end >= self.s.asr_decide_pause_ms
+        ):
+            self._submit_whole()
+
+    def _submit_whole(self) -> None:
+        """Send the greeting from its start up to now (its last speech and the quiet since,
+        which keeps a soft last syllable such as "speak-ing" whole); its transcript replaces
+        those of earlier parts (see ``_collect``)."""
+        end = max(min(self.now, self.last_speech_end + 400), self.last_speech_end + 100)
+        self._submit(self.audio_start_ms, end)
+        self.transcribed_until = end
+
+    def _words_cover_speech(self) -> bool:
+        """Every stretch of speech so far has been sent and its transcript read."""
+        return not self.jobs and self.last_speech_end <= self.transcribed_until
+
     def _greeting_end_wait(self) -> int:
         """Quiet that ends a beep-less greeting: ``greeting_end_silence_ms``, or longer when
         the greeting itself paused longer (up to ``greeting_end_max_silence_ms``)."""
@@ -599,7 +682,7 @@ class _CallState:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(self.audio[first:last])
 
-    def _submit(self, start_ms: int, end_ms: int, *, human: bool = False) -> None:
+    def _submit(self, start_ms: int, end_ms: int) -> None:
         assert self.transcriber is not None
         samples = self._slice(start_ms, end_ms)
         self.transcribed_ms += samples.size * 1000 // self.sample_rate
@@ -611,18 +694,25 @@ class _CallState:
             start_ms=start_ms,
             not_before_ms=self.asr_free_at,
             threaded=self.s.asr_threaded,
-            human=human,
         )
         if job.ready_ms is not None:
             self.asr_free_at = job.ready_ms
         self.jobs.append(job)
 
     def _submit_pending(self) -> None:
-        """Send the greeting's speech not yet sent (up to its last speech) to recognition."""
+        """Send the greeting's speech not yet sent (up to its last speech) to recognition:
+        the whole greeting again while it is short (``asr_whole_max_ms``), since Whisper
+        drops or garbles words at a chunk's edges ("...mailbox is | full"), else the part
+        not yet sent."""
         end = self.last_speech_end + 100
         if end <= self.transcribed_until:
             return
-        self._submit(self.transcribed_until, end)
+        if end - self.audio_start_ms <= self.s.asr_whole_max_ms:
+            # Up to 300 ms of the quiet after the speech: keeps a soft last syllable whole.
+            end = max(end, min(self.now, self.last_speech_end + 400))
+            self._submit(self.audio_start_ms, end)
+        else:
+            self._submit(self.transcribed_until, end)
         self.transcribed_until = end
 
     def _collect(self, *, wait: bool = False) -> list[DetectionEvent]:
@@ -637,16 +727,20 @@ class _CallState:
             self.jobs.popleft()
             if wait and job.ready_ms is not None:
                 self.busy_until = max(self.busy_until, job.ready_ms)
-            if job.human:
-                events.extend(self._human_notes(transcript, job.start_ms))
-                continue
+            if job.start_ms <= self.audio_start_ms:
+                # The greeting from its start: it supersedes what was heard of it before.
+                self.transcripts.clear()
             if transcript.text:
                 self.transcripts.append((job.start_ms, transcript))
-            events.extend(self._classify())
+            if self.decision == "machine":
+                events.extend(self._classify())
         return events
 
     def _after_words(self) -> list[DetectionEvent]:
-        """Every transcript is in: for a machine, the final mailbox reading and the notes."""
+        """Every transcript is in: for a machine, the final mailbox reading and the notes;
+        for a person, the notes."""
+        if self.decision == "human":
+            return self._human_notes()
         if self.decision != "machine":
             return []
         return [*self._classify(final=True), *self._machine_notes()]
@@ -686,10 +780,15 @@ class _CallState:
         self._submit_pending()
         no_drop = self._collect(wait=True)
         state = classify_mailbox(self._full_text()) if self.transcripts else None
-        if state is None or state is MailboxState.PERSONAL:
+        if state is not None and state is not MailboxState.PERSONAL:
+            reason = f"words: {state.value}"
+        elif self.last_speech_end - self.greeting_start > self.s.human_max_greeting_ms:
+            # Too long for a person, though the words (if any) did not say what it was.
+            reason = "greeting too long for a person"
+        else:
             return [self._emit(NotSure, self.now, reason="audio ended")]
         self.decision = "machine"
-        events = [self._emit(MachineDetected, self.now, reason=f"words: {state.value}")]
+        events = [self._emit(MachineDetected, self.now, reason=reason)]
         events.extend(no_drop)
         events.extend(self._classify(final=True))
         events.extend(self._machine_notes())
@@ -715,10 +814,12 @@ class _CallState:
             )
         ]
 
-    def _human_notes(self, transcript: Transcript, start: int) -> list[DetectionEvent]:
-        if not transcript.text:
+    def _human_notes(self) -> list[DetectionEvent]:
+        if not self.transcripts:
             return []
-        notes = greeting_notes(transcript, offset_ms=start, speech_ms=self.speech_ms_total)
+        start, first = self.transcripts[0]
+        merged = Transcript(self._full_text(), first.words)
+        notes = greeting_notes(merged, offset_ms=start, speech_ms=self.speech_ms_total)
         return [
             self._emit(
                 GreetingTranscribed,
@@ -779,7 +880,9 @@ class DetectorBank:
                 f"at {sample_rate} Hz, got {self.settings.beep_max_hz}"
             )
         if transcriber is None and self.settings.asr:
-            transcriber = WhisperTranscriber(self.settings.asr_model_path)
+            transcriber = WhisperTranscriber(
+                self.settings.asr_model_path, prompt=self.settings.asr_prompt or None
+            )
         self._transcriber = transcriber if self.settings.asr else None
         self.n_streams = n_streams
         self._beep_config = self.settings.beep_config()
