@@ -67,6 +67,36 @@ def test_multi_tone_beep_reports_the_end_of_the_last_tone(tones, gap_ms):
     assert beeps[0].emitted_ms - expected_end <= 150
 
 
+@pytest.mark.parametrize("gap_ms", [60, 70, 80])
+@pytest.mark.parametrize("shift_ms", [0, 5, 10, 15])
+def test_a_late_second_tone_is_waited_for_wherever_the_frames_fall(gap_ms, shift_ms):
+    # A gap of 60-80 ms plus the 20-40 ms it takes to see the next tone reaches past the
+    # 100 ms confirmation wait; the next tone's onset must hold the confirmation back.
+    parts = [silence(300 + shift_ms), speech(3000, seed=11), silence(400)]
+    parts += [tone(400, 290, level_dbfs=-10), silence(gap_ms), tone(1150, 520, level_dbfs=-10)]
+    expected_end = ms_len(*parts)
+    events, beeps = _beeps(to_int16(mix(*parts, silence(1200), floor_dbfs=-55)))
+    assert len(beeps) == 1, events
+    assert beeps[0].emitted_ms >= expected_end, events  # no early start
+    assert beeps[0].emitted_ms - expected_end <= 150
+
+
+@pytest.mark.parametrize("shift_ms", [0, 5, 10, 15])
+def test_a_lost_packet_at_the_next_tone_onset_does_not_end_the_beep(shift_ms):
+    # The second tone starts 70 ms after the first; the 20 ms just after its onset is lost
+    # (zeros, as a jitter buffer with no concealment plays it) right when the wait ends.
+    parts = [silence(300 + shift_ms), speech(3000, seed=11), silence(400)]
+    parts += [tone(400, 290, level_dbfs=-10), silence(70), tone(1150, 25, level_dbfs=-10)]
+    samples = to_int16(mix(*parts, silence(20), tone(1150, 495, level_dbfs=-10), silence(1200)))
+    lost_at = round(ms_len(*parts) * 8)
+    samples[lost_at : lost_at + 160] = 0
+    expected_end = ms_len(*parts) + 20 + 495
+    events, beeps = _beeps(samples)
+    assert len(beeps) == 1, events
+    assert beeps[0].emitted_ms >= expected_end, events  # no early start
+    assert beeps[0].emitted_ms - expected_end <= 150
+
+
 @pytest.mark.parametrize("hz", [440, 1000, 1850])
 def test_beep_in_noise_at_15_db_snr_after_mulaw(hz):
     # Speech and beep at -20 dBFS RMS, line noise at -35 dBFS: 15 dB SNR.

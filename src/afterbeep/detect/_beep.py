@@ -201,7 +201,12 @@ class BeepTracker:
             self._pending_end = max(
                 self._pending_end, self._refine_end(frame_end_ms, analyzer.history(stream))
             )
-        if frame_end_ms - self._pending_end >= cfg.confirm_ms:
+        if (
+            frame_end_ms - self._pending_end >= cfg.confirm_ms
+            and self._lead_1 < self._pending_level - cfg.quiet_margin_db
+        ):
+            # Confirmed only on the second quiet frame in a row: a loud frame just before may
+            # be the next tone's onset, with this frame lost on the network (zeros).
             beep = Beep(
                 end_ms=round(self._pending_end),
                 frequency_hz=round(self._pending_hz, 1),
