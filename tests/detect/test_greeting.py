@@ -42,6 +42,7 @@ EXAMPLES = {
         "The male box is currently full.",
         "This mailbox cannot accept any more messages.",
         "The person you are calling has a full mailbox and cannot accept the new message.",
+        "Sorry, the mailbox you are trying to reach it full. Please try again later.",
     ],
     MailboxState.NOT_SET_UP: [
         "The person you are calling has not set up their voicemail yet.",
@@ -49,6 +50,7 @@ EXAMPLES = {
         "The subscriber's mailbox hasn't been set-up. Goodbye.",
         "The voicemail has not yet been initialized.",
         "This voice mailbox is not being set up. Goodbye.",
+        "The subscriber you have dialed to not settle their voicemail.",
         "The person you are trying to reach, voicemail, has not been safe up here.",
     ],
     MailboxState.GENERAL: [
@@ -61,6 +63,7 @@ EXAMPLES = {
     MailboxState.CARRIER_DEFAULT: [
         "The person you are calling is not available. At the tone, please record your message.",
         "Your call has been forwarded to an automated voice messaging system.",
+        "The person you're calling is not available. For more options for a press pound.",
     ],
     MailboxState.PERSONAL: [
         "Hi, you've reached Dana Smith. I can't take your call right now, leave a message.",

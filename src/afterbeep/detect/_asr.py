@@ -152,6 +152,7 @@ class WhisperTranscriber:
             encoder_output,
             [prompt],
             max_length=min(_MAX_TOKENS, budget),
+            no_repeat_ngram_size=_NO_REPEAT_NGRAM,
             suppress_blank=True,
             suppress_tokens=[-1],
         )[0]
@@ -217,6 +218,9 @@ _MAX_TOKENS = 448
 _FULL_WINDOW_FRAMES = 3000
 _ALIGN_STEPS_PER_S = 50
 _SHORT_WINDOW_MAX_S = 28
+# No run of this many tokens twice in one chunk: with a prompt, tiny.en otherwise loops
+# ("Sorry, the mailbox ... Sorry, the mailbox ...", "0 0 0 0 0 ...") to the token budget.
+_NO_REPEAT_NGRAM = 4
 # Token budget per second of audio: fast speech is ~4 words (5-6 tokens) a second.
 _TOKENS_PER_S = 7
 

@@ -36,7 +36,7 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
         MailboxState.FULL,
         (
             rf"{_BOX}\s+(?:is|was|has|s)?\s*(?:currently\s+|now\s+|already\s+)?(?:full|fool|fall|fold|filled)",
-            rf"{_BOX}(?:\s+\w+){{0,4}}\s+(?:is|s)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
+            rf"{_BOX}(?:\s+\w+){{0,6}}\s+(?:is|s|it|its)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
             r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+|the\s+)?(?:more|new|additional)?\s*messages?\b",
             rf"\b(?:has|have|with)\s+a\s+(?:full|fool)\s+{_BOX}",
             r"(?:no|not enough)\s+(?:more\s+)?(?:room|space)\s+(?:for|to)",
@@ -50,7 +50,7 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:not|nt)\s+(?:yet\s+)?(?:been\s+)?(?:set\s*up|setup)",
             # tiny.en on synthetic voices: "not being set up", "not been safe up",
             # "does not be in setup", "not being settled".
-            r"\bnot\s+(?:\w+\s+){0,2}(?:set|sent|safe|sit)\s*up\b|\bnot\s+(?:\w+\s+){0,2}settled\b",
+            r"\bnot\s+(?:\w+\s+){0,2}(?:set|sent|safe|sit)\s*up\b|\bnot\s+(?:\w+\s+){0,2}settled?\b",
             rf"(?:hasnt|hasn t|has not|have not)\s+(?:yet\s+)?set\s+up\s+(?:their|his|her|the|a)\s+{_BOX}",
             rf"{_BOX}\s+(?:is\s+)?not\s+(?:yet\s+)?(?:available|active|set)",
         ),
@@ -61,7 +61,7 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # A menu: "for sales, press one", "press two for support" - but not a mailbox's own
             # "press pound for more options" / "press one to re-record".
             r"press\s+(?:\w+\s+){0,2}(?:for|to)\s+(?!more\b|further\b|other options\b|re ?record|review|skip|leave|send|mark|page|hear)",
-            r"\bfor\s+(?!more\b|further\b)(?:\w+\s+){1,3}press\b",
+            r"\bfor\s+(?!more\b|further\b)(?:\w+\s+){1,3}press\b(?!\s+(?:pound|star|hash)\b)",
             r"dial\s+by\s+(?:name|last name)",
             r"(?:company|employee|staff)\s+directory",
             r"\bdirectory\b",
