@@ -708,11 +708,9 @@ class _CallState:
         if end <= self.transcribed_until:
             return
         if end - self.audio_start_ms <= self.s.asr_whole_max_ms:
-            # Up to 300 ms of the quiet after the speech: keeps a soft last syllable whole.
-            end = max(end, min(self.now, self.last_speech_end + 400))
-            self._submit(self.audio_start_ms, end)
-        else:
-            self._submit(self.transcribed_until, end)
+            self._submit_whole()
+            return
+        self._submit(self.transcribed_until, end)
         self.transcribed_until = end
 
     def _collect(self, *, wait: bool = False) -> list[DetectionEvent]:
@@ -740,10 +738,10 @@ class _CallState:
         """Every transcript is in: for a machine, the final mailbox reading and the notes;
         for a person, the notes."""
         if self.decision == "human":
-            return self._human_notes()
+            return self._notes("human")
         if self.decision != "machine":
             return []
-        return [*self._classify(final=True), *self._machine_notes()]
+        return [*self._classify(final=True), *self._notes("machine")]
 
     def _full_text(self) -> str:
         return " ".join(t.text for _, t in self.transcripts)
@@ -791,16 +789,20 @@ class _CallState:
         events = [self._emit(MachineDetected, self.now, reason=reason)]
         events.extend(no_drop)
         events.extend(self._classify(final=True))
-        events.extend(self._machine_notes())
+        events.extend(self._notes("machine"))
         return events
 
-    def _machine_notes(self) -> list[DetectionEvent]:
+    def _notes(self, speaker: str) -> list[DetectionEvent]:
+        """Notes for the rep from every transcript of the greeting (``speaker``: who answered;
+        a machine's notes also say its mailbox reading)."""
         if not self.transcripts:
             return []
         first_start, first = self.transcripts[0]
         merged = Transcript(self._full_text(), first.words)
         notes = greeting_notes(merged, offset_ms=first_start, speech_ms=self.speech_ms_total)
-        state = classify_mailbox(merged.text)
+        extra = {"speaker": speaker}
+        if speaker == "machine":
+            extra["mailbox"] = classify_mailbox(merged.text).value
         return [
             self._emit(
                 GreetingTranscribed,
@@ -810,26 +812,7 @@ class _CallState:
                 name_span_ms=notes.name_span_ms,
                 words_per_minute=notes.words_per_minute,
                 formality=notes.formality,
-                extra={"mailbox": state.value, "speaker": "machine"},
-            )
-        ]
-
-    def _human_notes(self) -> list[DetectionEvent]:
-        if not self.transcripts:
-            return []
-        start, first = self.transcripts[0]
-        merged = Transcript(self._full_text(), first.words)
-        notes = greeting_notes(merged, offset_ms=start, speech_ms=self.speech_ms_total)
-        return [
-            self._emit(
-                GreetingTranscribed,
-                self.last_speech_end,
-                transcript=notes.transcript,
-                spoken_name=notes.spoken_name,
-                name_span_ms=notes.name_span_ms,
-                words_per_minute=notes.words_per_minute,
-                formality=notes.formality,
-                extra={"speaker": "human"},
+                extra=extra,
             )
         ]
 
