@@ -42,6 +42,7 @@ from afterbeep.detect._asr import (
 from afterbeep.detect._beep import Beep, BeepConfig, BeepTracker
 from afterbeep.detect._features import FRAME_MS, FrameAnalyzer
 from afterbeep.detect._mailbox import (
+    AnswerWords,
     MailboxState,
     answer_words,
     classify_mailbox,
@@ -341,6 +342,8 @@ class _CallState:
         self.transcribed_until = 0
         self.speech_ms_total = 0
         self.transcripts: list[tuple[int, Transcript]] = []
+        # What the transcripts say about who answered (read when they change, not per frame).
+        self.heard: AnswerWords | None = None
         self.jobs: deque[AsrJob] = deque()  # sent to recognition, results not yet read
         self.asr_free_at = 0  # audio time this call's last job was (would have been) ready
         # After the cue (or a person's answer): only reading the outstanding transcripts.
@@ -455,21 +458,19 @@ class _CallState:
                 run = 0
         self.speech_run = run
         self.in_speech = run >= self.min_speech_frames
+        # What was sent for the old reading of the greeting is sent again from its new start.
+        self.jobs.clear()
+        self._forget_words()
         if first is None:
             self.greeting_start = None
             self.speech_ms_total = 0
             self.speech_peak_db = -200.0
-            self.jobs.clear()
-            self.transcripts.clear()
             return
         self.greeting_start = first
         self.last_speech_end = last_end
         self.speech_ms_total = total
         self.audio_start_ms = max(0, first - 200)
         self.transcribed_until = self.audio_start_ms
-        # What was sent for the old reading of the greeting is sent again from its new start.
-        self.jobs.clear()
-        self.transcripts.clear()
 
     def _track_speech(self, speech: bool, energy_db: float) -> None:
         now = self.now
@@ -533,7 +534,7 @@ class _CallState:
                 events.append(self._emit(NotSure, now, reason="no speech"))
             return
         span = (now if self.in_speech else self.last_speech_end) - self.greeting_start
-        words = answer_words(self._full_text()) if self.transcripts else None
+        words = self.heard
         if words is not None and words.recording and not words.person:
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="words of a recording"))
@@ -578,7 +579,7 @@ class _CallState:
                 or pause >= s.asr_final_pause_ms
             ):
                 self._submit_pending()
-        words_in = not self.jobs and self.last_speech_end <= self.transcribed_until
+        words_in = self._words_cover_speech()
         cue: DetectionEvent | None = None
         if beep is not None:
             # A beep ends any wait for words: the message starts now. A no-drop phrase whose
@@ -727,12 +728,18 @@ class _CallState:
                 self.busy_until = max(self.busy_until, job.ready_ms)
             if job.start_ms <= self.audio_start_ms:
                 # The greeting from its start: it supersedes what was heard of it before.
-                self.transcripts.clear()
+                self._forget_words()
             if transcript.text:
                 self.transcripts.append((job.start_ms, transcript))
+                if self.decision is None:
+                    self.heard = answer_words(self._full_text())
             if self.decision == "machine":
                 events.extend(self._classify())
         return events
+
+    def _forget_words(self) -> None:
+        self.transcripts.clear()
+        self.heard = None
 
     def _after_words(self) -> list[DetectionEvent]:
         """Every transcript is in: for a machine, the final mailbox reading and the notes;
