@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--detector", default="both", choices=["afterbeep", "oracle", "both"])
     parser.add_argument("--out", type=Path, help="folder for the per-call JSON reports")
+    parser.add_argument("--asr", action="store_true", help="the server recognises greetings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         corpus = args.corpus
@@ -41,7 +42,7 @@ def main() -> None:
             build_corpus(corpus, seed=21, count=100, engines=("espeak",))
         detectors = ["oracle", "afterbeep"] if args.detector == "both" else [args.detector]
         for detector in detectors:
-            with local_server(detector=detector) as server:
+            with local_server(detector=detector, asr=args.asr) as server:
                 url = server.url.replace("http://", "ws://") + "/media/twilio"
                 cpu0, t0 = _server_cpu_s(server.pid), time.monotonic()
                 report = simulate(corpus, url=url, calls=args.calls)
@@ -49,12 +50,14 @@ def main() -> None:
                 wall = time.monotonic() - t0
             summary = report.summary()
             summary["detector"] = detector
+            summary["asr"] = args.asr
             summary["server_cpu_s"] = round(cpu, 1)
             summary["server_cpu_share"] = round(cpu / wall, 2)
             print(json.dumps(summary))
             if args.out:
                 args.out.mkdir(parents=True, exist_ok=True)
-                (args.out / f"simulate-{detector}-{args.calls}.json").write_text(
+                words = "-asr" if args.asr else ""
+                (args.out / f"simulate-{detector}{words}-{args.calls}.json").write_text(
                     json.dumps(report.to_dict(), indent=1)
                 )
 

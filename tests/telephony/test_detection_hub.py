@@ -98,3 +98,92 @@ def test_the_oracle_emits_each_labelled_event_on_the_frame_that_reaches_it():
         oracle.push(np.zeros(160, dtype=np.int16))
     kinds = [(e.kind, e.at_ms, e.emitted_ms) for e in got]
     assert kinds == [("machine_detected", 2600, 2600), ("beep_ended", 3010, 3020)]
+
+
+class _SlowTranscriber:
+    """Takes a while, as Whisper does, and says the same thing each time."""
+
+    def __init__(self, text: str, seconds: float) -> None:
+        self.text = text
+        self.seconds = seconds
+
+    def transcribe(self, samples, *, sample_rate):
+        import time
+
+        from afterbeep.detect import Transcript
+
+        time.sleep(self.seconds)
+        return Transcript(self.text)
+
+
+def _short_answer():
+    # "Hello, this is Dana." (1 s of noisy voice) then quiet: a person by timing.
+    rng = np.random.default_rng(5)
+    voice = (rng.normal(0, 3000, 8000) * np.sin(np.linspace(0, 60, 8000))).astype(np.int16)
+    return np.concatenate([np.zeros(4000, np.int16), voice, np.zeros(16000, np.int16)])
+
+
+def test_with_recognition_closing_never_blocks_the_loop_and_the_notes_come_later():
+    # Her notes need the words, which take 0.6 s; closing the call right after the decision
+    # must not wait for them.
+    from afterbeep.detect.events import GreetingTranscribed, HumanDetected
+
+    audio = _short_answer()
+    settings = DetectorSettings(asr=True, asr_decide=False)
+
+    async def call():
+        hub = DetectorHub(settings=settings, transcriber=_SlowTranscriber("Hi, this is Dana.", 0.6))
+        got: list = []
+        handle = hub.open(sample_rate=8000, parameters={}, sink=got.extend)
+        handle.push(audio)
+        hub.flush()
+        assert any(isinstance(e, HumanDetected) for e in got), got
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        assert handle.close() == []
+        closed_in = loop.time() - began
+        for _ in range(100):
+            if hub.closing_done:
+                break
+            await asyncio.sleep(0.05)
+        return got, closed_in, hub
+
+    got, closed_in, hub = asyncio.run(call())
+    assert closed_in < 0.1
+    assert hub.closing_done == 1
+    notes = [e for e in got if isinstance(e, GreetingTranscribed)]
+    assert [n.spoken_name for n in notes] == ["Dana"]
+    bank = hub._banks[(8000, True)][0]
+    assert len(bank.free) == bank.size  # the slot is free for the next call
+
+
+def test_calls_past_the_recognition_limit_are_detected_without_it():
+    from afterbeep.detect.events import GreetingTranscribed, HumanDetected
+
+    audio = _short_answer()
+    settings = DetectorSettings(asr=True, asr_decide=False)
+
+    async def calls():
+        hub = DetectorHub(
+            settings=settings,
+            transcriber=_SlowTranscriber("Hi, this is Dana.", 0.05),
+            asr_max_calls=1,
+        )
+        got: list[list] = [[], []]
+        handles = [hub.open(sample_rate=8000, parameters={}, sink=g.extend) for g in got]
+        assert hub.asr_calls == 1
+        for handle in handles:
+            handle.push(audio)
+        hub.flush()
+        closed = [handle.close() for handle in handles]
+        for _ in range(100):
+            if hub.closing_done:
+                break
+            await asyncio.sleep(0.05)
+        return got, closed, hub
+
+    got, closed, hub = asyncio.run(calls())
+    assert hub.asr_calls == 0
+    assert all(any(isinstance(e, HumanDetected) for e in g) for g in got)
+    assert [n.spoken_name for n in got[0] if isinstance(n, GreetingTranscribed)] == ["Dana"]
+    assert not [e for e in [*got[1], *closed[1]] if isinstance(e, GreetingTranscribed)]

@@ -74,6 +74,12 @@ def simulate(
         help="Detector of the server this command starts: afterbeep or oracle "
         "(reads the labels: measures engine and transport alone).",
     ),
+    asr: bool = typer.Option(
+        False,
+        "--asr/--no-asr",
+        help="The server this command starts recognises greetings' words (mailbox full, "
+        "company menus); shed per call when it cannot keep up.",
+    ),
     output: str = typer.Option("text", "--format", help="text or json."),
     out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
 ) -> None:
@@ -87,10 +93,11 @@ def simulate(
     if output not in ("text", "json"):
         raise ConfigError(f"--format must be text or json, got {output!r}")
     if url is None:
-        with local_server(detector=detector) as server:
+        with local_server(detector=detector, asr=asr) as server:
             base = server.url
             target = base.replace("http://", "ws://") + f"/media/{carrier}"
-            err_console.print(f"started afterbeep ({detector} detector) at {base}")
+            words = "with" if asr else "without"
+            err_console.print(f"started afterbeep ({detector} detector, {words} ASR) at {base}")
             report = run(corpus, url=target, calls=calls, carrier=carrier)
     else:
         report = run(corpus, url=url, calls=calls, carrier=carrier)

@@ -2,20 +2,25 @@
 
 Owns the ``Transcriber`` protocol the detector calls (so tests can inject a fake), the
 transcript types, ``WhisperTranscriber`` (faster-whisper, bundled tiny.en by default, CPU
-int8), whose model is loaded once per process and shared by every detector, and ``AsrJob``:
-one chunk of greeting sent to recognition, either to the process's worker thread (live calls:
-the detector's thread never waits for it) or run at once (replaying a recording faster than
-real time), and released at the audio time its result would really have been ready.
+int8), whose model is loaded once per process and shared by every detector, the process's
+``RecognitionWorker`` (one thread, most urgent job first, with the backlog a live call
+checks before sending), and ``AsrJob``: one chunk of greeting sent to recognition, either to
+that worker (live calls: the detector's thread never waits for it) or run at once (replaying
+a recording faster than real time), and released at the audio time its result would really
+have been ready.
 
 Must not classify transcripts (see ``_mailbox``) nor decide anything about the call.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,7 +55,7 @@ class Transcriber(Protocol):
     def transcribe(self, samples: NDArray[np.int16], *, sample_rate: int) -> Transcript: ...
 
 
-_MODELS: dict[str, Any] = {}
+_MODELS: dict[tuple[str, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -64,15 +69,18 @@ def _default_model_path() -> str:
     return str(models.get_model_path())
 
 
-def shared_whisper_model(model_path: str | None = None) -> Any:
-    """The process-wide faster-whisper model for ``model_path`` (loaded on first use)."""
+def shared_whisper_model(model_path: str | None = None, cpu_threads: int = 0) -> Any:
+    """The process-wide faster-whisper model for ``model_path`` (loaded on first use);
+    ``cpu_threads``: CTranslate2's threads per job, 0 for its default (every core)."""
     path = model_path or _default_model_path()
     with _MODELS_LOCK:
-        model = _MODELS.get(path)
+        model = _MODELS.get((path, cpu_threads))
         if model is None:
             faster_whisper = require("faster_whisper", "asr")
-            model = faster_whisper.WhisperModel(path, device="cpu", compute_type="int8")
-            _MODELS[path] = model
+            model = faster_whisper.WhisperModel(
+                path, device="cpu", compute_type="int8", cpu_threads=cpu_threads
+            )
+            _MODELS[(path, cpu_threads)] = model
         return model
 
 
@@ -101,15 +109,18 @@ class WhisperTranscriber:
     the model expect the words of greetings (see ``GREETING_PROMPT``).
     """
 
-    def __init__(self, model_path: str | None = None, *, prompt: str | None = None) -> None:
+    def __init__(
+        self, model_path: str | None = None, *, prompt: str | None = None, cpu_threads: int = 0
+    ) -> None:
         self._model_path = model_path
+        self._cpu_threads = cpu_threads
         self._model: Any = None
         self._tokenizer: Any = None
         self._prompt = prompt
         self._prompt_tokens: list[int] = []
 
     def _load(self) -> None:
-        self._model = shared_whisper_model(self._model_path)
+        self._model = shared_whisper_model(self._model_path, self._cpu_threads)
         tokenizer_module = require("faster_whisper.tokenizer", "asr")
         self._tokenizer = tokenizer_module.Tokenizer(
             self._model.hf_tokenizer,
@@ -225,19 +236,105 @@ _NO_REPEAT_NGRAM = 4
 _TOKENS_PER_S = 7
 
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 FRAME_MS = 20
 
+# Job priorities in the live worker: the human/machine decision waits on the first, a
+# beep-less greeting's cue on the second, only the rep's notes on the last.
+PRIORITY_DECISION = 0
+PRIORITY_CUE = 1
+PRIORITY_NOTES = 2
 
-def _pool() -> ThreadPoolExecutor:
-    """The process's recognition worker: one thread, since the shared model's own CPU threads
-    already use the cores and calls from many streams simply queue."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="afterbeep-asr")
-        return _POOL
+
+class RecognitionWorker:
+    """The process's recognition worker for live calls: one thread, since the shared model's
+    own CPU threads already use the cores, taking the most urgent job first (lowest
+    ``priority``, then the oldest).
+
+    It knows what it has to do and how fast it has been doing it, so a call can ask
+    ``expected_wait_ms`` before sending and leave the decision to timing when the words
+    could not be back in time (load shedding: words that arrive late help no one). A job's
+    cost is modelled as proportional to its audio plus one second (the encoder's window is
+    the chunk plus a second of padding; decoding grows with the words), the rate a moving
+    average of what jobs really took.
+    """
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        # (priority, order, future, work, cost units: audio seconds + 1, negative: not timed)
+        self._queue: list[tuple[int, int, Future[Any], Callable[[], Any], float]] = []
+        self._order = itertools.count()
+        self._running: tuple[float, float] | None = None  # (cost units, start) of the job run
+        self._ms_per_unit = 120.0  # a first guess, replaced by what jobs really take
+        self._thread: threading.Thread | None = None
+
+    def submit(
+        self, fn: Callable[[], Any], *, priority: int, audio_s: float = 1.0, measure: bool = True
+    ) -> Future[Any]:
+        """Queue ``fn``; ``audio_s`` is its cost, and ``measure=False`` keeps its time out of
+        the rate (loading the model is not recognition)."""
+        future: Future[Any] = Future()
+        units = audio_s + 1.0 if measure else -(audio_s + 1.0)
+        with self._cv:
+            heapq.heappush(self._queue, (priority, next(self._order), future, fn, units))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="afterbeep-asr", daemon=True
+                )
+                self._thread.start()
+            self._cv.notify()
+        return future
+
+    def expected_wait_ms(self, priority: int, audio_s: float = 1.0) -> float:
+        """About how long a job of ``audio_s`` seconds sent now at ``priority`` would take to
+        come back: what is left of the running job, the queued jobs that go first, itself."""
+        with self._cv:
+            rate = self._ms_per_unit
+            units = audio_s + 1.0
+            units += sum(abs(job[4]) for job in self._queue if job[0] <= priority)
+            wait = units * rate
+            if self._running is not None:
+                running_units, began = self._running
+                elapsed = (time.perf_counter() - began) * 1000.0
+                wait += max(0.0, running_units * rate - elapsed)
+            return wait
+
+    @property
+    def backlog(self) -> int:
+        with self._cv:
+            return len(self._queue) + (self._running is not None)
+
+    def _work(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue:
+                    self._cv.wait()
+                _, _, future, fn, units = heapq.heappop(self._queue)
+                began = time.perf_counter()
+                self._running = (abs(units), began)
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as error:  # handed to the caller by Future.result()
+                    future.set_exception(error)
+                spent = (time.perf_counter() - began) * 1000.0
+                if units > 0:
+                    with self._cv:
+                        self._ms_per_unit = 0.8 * self._ms_per_unit + 0.2 * spent / units
+            with self._cv:
+                self._running = None
+
+
+_WORKER: RecognitionWorker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def recognition_worker() -> RecognitionWorker:
+    """The process's one ``RecognitionWorker`` (started on first use)."""
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is None:
+            _WORKER = RecognitionWorker()
+        return _WORKER
 
 
 def _timed(
@@ -253,7 +350,7 @@ def _timed(
 class AsrJob:
     """One chunk of a call's audio sent to recognition at audio time ``sent_ms``.
 
-    ``threaded``: run in the process's worker thread; the result is there once the thread
+    ``threaded``: run in the process's ``RecognitionWorker`` at ``priority``; the result is there once the thread
     finished it (a live call's audio runs in real time, so that is its real delay).
     Otherwise it runs at once, inside the caller, and ``ready_ms`` is the audio time it would
     have been ready had it started at ``sent_ms`` (or when this call's previous job was
@@ -273,6 +370,7 @@ class AsrJob:
         start_ms: int,
         not_before_ms: int = 0,
         threaded: bool,
+        priority: int = PRIORITY_DECISION,
     ) -> None:
         self.sent_ms = sent_ms
         self.start_ms = start_ms
@@ -281,7 +379,11 @@ class AsrJob:
         self._result: Transcript | None = None
         self._future: Future[tuple[Transcript, float]] | None = None
         if threaded:
-            self._future = _pool().submit(_timed, transcriber, samples, sample_rate)
+            self._future = recognition_worker().submit(
+                lambda: _timed(transcriber, samples, sample_rate),
+                priority=priority,
+                audio_s=samples.size / sample_rate,
+            )
         else:
             self._finish(*_timed(transcriber, samples, sample_rate))
 
@@ -289,6 +391,11 @@ class AsrJob:
         start = max(self.sent_ms, self.not_before_ms)
         self.ready_ms = start + max(1, math.ceil(spent_ms / FRAME_MS)) * FRAME_MS
         self._result = transcript
+
+    def cancel(self) -> None:
+        """Not wanted any more: the worker skips it if it has not started it."""
+        if self._future is not None:
+            self._future.cancel()
 
     def poll(self, now_ms: int, *, wait: bool = False) -> Transcript | None:
         """The transcript if it is ready at audio time ``now_ms``; ``wait``: block for it and
@@ -311,10 +418,15 @@ class AsrJob:
 __all__ = [
     "ASR_SAMPLE_RATE",
     "GREETING_PROMPT",
+    "PRIORITY_CUE",
+    "PRIORITY_DECISION",
+    "PRIORITY_NOTES",
     "AsrJob",
+    "RecognitionWorker",
     "TranscribedWord",
     "Transcriber",
     "Transcript",
     "WhisperTranscriber",
+    "recognition_worker",
     "shared_whisper_model",
 ]

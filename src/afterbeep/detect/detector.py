@@ -34,10 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from afterbeep.detect._asr import (
     GREETING_PROMPT,
+    PRIORITY_CUE,
+    PRIORITY_DECISION,
+    PRIORITY_NOTES,
     AsrJob,
     Transcriber,
     Transcript,
     WhisperTranscriber,
+    recognition_worker,
 )
 from afterbeep.detect._beep import Beep, BeepConfig, BeepTracker
 from afterbeep.detect._features import FRAME_MS, FrameAnalyzer
@@ -62,6 +66,7 @@ from afterbeep.detect.events import (
     MailboxFull,
     MailboxNotSetUp,
     NotSure,
+    RecognitionShed,
     Timeout,
 )
 from afterbeep.errors import ConfigError
@@ -205,6 +210,9 @@ class DetectorSettings(BaseModel):
     asr: bool = True
     # Model folder; None = Settings.asr_model_path, else the bundled tiny.en.
     asr_model_path: str | None = None
+    # CPU threads per recognition job; 0: every core. The media engine uses 1, leaving the
+    # other cores to its event loop.
+    asr_cpu_threads: int = Field(0, ge=0, le=64)
     # Text the recogniser reads as what came before each chunk: sentences in the words of
     # greetings make it expect them (tiny.en hears "voice mailbox that has not been set up"
     # on a formant-synthesised voice far more often with it). Empty: no prompt.
@@ -214,6 +222,14 @@ class DetectorSettings(BaseModel):
     # (evaluation, ``afterbeep detect``); each result is then released at the audio time it
     # would have been ready given its measured recognition time, so the figures stay honest.
     asr_threaded: bool = True
+    # Live calls (threaded) only: a chunk whose words would come back later than this (the
+    # worker's backlog ahead of it times what a job has been taking) is not sent, and the
+    # call goes on as with recognition off: decided on timing, cue not waiting for words, no
+    # mailbox reading (load shedding: late words help no one, and a queue that only grows
+    # would delay every call). The rep's notes, which nothing waits on, may wait 10x as long.
+    asr_max_wait_ms: int = Field(800, ge=50, le=60000)
+    # The longest a beep-less greeting's cue waits for its last words; then it goes without.
+    asr_cue_max_wait_ms: int = Field(2000, ge=0, le=30000)
     # Transcribe a chunk of a machine greeting at a pause of 200 ms once it holds >= 1.2 s
     # of speech (Whisper needs some context), and whatever is left at a 500 ms pause, so at
     # the greeting's end only its last phrase is still to transcribe.
@@ -350,9 +366,37 @@ class _CallState:
         self.draining = False
         self.transcribed_ms = 0
         self.words_decide = transcriber is not None and s.asr_decide
+        # Recognition was shed for this call (see asr_max_wait_ms): no more jobs are sent.
+        self.shed = False
+        # (what was given up, the worker's expected wait then), not yet emitted.
+        self.shed_reports: list[tuple[str, float]] = []
+        self.shed_stages: set[str] = set()
+        self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
 
     # -- per frame -----------------------------------------------------------------------
     def step(
+        self,
+        frames: NDArray[np.int16],
+        stream: int,
+        analyzer: FrameAnalyzer,
+        energy_db: float,
+        ratio: float,
+        hz: float,
+        harmonic_db: float,
+    ) -> list[DetectionEvent]:
+        events = self._step(frames, stream, analyzer, energy_db, ratio, hz, harmonic_db)
+        if self.shed_reports:
+            self._report_shed(events)
+        return events
+
+    def _report_shed(self, events: list[DetectionEvent]) -> None:
+        events[:0] = [
+            self._emit(RecognitionShed, self.now, stage=stage, expected_wait_ms=round(wait))
+            for stage, wait in self.shed_reports
+        ]
+        self.shed_reports.clear()
+
+    def _step(
         self,
         frames: NDArray[np.int16],
         stream: int,
@@ -417,7 +461,7 @@ class _CallState:
                 # The name as spoken, for the rep: recognised while the call goes on.
                 if self.transcribed_until < self.last_speech_end + 100:
                     # Speech since the last whole-greeting job (or none sent yet).
-                    self.jobs.clear()
+                    self._drop_jobs()
                     self._submit_whole()
                 self.draining = True
             else:
@@ -459,7 +503,7 @@ class _CallState:
         self.speech_run = run
         self.in_speech = run >= self.min_speech_frames
         # What was sent for the old reading of the greeting is sent again from its new start.
-        self.jobs.clear()
+        self._drop_jobs()
         self._forget_words()
         if first is None:
             self.greeting_start = None
@@ -539,6 +583,9 @@ class _CallState:
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="words of a recording"))
             return
+        if span >= s.machine_speech_ms and self.words_decide:
+            # Only words can still make this a person: give up on them if they cannot come.
+            self._can_hear(PRIORITY_DECISION, span)
         long_speech = s.machine_sure_speech_ms if self.words_decide else s.machine_speech_ms
         if span >= long_speech:
             self.decision = "machine"
@@ -602,9 +649,12 @@ class _CallState:
         ):
             if self.transcriber is not None and self._cue_must_wait_for_words():
                 # Beep-less greetings are where full, not-set-up and menu mailboxes are: wait
-                # for the last phrase's words (a beep or more speech meanwhile ends the wait).
+                # for the last phrase's words (a beep or more speech meanwhile ends the wait),
+                # at most asr_cue_max_wait_ms.
+                if self.cue_wait_since is None:
+                    self.cue_wait_since = now
                 self._submit_pending()
-                if self.jobs:
+                if self.jobs and now - self.cue_wait_since < s.asr_cue_max_wait_ms:
                     return
                 events.extend(self._classify(final=True))
             cue = self._emit(GreetingEnded, self.last_speech_end)
@@ -663,7 +713,7 @@ class _CallState:
         its operator key; otherwise only while less than ``asr_settled_ms`` of the greeting
         has been transcribed (full / not set up / menu greetings say so early).
         """
-        if self.no_drop_emitted:
+        if self.no_drop_emitted or self.shed:
             return False
         if self.transcripts and classify_mailbox(self._full_text()) is MailboxState.GENERAL:
             return True
@@ -683,8 +733,46 @@ class _CallState:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(self.audio[first:last])
 
+    def _can_hear(self, priority: int, audio_ms: int = 1000) -> bool:
+        """Whether a job sent now at ``priority`` would be back while its words still matter:
+        for the decision within ``asr_max_wait_ms`` (if not, timing decides, and the words
+        may still read a machine's mailbox); for a machine's mailbox within
+        ``asr_cue_max_wait_ms`` and for notes within 10x ``asr_max_wait_ms`` (if not, the
+        call goes on as with recognition off). Replays (not threaded) never shed."""
+        if self.shed:
+            return False
+        if not self.s.asr_threaded:
+            return True
+        s = self.s
+        if priority == PRIORITY_DECISION:
+            stage, limit = "decision", s.asr_max_wait_ms
+        elif priority == PRIORITY_CUE:
+            stage, limit = "mailbox", max(s.asr_max_wait_ms, s.asr_cue_max_wait_ms)
+        else:
+            stage, limit = "notes", 10 * s.asr_max_wait_ms
+        wait = recognition_worker().expected_wait_ms(priority, audio_ms / 1000)
+        if wait <= limit:
+            return True
+        self.words_decide = False
+        if stage != "decision":
+            self.shed = True
+        if stage not in self.shed_stages:
+            self.shed_stages.add(stage)
+            self.shed_reports.append((stage, wait))
+        return False
+
     def _submit(self, start_ms: int, end_ms: int) -> None:
         assert self.transcriber is not None
+        if self.decision is None:
+            priority = PRIORITY_DECISION
+        elif self.decision == "machine" and not self.draining and self._cue_must_wait_for_words():
+            # Words a beep-less cue would wait for; once the greeting has settled (no no-drop
+            # phrase in its first asr_settled_ms), the rest only serves the notes.
+            priority = PRIORITY_CUE
+        else:
+            priority = PRIORITY_NOTES
+        if not self._can_hear(priority, end_ms - start_ms):
+            return
         samples = self._slice(start_ms, end_ms)
         self.transcribed_ms += samples.size * 1000 // self.sample_rate
         job = AsrJob(
@@ -695,6 +783,7 @@ class _CallState:
             start_ms=start_ms,
             not_before_ms=self.asr_free_at,
             threaded=self.s.asr_threaded,
+            priority=priority,
         )
         if job.ready_ms is not None:
             self.asr_free_at = job.ready_ms
@@ -736,6 +825,12 @@ class _CallState:
             if self.decision == "machine":
                 events.extend(self._classify())
         return events
+
+    def _drop_jobs(self) -> None:
+        """Forget the jobs sent; those the worker has not started are cancelled."""
+        for job in self.jobs:
+            job.cancel()
+        self.jobs.clear()
 
     def _forget_words(self) -> None:
         self.transcripts.clear()
@@ -835,6 +930,8 @@ class _CallState:
             # What recognition still owes this call, each at the time it was ready.
             events.extend(self._collect(wait=True))
             events.extend(self._after_words())
+        if self.shed_reports:
+            self._report_shed(events)
         self.done = True
         return events
 
@@ -871,7 +968,9 @@ class DetectorBank:
             )
         if transcriber is None and self.settings.asr:
             transcriber = WhisperTranscriber(
-                self.settings.asr_model_path, prompt=self.settings.asr_prompt or None
+                self.settings.asr_model_path,
+                prompt=self.settings.asr_prompt or None,
+                cpu_threads=self.settings.asr_cpu_threads,
             )
         self._transcriber = transcriber if self.settings.asr else None
         self.n_streams = n_streams

@@ -10,7 +10,8 @@ Every event carries two audio times, in milliseconds from the start of the call'
 Decision events (``HumanDetected``, ``MachineDetected``, ``NotSure``) say who answered; at most
 one of them per call. Cue events (``BeepEnded``, ``GreetingEnded``) say when a message may
 start. Mailbox events say a message must not be dropped (``MailboxFull``, ``MailboxNotSetUp``,
-``GeneralMailbox``) or carry notes for the rep (``GreetingTranscribed``).
+``GeneralMailbox``) or carry notes for the rep (``GreetingTranscribed``); ``RecognitionShed``
+says a live call's words were not heard because recognition was too busy.
 This module holds data only: no detection logic, no carrier or audio I/O.
 """
 
@@ -104,6 +105,18 @@ class GreetingTranscribed(DetectionEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RecognitionShed(DetectionEvent):
+    """Speech recognition was too busy to hear this call in time (live calls, see
+    ``DetectorSettings.asr_max_wait_ms``). ``stage`` says what was given up from ``at_ms``:
+    ``decision`` (timing alone decides who answered; the words may still read a machine's
+    mailbox), ``mailbox`` or ``notes`` (recognition stops for the call: no mailbox reading
+    from words, no notes)."""
+
+    stage: str = ""
+    expected_wait_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Timeout(DetectionEvent):
     """The call's audio went on past the detector's total time limit with no cue."""
 
@@ -121,6 +134,7 @@ _KIND_NAMES: dict[type[DetectionEvent], str] = {
     MailboxNotSetUp: "mailbox_not_set_up",
     GeneralMailbox: "general_mailbox",
     GreetingTranscribed: "greeting_transcribed",
+    RecognitionShed: "recognition_shed",
     Timeout: "timeout",
 }
 
@@ -143,5 +157,6 @@ __all__ = [
     "MailboxFull",
     "MailboxNotSetUp",
     "NotSure",
+    "RecognitionShed",
     "Timeout",
 ]

@@ -5,7 +5,10 @@ rate, grown 64 slots at a time); frames are queued per call as they arrive and f
 batches (at most every ``flush_interval_s``), one vectorised front-end pass per batch instead
 of a full detector per call per frame: 200 calls cost about what 1-2 single detectors do.
 Calls arrive on their own clocks, so a batch feeds only the slots that have a frame; the other
-slots' analysis history is kept as it was (``_PartialBank``).
+slots' analysis history is kept as it was (``_PartialBank``). With greeting recognition on,
+calls send their speech to the process's recognition worker (most urgent first, shed when
+it could not answer in time: see ``DetectorSettings.asr_max_wait_ms``), and a closed call is
+finished in a side thread, since finishing waits for its last words.
 
 Also owns ``OracleDetector``: reads the call's true labels from the stream's
 ``afterbeep.truth`` parameter (the simulator sends it) and emits the events a perfect detector
@@ -22,6 +25,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,7 +44,10 @@ from afterbeep.detect import (
     MailboxFull,
     MailboxNotSetUp,
     NotSure,
+    Transcriber,
+    WhisperTranscriber,
 )
+from afterbeep.detect._asr import PRIORITY_NOTES, recognition_worker
 from afterbeep.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -52,6 +59,17 @@ BANK_GROWTH = 64
 EventSink = Callable[[list[DetectionEvent]], None]
 
 
+_CLOSER: ThreadPoolExecutor | None = None
+
+
+def _closer() -> ThreadPoolExecutor:
+    """Threads that finish closed calls' detection while it waits for recognition."""
+    global _CLOSER
+    if _CLOSER is None:
+        _CLOSER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="afterbeep-close")
+    return _CLOSER
+
+
 class _PartialBank:
     """A ``DetectorBank`` fed only on the rows that have a frame this batch.
 
@@ -60,8 +78,17 @@ class _PartialBank:
     frame sequence (tests compare with a ``Detector`` fed the same audio).
     """
 
-    def __init__(self, *, size: int, sample_rate: int, settings: DetectorSettings) -> None:
-        self.bank = DetectorBank(n_streams=size, sample_rate=sample_rate, settings=settings)
+    def __init__(
+        self,
+        *,
+        size: int,
+        sample_rate: int,
+        settings: DetectorSettings,
+        transcriber: Transcriber | None = None,
+    ) -> None:
+        self.bank = DetectorBank(
+            n_streams=size, sample_rate=sample_rate, settings=settings, transcriber=transcriber
+        )
         self.size = size
         self.frame_size = self.bank.frame_size
         self._frames = np.zeros((size, self.frame_size), dtype=np.int16)
@@ -99,9 +126,10 @@ class _PartialBank:
 
 
 class _Slot:
-    __slots__ = ("bank", "buffer", "closed", "frames", "row", "sink")
+    __slots__ = ("asr", "bank", "buffer", "closed", "frames", "row", "sink")
 
-    def __init__(self, bank: _PartialBank, row: int, sink: EventSink) -> None:
+    def __init__(self, bank: _PartialBank, row: int, sink: EventSink, *, asr: bool) -> None:
+        self.asr = asr
         self.bank = bank
         self.row = row
         self.sink = sink
@@ -119,32 +147,67 @@ class DetectorHub:
         detector: str = "afterbeep",
         settings: DetectorSettings | None = None,
         flush_interval_s: float = 0.004,
+        transcriber: Transcriber | None = None,
+        asr_max_calls: int | None = None,
     ) -> None:
         if detector not in DETECTORS:
             raise ConfigError(f"telephony detector must be one of {DETECTORS}, got {detector!r}")
         self.detector = detector
         self.settings = settings or DetectorSettings(asr=False)
         self.flush_interval_s = flush_interval_s
-        self._banks: dict[int, list[_PartialBank]] = {}
+        self.transcriber = transcriber  # None: the Whisper model, when settings.asr is on
+        # Calls at once that get speech recognition (None: all); the rest are detected
+        # without it, as the one recognition worker could not hear them in time anyway.
+        self.asr_max_calls = asr_max_calls
+        self._plain = self.settings.model_copy(update={"asr": False})
+        self.asr_calls = 0
+        self._banks: dict[tuple[int, bool], list[_PartialBank]] = {}
         self._active: list[_Slot] = []
         self._scheduled = False
         self.frames_fed = 0
+        self.closing_done = 0  # calls whose detection finished after close (recognition on)
 
     def open(
         self, *, sample_rate: int, parameters: dict[str, str], sink: EventSink
     ) -> LiveDetector:
         if self.detector == "oracle":
             return OracleDetector(parameters, sample_rate=sample_rate, sink=sink)
-        banks = self._banks.setdefault(sample_rate, [])
+        asr = self.settings.asr and (
+            self.asr_max_calls is None or self.asr_calls < self.asr_max_calls
+        )
+        banks = self._banks.setdefault((sample_rate, asr), [])
         bank = next((b for b in banks if b.free), None)
         if bank is None:
-            bank = _PartialBank(size=BANK_GROWTH, sample_rate=sample_rate, settings=self.settings)
+            bank = _PartialBank(
+                size=BANK_GROWTH,
+                sample_rate=sample_rate,
+                settings=self.settings if asr else self._plain,
+                transcriber=self.transcriber if asr else None,
+            )
             banks.append(bank)
         row = bank.free.pop()
         bank.bank.reset(row)
-        slot = _Slot(bank, row, sink)
+        slot = _Slot(bank, row, sink, asr=asr)
+        self.asr_calls += asr
         self._active.append(slot)
         return _HubDetector(self, slot)
+
+    def warm_up(self) -> None:
+        """With recognition on, load the model now, in the recognition worker (seconds), so
+        the first calls' words are not shed while it loads."""
+        if self.detector != "afterbeep" or not self.settings.asr:
+            return
+        transcriber = self.transcriber or WhisperTranscriber(
+            self.settings.asr_model_path,
+            prompt=self.settings.asr_prompt or None,
+            cpu_threads=self.settings.asr_cpu_threads,
+        )
+        silence = np.zeros(8000, dtype=np.int16)
+        recognition_worker().submit(
+            lambda: transcriber.transcribe(silence, sample_rate=8000),
+            priority=PRIORITY_NOTES,
+            measure=False,
+        )
 
     # -- internal --------------------------------------------------------------------------
     def _push(self, slot: _Slot, samples: NDArray[np.int16]) -> None:
@@ -195,9 +258,30 @@ class DetectorHub:
         slot.closed = True
         slot.frames.clear()
         self._active.remove(slot)
+        if slot.asr:
+            self.asr_calls -= 1
+            # Finishing waits for the call's outstanding recognition (the rep's notes, a
+            # last mailbox reading): never in the media loop. The slot is reused once done.
+            loop = asyncio.get_running_loop()
+            pending = loop.run_in_executor(_closer(), slot.bank.bank.finish, slot.row)
+            pending.add_done_callback(lambda done: self._closed_later(slot, done))
+            return []
         events = slot.bank.bank.finish(slot.row)
         slot.bank.free.append(slot.row)
         return events
+
+    def _closed_later(self, slot: _Slot, done: asyncio.Future[list[DetectionEvent]]) -> None:
+        slot.bank.free.append(slot.row)
+        self.closing_done += 1
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is not None:
+            log.error("finishing a call's detection failed: %s", error)
+            return
+        events = done.result()
+        if events:
+            self._deliver(slot, events)
 
     @property
     def active_calls(self) -> int:
@@ -205,7 +289,10 @@ class DetectorHub:
 
 
 class LiveDetector(ABC):
-    """A call's handle on detection: ``push`` audio as it comes, ``close`` at the end."""
+    """A call's handle on detection: ``push`` audio as it comes, ``close`` at the end.
+
+    ``close`` returns the call's last events; with recognition on it returns none and the
+    events that waited for words (the rep's notes) go to the call's sink once ready."""
 
     @abstractmethod
     def push(self, samples: NDArray[np.int16]) -> None: ...

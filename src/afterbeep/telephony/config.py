@@ -2,7 +2,8 @@
 
 Read from the ``[telephony]`` table of afterbeep.toml, then environment variables on top
 (``AFTERBEEP_TWILIO_ACCOUNT_SID``, ``AFTERBEEP_TWILIO_AUTH_TOKEN``,
-``AFTERBEEP_TWILIO_FROM_NUMBER``, ``AFTERBEEP_PUBLIC_URL``, ``AFTERBEEP_TELEPHONY_DETECTOR``).
+``AFTERBEEP_TWILIO_FROM_NUMBER``, ``AFTERBEEP_PUBLIC_URL``, ``AFTERBEEP_TELEPHONY_DETECTOR``,
+``AFTERBEEP_TELEPHONY_ASR``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
 """
 
@@ -22,7 +23,7 @@ _ENV = {
     "twilio_from_number": "AFTERBEEP_TWILIO_FROM_NUMBER",
     "public_url": "AFTERBEEP_PUBLIC_URL",
 }
-_ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR"}
+_ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
 
 
 class TelephonySettings(BaseModel):

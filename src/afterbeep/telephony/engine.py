@@ -46,6 +46,7 @@ from afterbeep.detect import (
     MailboxFull,
     MailboxNotSetUp,
     NotSure,
+    RecognitionShed,
     Timeout,
 )
 from afterbeep.errors import ConfigError
@@ -81,9 +82,15 @@ class EngineSettings(BaseModel):
 
     # "afterbeep": the streaming detector; "oracle": the simulator's labels (measurement only).
     detector: Literal["afterbeep", "oracle"] = "afterbeep"
-    # Speech recognition of greetings (mailbox full / general) runs in the media loop: off by
-    # default so one process can carry hundreds of calls; see docs/telephony.md.
+    # Speech recognition of greetings (mailbox full / not set up / company menus, words in
+    # the human/machine decision, notes) in the process's recognition worker, never blocking
+    # the media loop: off by default; see docs/telephony.md for what it costs.
     asr: bool = False
+    # With asr: the calls at once that get it (later ones are detected on timing alone, as
+    # their words could not come back in time) and CPU threads per recognition job (the
+    # other cores stay with the media loop).
+    asr_max_calls: int = Field(16, ge=0, le=100_000)
+    asr_cpu_threads: int = Field(1, ge=0, le=64)
     # Playback is kept this far ahead of real time: enough to ride out scheduling jitter on a
     # loaded machine, little enough that a clear on barge-in drops at most this much audio.
     lead_ms: int = Field(100, ge=0, le=2000)
@@ -221,8 +228,12 @@ class MediaEngine:
 
             hub = DetectorHub(
                 detector=self.settings.detector,
-                settings=DetectorSettings.from_config(asr=self.settings.asr),
+                settings=DetectorSettings.from_config(
+                    asr=self.settings.asr, asr_cpu_threads=self.settings.asr_cpu_threads
+                ),
+                asr_max_calls=self.settings.asr_max_calls,
             )
+            hub.warm_up()
         self.hub = hub
         self.message = message or (lambda start: default_message(sample_rate=start.sample_rate))
         self.policy = policy or allow_all
@@ -446,7 +457,10 @@ class MediaSession:
         for event in events:
             if self._done:
                 return
-            self._note(event.kind, event.at_ms, emitted_ms=event.emitted_ms)
+            extra: dict[str, Any] = {}
+            if isinstance(event, RecognitionShed):
+                extra = {"stage": event.stage, "expected_wait_ms": event.expected_wait_ms}
+            self._note(event.kind, event.at_ms, emitted_ms=event.emitted_ms, **extra)
             self._on_event(event)
 
     def _on_event(self, event: DetectionEvent) -> None:

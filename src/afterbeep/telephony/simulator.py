@@ -746,10 +746,14 @@ class LocalServer:
 
 @contextlib.contextmanager
 def local_server(
-    *, detector: str = "afterbeep", data_dir: str | Path | None = None, timeout_s: float = 30.0
+    *,
+    detector: str = "afterbeep",
+    asr: bool = False,
+    data_dir: str | Path | None = None,
+    timeout_s: float = 30.0,
 ) -> Iterator[LocalServer]:
     """Start ``afterbeep serve`` in a child process on a free loopback port with the given
-    detector; yields its URL and process id and stops it afterwards. A separate process, so
+    detector (``asr``: with greeting speech recognition); yields its URL and process id and stops it afterwards. A separate process, so
     the simulator and the server each get their own core."""
     import os
     import socket
@@ -762,7 +766,11 @@ def local_server(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ, AFTERBEEP_TELEPHONY_DETECTOR=detector)
+    env = dict(
+        os.environ,
+        AFTERBEEP_TELEPHONY_DETECTOR=detector,
+        AFTERBEEP_TELEPHONY_ASR="true" if asr else "false",
+    )
     with tempfile.TemporaryDirectory(prefix="afterbeep-sim-") as scratch:
         env["AFTERBEEP_DATA_DIR"] = str(data_dir or scratch)
         child = subprocess.Popen(

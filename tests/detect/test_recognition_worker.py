@@ -1,0 +1,212 @@
+"""The live recognition worker: most urgent job first, an honest wait estimate, and calls
+that go on without words when the worker could not answer in time (load shedding)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from detector_signals import mix, ms_len, silence, speech, to_int16
+from test_greeting import REPLAY, FakeTranscriber, _machine_call
+
+from afterbeep.detect import _asr
+from afterbeep.detect._asr import (
+    PRIORITY_CUE,
+    PRIORITY_DECISION,
+    PRIORITY_NOTES,
+    RecognitionWorker,
+)
+from afterbeep.detect.detector import DetectorSettings, detect_samples
+from afterbeep.detect.events import (
+    MESSAGE_CUE_EVENTS,
+    GreetingTranscribed,
+    HumanDetected,
+    MachineDetected,
+    MailboxFull,
+    RecognitionShed,
+)
+
+
+def _blocker(worker: RecognitionWorker, priority: int = PRIORITY_DECISION):
+    """Occupy the worker until the returned event is set."""
+    started = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        started.set()
+        release.wait(10)
+        return "held"
+
+    future = worker.submit(hold, priority=priority)
+    assert started.wait(5)
+    return release, future
+
+
+def test_the_most_urgent_job_runs_first_then_the_oldest():
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)
+    ran: list[str] = []
+    futures = [
+        worker.submit(lambda name=name: ran.append(name) or name, priority=priority)
+        for name, priority in [
+            ("notes", PRIORITY_NOTES),
+            ("cue", PRIORITY_CUE),
+            ("decision-1", PRIORITY_DECISION),
+            ("decision-2", PRIORITY_DECISION),
+        ]
+    ]
+    release.set()
+    assert [f.result(5) for f in futures] == ["notes", "cue", "decision-1", "decision-2"]
+    assert ran == ["decision-1", "decision-2", "cue", "notes"]
+
+
+def test_the_wait_counts_only_the_jobs_that_go_first():
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)
+    for priority, audio_s in ((PRIORITY_NOTES, 9.0), (PRIORITY_NOTES, 1.0), (PRIORITY_CUE, 3.0)):
+        worker.submit(lambda: None, priority=priority, audio_s=audio_s)
+    rate = worker._ms_per_unit  # per second of audio plus one
+    # What is left of the running 1 s job (it has only just started), then what is queued at
+    # least as urgent, then the job itself.
+    running = 2 * rate
+    assert worker.expected_wait_ms(PRIORITY_DECISION, 2.0) == pytest.approx(
+        running + 3 * rate, abs=30
+    )
+    assert worker.expected_wait_ms(PRIORITY_CUE, 2.0) == pytest.approx(
+        running + (4 + 3) * rate, abs=30
+    )
+    assert worker.expected_wait_ms(PRIORITY_NOTES, 2.0) == pytest.approx(
+        running + (4 + 10 + 2 + 3) * rate, abs=30
+    )
+    assert worker.backlog == 4
+    release.set()
+
+
+def test_a_cancelled_job_is_skipped_and_an_error_reaches_the_caller():
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)
+    ran: list[str] = []
+    skipped = worker.submit(lambda: ran.append("skipped"), priority=PRIORITY_NOTES)
+    failing = worker.submit(lambda: 1 / 0, priority=PRIORITY_CUE)
+    assert skipped.cancel()
+    release.set()
+    with pytest.raises(ZeroDivisionError):
+        failing.result(5)
+    assert worker.submit(lambda: "after", priority=PRIORITY_CUE).result(5) == "after"
+    assert ran == []
+
+
+@pytest.fixture
+def busy_worker(monkeypatch):
+    """A fresh process worker, held busy by a job of the most urgent kind until the
+    returned event is set."""
+    worker = RecognitionWorker()
+    monkeypatch.setattr(_asr, "_WORKER", worker)
+    release, _ = _blocker(worker)
+    yield worker, release
+    release.set()
+
+
+def _long_answer():
+    # 3.2 s of talk then quiet: too long for a person by timing alone (2.6 s), so only the
+    # words "... Maria speaking" could make it one.
+    head = [silence(500), speech(3200, seed=11)]
+    return to_int16(mix(*head, silence(3000))), ms_len(*head)
+
+
+def test_a_call_that_cannot_be_heard_in_time_is_decided_on_timing(busy_worker):
+    worker, _ = busy_worker
+    samples, _ = _long_answer()
+    fake = FakeTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."])
+    # Both limits under one job's expected time: nothing can be heard in time.
+    settings = DetectorSettings(asr_max_wait_ms=100, asr_cue_max_wait_ms=100)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    plain = detect_samples(samples, sample_rate=8000, settings=DetectorSettings(asr=False))
+    assert fake.calls == []  # nothing was sent to the busy worker
+    assert worker.backlog == 1
+    shed = [e for e in events if isinstance(e, RecognitionShed)]
+    assert [e.stage for e in shed] == ["decision", "mailbox"]
+    assert all(e.expected_wait_ms > 100 for e in shed)
+    rest = [e for e in events if not isinstance(e, RecognitionShed)]
+    assert [(type(e), e.at_ms) for e in rest] == [(type(e), e.at_ms) for e in plain]
+    assert isinstance(rest[0], MachineDetected)
+
+
+def test_words_too_late_for_the_decision_may_still_read_the_mailbox(busy_worker):
+    # The decision cannot wait (100 ms), the mailbox can (2 s): timing decides machine, and
+    # the words, back once the worker is free, still say the mailbox is full.
+    _, release = busy_worker
+    samples, _ = _long_answer()
+    fake = FakeTranscriber(["The mailbox is full. Goodbye."] * 3)
+    settings = DetectorSettings(asr_max_wait_ms=100, asr_cue_max_wait_ms=2000)
+    threading.Timer(0.3, release.set).start()
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    shed = [e.stage for e in events if isinstance(e, RecognitionShed)]
+    assert shed == ["decision"]
+    assert isinstance(
+        next(e for e in events if not isinstance(e, RecognitionShed)), MachineDetected
+    )
+    assert any(isinstance(e, MailboxFull) for e in events), events
+
+
+def test_with_the_words_back_in_time_the_same_call_is_a_person():
+    samples, _ = _long_answer()
+    fake = FakeTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."] * 3)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    assert isinstance(events[0], HumanDetected), events
+
+
+def test_notes_may_wait_longer_than_a_decision(busy_worker):
+    # A short "Hello, this is Dana." is a person by timing; its notes go to the worker at
+    # the lowest urgency and are allowed 10x the wait, so they still come.
+    samples = to_int16(mix(silence(500), speech(900, seed=3), silence(2500)))
+    fake = FakeTranscriber(["Hello, this is Dana."] * 3)
+    settings = DetectorSettings(asr_max_wait_ms=400, asr_decide=False)
+    done = threading.Event()
+    result: list = []
+
+    def run():
+        result.extend(
+            detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+        )
+        done.set()
+
+    worker, release = busy_worker
+    threading.Thread(target=run, daemon=True).start()
+    assert not done.wait(0.5)  # finishing waits for the notes, queued behind the blocker
+    assert [job[0] for job in worker._queue] == [PRIORITY_NOTES]
+    release.set()
+    assert done.wait(5)
+    assert isinstance(result[0], HumanDetected)
+    notes = next(e for e in result if isinstance(e, GreetingTranscribed))
+    assert notes.spoken_name == "Dana"
+
+
+def test_a_beepless_cue_waits_for_words_no_longer_than_its_limit():
+    samples, _ = _machine_call(beep=False)
+    # Nothing is sent before the greeting's end: its words are all left for the cue.
+    base = {
+        "asr_threaded": False,
+        "asr_decide": False,
+        "asr_final_pause_ms": 3000,
+        "asr_min_chunk_ms": 20000,
+        "asr_max_chunk_ms": 30000,
+    }
+
+    def run(limit_ms, seconds):
+        settings = DetectorSettings(**base, asr_cue_max_wait_ms=limit_ms)
+        fake = FakeTranscriber(["The mailbox is full. Goodbye."], seconds=seconds)
+        return detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+
+    quick = run(2000, 0.0)
+    quick_full = next(e for e in quick if isinstance(e, MailboxFull))
+    quick_cue = next(e for e in quick if isinstance(e, MESSAGE_CUE_EVENTS))
+    # Quick words: the full mailbox is known with the cue, one frame after it would have come.
+    assert quick_full.emitted_ms == quick_cue.emitted_ms
+    would_cue_ms = quick_cue.emitted_ms - 20
+    events = run(300, 1.0)
+    capped = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert 300 <= capped.emitted_ms - would_cue_ms <= 320
+    # The words still come after the cue, and still stop the drop.
+    full = next(e for e in events if isinstance(e, MailboxFull))
+    assert full.emitted_ms > capped.emitted_ms
