@@ -27,6 +27,7 @@ from afterbeep.detect.events import (
     MachineDetected,
     MailboxFull,
     MailboxNotSetUp,
+    MailboxTakesNoMessages,
 )
 from afterbeep.errors import ConfigError
 
@@ -59,6 +60,14 @@ EXAMPLES = {
         "To use our company directory, please dial by name.",
         "Our office is now closed. Our business hours are 9 to 5.",
         "For the operator, press zero.",
+        "Thank you for calling Acme. To reach the receptionist, stay on the line.",
+        "For the front desk, dial zero.",
+        "Thank you for calling. Our clinic is currently closed.",
+    ],
+    MailboxState.TAKES_NO_MESSAGES: [
+        "The number you have dialed cannot take your call. Please try again later. Goodbye.",
+        "The subscriber's voice mailbox. Please call again later.",
+        "Please, please like and later. Please try back later, go by.",
     ],
     MailboxState.CARRIER_DEFAULT: [
         "The person you are calling is not available. At the tone, please record your message.",
@@ -69,6 +78,12 @@ EXAMPLES = {
         "Hi, you've reached Dana Smith. I can't take your call right now, leave a message.",
         "Hey it's Mike, leave it at the beep.",
         "You have reached the voicemail of Priya Patel at Northwind. Please leave a message.",
+        # Mentions an operator or receptionist, but offers no way to one: still a person's.
+        "Hi, this is Dana, the receptionist at Acme. Please leave a message after the tone.",
+        "You've reached Sam, switchboard operator. I'll call you back.",
+        # Sends the caller away, but invites a message too.
+        "I'm away this week. Leave a message or try again later.",
+        "Please record your message after the tone, or call back later.",
     ],
 }
 
@@ -378,3 +393,21 @@ def test_talking_past_the_sure_limit_is_a_machine_whatever_it_says():
 def test_machine_speech_must_not_exceed_the_sure_limit():
     with pytest.raises(ConfigError, match="machine_sure_speech_ms"):
         DetectorSettings(machine_speech_ms=6000, machine_sure_speech_ms=5000)
+
+
+@pytest.mark.parametrize("beep", [False, True])
+def test_a_system_message_that_sends_the_caller_away_takes_no_message_unless_a_beep_follows(
+    beep,
+):
+    samples, _ = _machine_call(beep=beep)
+    first = "Sorry, this number cannot take your call."
+    fake = FakeTranscriber([first, f"{first} Please try again later. Goodbye."] * 2)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    kinds = [type(e) for e in events]
+    cue_index = next(i for i, e in enumerate(events) if isinstance(e, MESSAGE_CUE_EVENTS))
+    if beep:
+        # A beep: the system records after all, so the message goes.
+        assert MailboxTakesNoMessages not in kinds, events
+    else:
+        assert kinds.index(MailboxTakesNoMessages) < cue_index, events
+    assert answer_words("Can you call me back later?").recording is False

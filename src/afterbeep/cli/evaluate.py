@@ -116,7 +116,7 @@ def eval_command(
 ) -> None:
     """Evaluate a detector on a labelled corpus: accuracy, early starts, latencies, recall.
 
-    The afterbeep detector takes its settings from the [detect] table of afterbeep.toml.
+    The afterbeep detector takes its settings from the \\[detect] table of afterbeep.toml.
     """
     from afterbeep.detect.evaluate import evaluate
     from afterbeep.errors import InvalidInput

@@ -23,6 +23,9 @@ class MailboxState(StrEnum):
     FULL = "full"
     NOT_SET_UP = "not_set_up"
     GENERAL = "general"
+    # A system message that sends the caller away ("... please try again later. Goodbye.")
+    # without inviting a message: with no beep after it, nothing would be recorded.
+    TAKES_NO_MESSAGES = "takes_no_messages"
     CARRIER_DEFAULT = "carrier_default"
     PERSONAL = "personal"
 
@@ -68,8 +71,14 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:your\s+)?(?:party s|partys|parties)\s+extension",
             r"\bextension\b",
             r"\b(?:main\s+menu|menu options|options have changed)",
-            r"\boperator\b|\breceptionist\b|front desk",
-            r"(?:our|the)\s+(?:office|offices)\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed",
+            # A way to reach the operator, not a mention of one ("... my 24/7 receptionist"
+            # in a personal greeting): a key, or a transfer.
+            r"(?:operator|receptionist|front desk|attendant)\s+(?:please\s+)?(?:press|dial)\b",
+            r"(?:reach|speak (?:to|with)|talk to|transferred to|connected to|hold for)\s+"
+            r"(?:the\s+|an\s+|our\s+)?(?:operator|receptionist|front desk|attendant)",
+            r"stay on the line",
+            # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed").
+            r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b",
             r"\b(?:the\s+)?\w+\s+department\b",
             r"general\s+(?:mailbox|voicemail|delivery)",
             r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
@@ -129,13 +138,30 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", lowered).strip()
 
 
+# "Please try again later", "call back later" (tiny.en: "go by" for "goodbye" is common, so
+# the goodbye is not required); not when the greeting asks for a message anywhere.
+_SENDS_AWAY = re.compile(r"\b(?:try|call)\s+(?:\w+\s+)?(?:again|back)\s+later\b")
+_INVITES = re.compile(
+    r"\bleave\b|\brecord\b|\bmessage\s+(?:after|at)\b|\b(?:after|at)\s+the\s+(?:tone|beep)\b"
+)
+
+
 def classify_mailbox(text: str) -> MailboxState:
-    """The mailbox state the greeting text says; ``PERSONAL`` when no pattern matches."""
+    """The mailbox state the greeting text says; ``PERSONAL`` when no pattern matches.
+
+    ``TAKES_NO_MESSAGES`` comes after the full / not-set-up / menu tables (those say more)
+    and means something only when no beep follows (the detector checks that)."""
     clean = normalize(text)
     for state, patterns in _COMPILED:
+        if state is MailboxState.CARRIER_DEFAULT and _sends_away(clean):
+            return MailboxState.TAKES_NO_MESSAGES
         if any(pattern.search(clean) for pattern in patterns):
             return state
-    return MailboxState.PERSONAL
+    return MailboxState.TAKES_NO_MESSAGES if _sends_away(clean) else MailboxState.PERSONAL
+
+
+def _sends_away(clean: str) -> bool:
+    return bool(_SENDS_AWAY.search(clean)) and not _INVITES.search(clean)
 
 
 def operator_digit(text: str) -> str | None:
@@ -205,8 +231,9 @@ def answer_words(text: str) -> AnswerWords:
     "Maria speaking", "how can I help you?"). Any mailbox phrase is a recording's.
     """
     clean = normalize(text)
+    # "Call me back later" is something a person says too.
     recording = any(p.search(clean) for p in _RECORDING_COMPILED) or (
-        classify_mailbox(text) is not MailboxState.PERSONAL
+        classify_mailbox(text) not in (MailboxState.PERSONAL, MailboxState.TAKES_NO_MESSAGES)
     )
     person = any(p.search(clean) for p in _PERSON_COMPILED)
     return AnswerWords(recording=recording, person=person)

@@ -65,6 +65,7 @@ from afterbeep.detect.events import (
     MachineDetected,
     MailboxFull,
     MailboxNotSetUp,
+    MailboxTakesNoMessages,
     NotSure,
     RecognitionShed,
     Timeout,
@@ -371,7 +372,8 @@ class _CallState:
         # (what was given up, the worker's expected wait then), not yet emitted.
         self.shed_reports: list[tuple[str, float]] = []
         self.shed_stages: set[str] = set()
-        self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
+        self.cue_wait_since: int | None = None
+        self.beep_heard = False  # the cue was a beep: a message would be recorded  # when a beep-less cue began waiting for words
 
     # -- per frame -----------------------------------------------------------------------
     def step(
@@ -629,6 +631,7 @@ class _CallState:
         words_in = self._words_cover_speech()
         cue: DetectionEvent | None = None
         if beep is not None:
+            self.beep_heard = True
             # A beep ends any wait for words: the message starts now. A no-drop phrase whose
             # transcript is still on its way is reported after the cue (the media engine
             # can still stop the message).
@@ -866,6 +869,9 @@ class _CallState:
             if digit is None and not final:
                 return []
             event = self._emit(GeneralMailbox, at, transcript=text, operator_digit=digit)
+        elif state is MailboxState.TAKES_NO_MESSAGES and final and not self.beep_heard:
+            # Sent away, no message invited, and no beep: nothing would be recorded.
+            event = self._emit(MailboxTakesNoMessages, at, transcript=text)
         else:
             return []
         self.no_drop_emitted = True

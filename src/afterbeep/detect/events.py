@@ -10,7 +10,7 @@ Every event carries two audio times, in milliseconds from the start of the call'
 Decision events (``HumanDetected``, ``MachineDetected``, ``NotSure``) say who answered; at most
 one of them per call. Cue events (``BeepEnded``, ``GreetingEnded``) say when a message may
 start. Mailbox events say a message must not be dropped (``MailboxFull``, ``MailboxNotSetUp``,
-``GeneralMailbox``) or carry notes for the rep (``GreetingTranscribed``); ``RecognitionShed``
+``MailboxTakesNoMessages``, ``GeneralMailbox``) or carry notes for the rep (``GreetingTranscribed``); ``RecognitionShed``
 says a live call's words were not heard because recognition was too busy.
 This module holds data only: no detection logic, no carrier or audio I/O.
 """
@@ -85,6 +85,14 @@ class MailboxNotSetUp(DetectionEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxTakesNoMessages(DetectionEvent):
+    """A beep-less system message sends the caller away ("please try again later") without
+    inviting a message (full or not set up, the words did not say which): do not drop."""
+
+    transcript: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GeneralMailbox(DetectionEvent):
     """A company directory, department line or menu: do not drop; try 0 for an operator."""
 
@@ -132,6 +140,7 @@ _KIND_NAMES: dict[type[DetectionEvent], str] = {
     GreetingEnded: "greeting_ended",
     MailboxFull: "mailbox_full",
     MailboxNotSetUp: "mailbox_not_set_up",
+    MailboxTakesNoMessages: "mailbox_takes_no_messages",
     GeneralMailbox: "general_mailbox",
     GreetingTranscribed: "greeting_transcribed",
     RecognitionShed: "recognition_shed",
@@ -140,7 +149,7 @@ _KIND_NAMES: dict[type[DetectionEvent], str] = {
 
 DECISION_EVENTS = (HumanDetected, MachineDetected, FaxDetected, NotSure)
 MESSAGE_CUE_EVENTS = (BeepEnded, GreetingEnded)
-NO_DROP_EVENTS = (MailboxFull, MailboxNotSetUp, GeneralMailbox)
+NO_DROP_EVENTS = (MailboxFull, MailboxNotSetUp, MailboxTakesNoMessages, GeneralMailbox)
 
 __all__ = [
     "DECISION_EVENTS",
@@ -156,6 +165,7 @@ __all__ = [
     "MachineDetected",
     "MailboxFull",
     "MailboxNotSetUp",
+    "MailboxTakesNoMessages",
     "NotSure",
     "RecognitionShed",
     "Timeout",

@@ -45,6 +45,7 @@ from afterbeep.detect import (
     MachineDetected,
     MailboxFull,
     MailboxNotSetUp,
+    MailboxTakesNoMessages,
     NotSure,
     RecognitionShed,
     Timeout,
@@ -490,6 +491,8 @@ class MediaSession:
             self._finish("skip", "mailbox_full")
         elif isinstance(event, MailboxNotSetUp):
             self._finish("skip", "mailbox_not_set_up")
+        elif isinstance(event, MailboxTakesNoMessages):
+            self._finish("skip", "mailbox_takes_no_messages")
         elif isinstance(event, GeneralMailbox):
             self._finish("skip", "general_mailbox")
         elif isinstance(event, Timeout):

@@ -616,11 +616,17 @@ def _cause(call: SimulatedCall) -> str:
     if call.expected == "skip" and not kinds & {
         "mailbox_full",
         "mailbox_not_set_up",
+        "mailbox_takes_no_messages",
         "general_mailbox",
         "compliance_blocked",
     }:
         return "detector"
-    if call.expected == "drop" and server.get("end_reason") in ("mailbox_full", "general_mailbox"):
+    if call.expected == "drop" and server.get("end_reason") in (
+        "mailbox_full",
+        "mailbox_not_set_up",
+        "mailbox_takes_no_messages",
+        "general_mailbox",
+    ):
         return "detector"
     if truth not in ("human", "machine") and decision in ("human", "machine"):
         return "detector"
