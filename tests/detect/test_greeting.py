@@ -411,3 +411,13 @@ def test_a_system_message_that_sends_the_caller_away_takes_no_message_unless_a_b
     else:
         assert kinds.index(MailboxTakesNoMessages) < cue_index, events
     assert answer_words("Can you call me back later?").recording is False
+
+
+def test_warm_up_runs_the_recogniser_once_before_any_call():
+    from afterbeep.detect.detector import Detector
+
+    fake = FakeTranscriber([])
+    Detector(settings=REPLAY, transcriber=fake).warm_up()
+    assert fake.calls == [(4000, 8000)]  # half a second of silence
+    Detector(settings=DetectorSettings(asr=False), transcriber=fake).warm_up()
+    assert len(fake.calls) == 1  # recognition off: nothing to load

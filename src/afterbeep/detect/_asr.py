@@ -164,6 +164,7 @@ class WhisperTranscriber:
             [prompt],
             max_length=min(_MAX_TOKENS, budget),
             no_repeat_ngram_size=_NO_REPEAT_NGRAM,
+            repetition_penalty=_REPETITION_PENALTY,
             suppress_blank=True,
             suppress_tokens=[-1],
         )[0]
@@ -232,6 +233,11 @@ _SHORT_WINDOW_MAX_S = 28
 # No run of this many tokens twice in one chunk: with a prompt, tiny.en otherwise loops
 # ("Sorry, the mailbox ... Sorry, the mailbox ...", "0 0 0 0 0 ...") to the token budget.
 _NO_REPEAT_NGRAM = 4
+# ... and a mild penalty on tokens already in the text: after a short greeting it otherwise
+# says it again in the quiet that follows ("This is Maria. This is Maria This is Maria"),
+# which tripled the job's time and made its words too late for the decision (dev seed 3).
+# 1.2 read "press pound for more options" as a menu key.
+_REPETITION_PENALTY = 1.1
 # Token budget per second of audio: fast speech is ~4 words (5-6 tokens) a second.
 _TOKENS_PER_S = 7
 

@@ -1025,6 +1025,13 @@ class DetectorBank:
             for i, call in enumerate(self._calls)
         ]
 
+    def warm_up(self) -> None:
+        """Load the recognition model now (see ``Detector.warm_up``)."""
+        if self._transcriber is not None:
+            self._transcriber.transcribe(
+                np.zeros(self.sample_rate // 2, dtype=np.int16), sample_rate=self.sample_rate
+            )
+
     def transcribed_ms(self, stream: int) -> int:
         """Audio of the call on ``stream`` sent to speech recognition so far, in ms."""
         return self._calls[stream].transcribed_ms
@@ -1059,6 +1066,11 @@ class Detector:
     def transcribed_ms(self) -> int:
         """Audio sent to speech recognition so far in this call, in ms."""
         return self._bank.transcribed_ms(0)
+
+    def warm_up(self) -> None:
+        """Load the recognition model now (seconds), as a server does at start, so that a
+        replay does not charge the load to its first call's words."""
+        self._bank.warm_up()
 
     def feed(self, frame: NDArray[np.int16]) -> list[DetectionEvent]:
         """Events produced by one frame of exactly 20 ms (``frame_size`` samples)."""

@@ -345,7 +345,9 @@ def evaluate(
         corpus = load_corpus(corpus, check_audio=False)
     if isinstance(detector_name, str):
         name = detector_name
-        create_detector(name, sample_rate=8000, settings=settings)  # bad name/settings fail now
+        # Bad names or settings fail now; the recognition model is loaded before the first
+        # call, whose words would otherwise be charged the load.
+        create_detector(name, sample_rate=8000, settings=settings, warm_up=True)
 
         def factory(sample_rate: int) -> StreamingDetector:
             return create_detector(name, sample_rate=sample_rate, settings=settings)

@@ -55,17 +55,21 @@ def detector_class(name: str) -> type[Any]:
 
 
 def create_detector(
-    name: str, *, sample_rate: int, settings: Any | None = None
+    name: str, *, sample_rate: int, settings: Any | None = None, warm_up: bool = False
 ) -> StreamingDetector:
     """A fresh detector ``name`` for one call at ``sample_rate`` (8000 or 16000).
 
     ``settings`` go to the detector's constructor unchanged (None = its documented defaults);
-    bad settings raise ``ConfigError`` there.
+    bad settings raise ``ConfigError`` there. ``warm_up``: load what the detector loads on
+    first use (a recognition model) now, so a replay does not charge it to a call.
     """
     if sample_rate not in (8000, 16000):
         raise ConfigError(f"sample_rate must be 8000 or 16000, got {sample_rate}")
     cls = detector_class(name)
     detector: StreamingDetector = cls(sample_rate=sample_rate, settings=settings)
+    warm = getattr(detector, "warm_up", None)
+    if warm_up and callable(warm):
+        warm()
     return detector
 
 

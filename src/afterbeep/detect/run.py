@@ -68,7 +68,8 @@ def detect_file(
     from afterbeep.detect.registry import create_detector
 
     samples, rate = read_call(path)
-    return run_detector(create_detector(detector, sample_rate=rate, settings=settings), samples)
+    made = create_detector(detector, sample_rate=rate, settings=settings, warm_up=True)
+    return run_detector(made, samples)
 
 
 def event_to_dict(event: DetectionEvent) -> dict[str, Any]:
