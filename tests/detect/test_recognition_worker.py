@@ -88,7 +88,10 @@ def test_a_cancelled_job_is_skipped_and_an_error_reaches_the_caller():
     ran: list[str] = []
     skipped = worker.submit(lambda: ran.append("skipped"), priority=PRIORITY_NOTES)
     failing = worker.submit(lambda: 1 / 0, priority=PRIORITY_CUE)
+    before = worker.expected_wait_ms(PRIORITY_NOTES)
     assert skipped.cancel()
+    # A cancelled job no longer counts in the wait.
+    assert worker.expected_wait_ms(PRIORITY_NOTES) < before - worker._ms_per_unit
     release.set()
     with pytest.raises(ZeroDivisionError):
         failing.result(5)

@@ -296,7 +296,9 @@ class RecognitionWorker:
         with self._cv:
             rate = self._ms_per_unit
             units = audio_s + 1.0
-            units += sum(abs(job[4]) for job in self._queue if job[0] <= priority)
+            units += sum(
+                abs(job[4]) for job in self._queue if job[0] <= priority and not job[2].cancelled()
+            )
             wait = units * rate
             if self._running is not None:
                 running_units, began = self._running

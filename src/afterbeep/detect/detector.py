@@ -223,13 +223,14 @@ class DetectorSettings(BaseModel):
     # (evaluation, ``afterbeep detect``); each result is then released at the audio time it
     # would have been ready given its measured recognition time, so the figures stay honest.
     asr_threaded: bool = True
-    # Live calls (threaded) only: a chunk whose words would come back later than this (the
-    # worker's backlog ahead of it times what a job has been taking) is not sent, and the
-    # call goes on as with recognition off: decided on timing, cue not waiting for words, no
-    # mailbox reading (load shedding: late words help no one, and a queue that only grows
-    # would delay every call). The rep's notes, which nothing waits on, may wait 10x as long.
+    # Live calls (threaded) only: words for the human/machine decision that would come back
+    # later than this (the work queued ahead of them at the worker's measured rate) are not
+    # asked for, and timing decides (load shedding: late words help no one, and a queue that
+    # only grows would delay every call). The rep's notes may wait 10x as long.
     asr_max_wait_ms: int = Field(800, ge=50, le=60000)
     # The longest a beep-less greeting's cue waits for its last words; then it goes without.
+    # Live calls: a machine's words that could not be back within this are not asked for,
+    # and the call goes on as with recognition off (no mailbox reading, no notes).
     asr_cue_max_wait_ms: int = Field(2000, ge=0, le=30000)
     # Transcribe a chunk of a machine greeting at a pause of 200 ms once it holds >= 1.2 s
     # of speech (Whisper needs some context), and whatever is left at a 500 ms pause, so at
@@ -367,13 +368,13 @@ class _CallState:
         self.draining = False
         self.transcribed_ms = 0
         self.words_decide = transcriber is not None and s.asr_decide
-        # Recognition was shed for this call (see asr_max_wait_ms): no more jobs are sent.
+        # Recognition was shed for this call's mailbox or notes (see _can_hear): no more jobs.
         self.shed = False
         # (what was given up, the worker's expected wait then), not yet emitted.
         self.shed_reports: list[tuple[str, float]] = []
         self.shed_stages: set[str] = set()
-        self.cue_wait_since: int | None = None
-        self.beep_heard = False  # the cue was a beep: a message would be recorded  # when a beep-less cue began waiting for words
+        self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
+        self.beep_heard = False  # the cue was a beep: a message would be recorded
 
     # -- per frame -----------------------------------------------------------------------
     def step(
