@@ -63,6 +63,8 @@ EXAMPLES = {
         "Thank you for calling Acme. To reach the receptionist, stay on the line.",
         "For the front desk, dial zero.",
         "Thank you for calling. Our clinic is currently closed.",
+        "Press one to leave a message, or remain on the line to be transferred to our live "
+        "receptionist team.",
     ],
     MailboxState.TAKES_NO_MESSAGES: [
         "The number you have dialed cannot take your call. Please try again later. Goodbye.",

@@ -75,8 +75,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # in a personal greeting): a key, or a transfer.
             r"(?:operator|receptionist|front desk|attendant)\s+(?:please\s+)?(?:press|dial)\b",
             r"(?:reach|speak (?:to|with)|talk to|transferred to|connected to|hold for)\s+"
-            r"(?:the\s+|an\s+|our\s+)?(?:operator|receptionist|front desk|attendant)",
-            r"stay on the line",
+            r"(?:the\s+|an\s+|our\s+)?(?:\w+\s+){0,2}(?:operator|receptionist|front desk|attendant)",
+            r"(?:stay|remain) on the line",
             # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed").
             r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b",
             r"\b(?:the\s+)?\w+\s+department\b",
