@@ -116,6 +116,14 @@ class _SlowTranscriber:
         return Transcript(self.text)
 
 
+async def _closing_done(hub, calls, timeout_s=5.0):
+    """Wait for ``calls`` closed calls to finish in the hub's side thread."""
+    for _ in range(int(timeout_s / 0.05)):
+        if hub.closing_done >= calls:
+            return
+        await asyncio.sleep(0.05)
+
+
 def _short_answer():
     # "Hello, this is Dana." (1 s of noisy voice) then quiet: a person by timing.
     rng = np.random.default_rng(5)
@@ -142,10 +150,7 @@ def test_with_recognition_closing_never_blocks_the_loop_and_the_notes_come_later
         began = loop.time()
         assert handle.close() == []
         closed_in = loop.time() - began
-        for _ in range(100):
-            if hub.closing_done:
-                break
-            await asyncio.sleep(0.05)
+        await _closing_done(hub, 1)
         return got, closed_in, hub
 
     got, closed_in, hub = asyncio.run(call())
@@ -176,10 +181,7 @@ def test_calls_past_the_recognition_limit_are_detected_without_it():
             handle.push(audio)
         hub.flush()
         closed = [handle.close() for handle in handles]
-        for _ in range(100):
-            if hub.closing_done:
-                break
-            await asyncio.sleep(0.05)
+        await _closing_done(hub, 1)
         return got, closed, hub
 
     got, closed, hub = asyncio.run(calls())
