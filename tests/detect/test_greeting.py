@@ -110,6 +110,7 @@ def test_every_state_in_the_table_has_examples():
         ("For sales press 1.", None),
         ("For the directory, press nine. For the operator, press zero.", "0"),
         ("For the directory press 9 for the operator, press 0.", "0"),
+        ("Dial by name for the operator. The press zero. Press zero.", "0"),
         ("Press 0 for the operator, press 1 for sales.", "0"),
     ],
 )

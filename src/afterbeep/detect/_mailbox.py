@@ -100,7 +100,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
 # press 1 for sales"); then "press 0 for the operator". Whisper often drops the full stop in
 # "... directory, press 9. For the operator, press 0", which the first pattern reads right.
 _OPERATOR_PATTERNS: tuple[str, ...] = (
-    r"(?:operator|receptionist|front desk|attendant)\s*(?:please\s+)?press\s+(\w+)\b(?!\s+(?:for|to)\b)",
+    # One stray word may sit between: tiny.en wrote "...for the operator. The press zero."
+    r"(?:operator|receptionist|front desk|attendant)\s*(?:please\s+|the\s+)?press\s+(\w+)\b(?!\s+(?:for|to)\b)",
     r"press\s+(\w+)\s+(?:for|to (?:reach|speak (?:to|with)|talk to))\s+(?:the\s+|an\s+|our\s+)?(?:operator|receptionist|front desk|attendant|someone)",
 )
 _DIGIT_WORDS = {
