@@ -368,11 +368,10 @@ class _CallState:
         self.draining = False
         self.transcribed_ms = 0
         self.words_decide = transcriber is not None and s.asr_decide
-        # Recognition was shed for this call's mailbox or notes (see _can_hear): no more jobs.
-        self.shed = False
-        # (what was given up, the worker's expected wait then), not yet emitted.
-        self.shed_reports: list[tuple[str, float]] = []
+        # What recognition was given up for (see _can_hear), and the reports not yet emitted:
+        # (stage, the worker's expected wait then).
         self.shed_stages: set[str] = set()
+        self.shed_reports: list[tuple[str, float]] = []
         self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
         self.beep_heard = False  # the cue was a beep: a message would be recorded
 
@@ -737,6 +736,12 @@ class _CallState:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(self.audio[first:last])
 
+    @property
+    def shed(self) -> bool:
+        """Recognition was given up for this call's mailbox or notes: no more jobs are sent
+        (giving up only the decision's words leaves the mailbox reading)."""
+        return bool(self.shed_stages - {"decision"})
+
     def _can_hear(self, priority: int, audio_ms: int = 1000) -> bool:
         """Whether a job sent now at ``priority`` would be back while its words still matter:
         for the decision within ``asr_max_wait_ms`` (if not, timing decides, and the words
@@ -758,8 +763,6 @@ class _CallState:
         if wait <= limit:
             return True
         self.words_decide = False
-        if stage != "decision":
-            self.shed = True
         if stage not in self.shed_stages:
             self.shed_stages.add(stage)
             self.shed_reports.append((stage, wait))
