@@ -9,6 +9,8 @@ import pytest
 
 from afterbeep.detect import (
     GeneralMailbox,
+    GreetingTranscribed,
+    HumanDetected,
     MachineDetected,
     MailboxFull,
     MailboxNotSetUp,
@@ -69,3 +71,89 @@ def test_each_no_drop_event_skips_the_message_and_says_why(event, reason):
     assert (timeline.action, timeline.end_reason) == ("skip", reason)
     assert timeline.message_start_ms is None
     assert any(isinstance(frame, EndCall) and frame.action == "skip" for frame in sent)
+
+
+class _NotesLater(LiveDetector):
+    """Decides at once; its greeting notes come after close (as recognition's do)."""
+
+    def __init__(self, sink, decision, notes):
+        self._sink = sink
+        self._decision = [decision]
+        self._notes = notes
+
+    def push(self, samples):
+        if self._decision:
+            events, self._decision = self._decision, []
+            self._sink(events)
+
+    def close(self):
+        asyncio.get_running_loop().call_soon(self._sink, [self._notes])
+        return []
+
+
+class _NotesLaterHub(DetectorHub):
+    def __init__(self, decision, notes):
+        super().__init__()
+        self._decision = decision
+        self._notes = notes
+
+    def open(self, *, sample_rate, parameters, sink):
+        return _NotesLater(sink, self._decision, self._notes)
+
+
+class _Kept:
+    def __init__(self):
+        self.recorded = []
+        self.notes = []
+
+    def record(self, timeline):
+        self.recorded.append((timeline.call_id, timeline.notes))
+
+    def record_notes(self, timeline):
+        self.notes.append((timeline.call_id, dict(timeline.notes)))
+
+
+def test_notes_that_arrive_after_a_person_was_connected_reach_the_recorder():
+    person = HumanDetected(at_ms=1200, emitted_ms=2150, reason="short greeting")
+    notes = GreetingTranscribed(
+        at_ms=1200,
+        emitted_ms=3400,
+        transcript="Hi, this is Dana.",
+        spoken_name="Dana",
+        name_span_ms=(700, 1100),
+        words_per_minute=160.0,
+        formality="casual",
+        extra={"speaker": "human"},
+    )
+    kept = _Kept()
+    engine = MediaEngine(hub=_NotesLaterHub(person, notes), recorder=kept)
+    heard = []
+    engine.listeners.append(lambda timeline: heard.append(timeline.notes))
+
+    async def call():
+        session = engine.session("twilio")
+        session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
+        session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
+        for _ in range(20):  # the notes, then the recorder's worker thread
+            await asyncio.sleep(0.01)
+            if kept.notes:
+                break
+
+    asyncio.run(call())
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason) == ("connect", "human")
+    assert kept.recorded == [("CA1", None)]  # recorded at the end, before the words came
+    expected = {
+        "transcript": "Hi, this is Dana.",
+        "spoken_name": "Dana",
+        "name_span_ms": [700, 1100],
+        "words_per_minute": 160.0,
+        "formality": "casual",
+        "speaker": "human",
+        "at_ms": 1200,
+    }
+    assert kept.notes == [("CA1", expected)]
+    assert timeline.notes == expected
+    assert heard == [None, expected]  # listeners hear the end, then the notes
+    # Nothing else happens on a finished call: no second action, no second end.
+    assert [e["kind"] for e in timeline.events].count("end") == 1

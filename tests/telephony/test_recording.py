@@ -120,3 +120,46 @@ def test_calls_without_an_attempt_touch_nothing(db):
     with session_scope(engine) as session:
         assert session.scalars(sa.select(Drop)).all() == []
         assert session.scalars(sa.select(CallAttempt)).one().answered_by is None
+
+
+NOTES = {
+    "transcript": "Hi, this is Dana.",
+    "spoken_name": "Dana",
+    "name_span_ms": [700, 1100],
+    "words_per_minute": 160.0,
+    "formality": "casual",
+    "speaker": "human",
+    "at_ms": 1200,
+}
+
+
+def test_greeting_notes_are_kept_on_the_attempt_also_when_they_come_late(db):
+    engine, ids = db
+    recorder = StoreDropRecorder(engine=engine)
+    timeline = _timeline(decision="human", action="connect", end_reason="human")
+    recorder.record(timeline)  # the call ends before recognition is done
+    with session_scope(engine) as session:
+        assert session.get(CallAttempt, ids["attempt"]).greeting_notes is None
+    timeline.notes = NOTES
+    recorder.record_notes(timeline)
+    with session_scope(engine) as session:
+        attempt = session.get(CallAttempt, ids["attempt"])
+        assert attempt.greeting_notes == NOTES
+        assert attempt.answered_by is AnsweredBy.HUMAN
+
+
+def test_notes_already_in_at_the_end_are_recorded_with_the_call(db):
+    engine, ids = db
+    StoreDropRecorder(engine=engine).record(
+        _timeline(decision="machine", action="skip", end_reason="mailbox_full", notes=NOTES)
+    )
+    with session_scope(engine) as session:
+        assert session.get(CallAttempt, ids["attempt"]).greeting_notes == NOTES
+
+
+def test_late_notes_of_a_call_without_an_attempt_touch_nothing(db):
+    engine, _ = db
+    recorder = StoreDropRecorder(engine=engine, match_by_call_id=False)
+    recorder.record_notes(_timeline(notes=NOTES))
+    with session_scope(engine) as session:
+        assert session.scalars(sa.select(CallAttempt)).one().greeting_notes is None

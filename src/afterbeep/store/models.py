@@ -489,6 +489,10 @@ class CallAttempt(Base):
     # A person answered and no rep was connected in time: counts against the campaign's
     # abandoned-call rate (compliance.abandon-rate rules).
     abandoned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What recognition heard of the greeting, for the rep: transcript, the name as spoken
+    # (and where in the call), words per minute, formality, who spoke (see the detector's
+    # GreetingTranscribed). Often written after the call ended: the words come last.
+    greeting_notes: Mapped[dict[str, Any] | None] = mapped_column(JSON_OBJECT)
 
     team: Mapped[Team] = relationship()
 

@@ -41,6 +41,7 @@ from afterbeep.detect import (
     FaxDetected,
     GeneralMailbox,
     GreetingEnded,
+    GreetingTranscribed,
     HumanDetected,
     MachineDetected,
     MailboxFull,
@@ -149,9 +150,15 @@ class CallControl(Protocol):
 
 
 class DropRecorder(Protocol):
-    """Keeps a finished call's timeline (e.g. as a drop row in the store)."""
+    """Keeps a finished call's timeline (e.g. as a drop row in the store). Both are called
+    in a worker thread."""
 
     def record(self, timeline: CallTimeline) -> None: ...
+
+    def record_notes(self, timeline: CallTimeline) -> None:
+        """The call's greeting notes (``timeline.notes``) arrived after it was recorded:
+        recognition finishes a greeting's words after a person was handed to the rep."""
+        ...
 
 
 @dataclass(slots=True)
@@ -177,6 +184,8 @@ class CallTimeline:
     audio_ms: int = 0
     streams: int = 1
     ended_at: datetime | None = None
+    notes: dict[str, Any] | None = None
+    """The rep's notes from the greeting's words (``greeting_notes``); may come after the end."""
 
     @property
     def finished(self) -> bool:
@@ -190,6 +199,19 @@ class CallTimeline:
             k: v for k, v in self.parameters.items() if not k.startswith("afterbeep.truth")
         }
         return data
+
+
+def greeting_notes(event: GreetingTranscribed) -> dict[str, Any]:
+    """What a call keeps of the detector's notes for the rep (JSON-ready)."""
+    return {
+        "transcript": event.transcript,
+        "spoken_name": event.spoken_name,
+        "name_span_ms": list(event.name_span_ms) if event.name_span_ms else None,
+        "words_per_minute": event.words_per_minute,
+        "formality": event.formality,
+        "speaker": event.extra.get("speaker"),
+        "at_ms": event.at_ms,
+    }
 
 
 def default_message(*, sample_rate: int, seconds: float = 3.0) -> NDArray[np.int16]:
@@ -304,6 +326,26 @@ class MediaEngine:
             except RuntimeError:
                 _record()
 
+    def _notes_after_end(self, timeline: CallTimeline) -> None:
+        """A finished call's greeting notes arrived: listeners hear the timeline again and
+        the recorder adds the notes to what it stored."""
+        for listener in list(self.listeners):
+            try:
+                listener(timeline)
+            except Exception:
+                log.exception("timeline listener failed")
+        if self.recorder is None:
+            return
+        recorder = self.recorder
+
+        def _record_notes() -> None:
+            try:
+                recorder.record_notes(timeline)
+            except Exception:
+                log.exception("recording the notes of call %s failed", timeline.call_id)
+
+        asyncio.get_running_loop().run_in_executor(None, _record_notes)
+
     def _act_on_call(self, timeline: CallTimeline, action: str) -> None:
         control = self.call_control
         if control is None:
@@ -348,6 +390,7 @@ class MediaSession:
         self._rate = 8000
         self._decision: str | None = None
         self._done = False
+        self._recorded = False  # this stream handed the timeline to the recorder
         self._recent: deque[NDArray[np.int16]] = deque(maxlen=50)  # the last second
         self._loud_frames = 0
         # playback
@@ -456,13 +499,23 @@ class MediaSession:
 
     def _on_events(self, events: list[DetectionEvent]) -> None:
         for event in events:
+            if isinstance(event, GreetingTranscribed):
+                self._keep_notes(event)
             if self._done:
-                return
+                continue  # only notes still count once the call is over
             extra: dict[str, Any] = {}
             if isinstance(event, RecognitionShed):
                 extra = {"stage": event.stage, "expected_wait_ms": event.expected_wait_ms}
             self._note(event.kind, event.at_ms, emitted_ms=event.emitted_ms, **extra)
             self._on_event(event)
+
+    def _keep_notes(self, event: GreetingTranscribed) -> None:
+        timeline = self.timeline
+        if timeline is None:
+            return
+        timeline.notes = greeting_notes(event)
+        if self._done and timeline.finished and self._recorded:
+            self.engine._notes_after_end(timeline)
 
     def _on_event(self, event: DetectionEvent) -> None:
         timeline = self.timeline
@@ -617,6 +670,7 @@ class MediaSession:
         if timeline is not None:
             self.engine.sessions_open -= 1
         if timeline is not None and record:
+            self._recorded = True
             self.engine._finished(timeline)
 
     def _close_detector(self) -> None:
@@ -640,4 +694,5 @@ __all__ = [
     "PolicyDecision",
     "allow_all",
     "default_message",
+    "greeting_notes",
 ]

@@ -5,7 +5,9 @@ when a call ends. The call attempt is found by the stream parameter
 ``afterbeep.call_attempt_id`` or by (carrier, carrier call id); calls with no attempt in the
 store (simulated ones) are skipped. A played message becomes one ``Drop`` row (timeline,
 beep end, message start, bytes played, end reason) - at most one per attempt, as the store's
-unique key also guarantees. Must not touch media.
+unique key also guarantees. The greeting's notes for the rep (``CallTimeline.notes``) go to
+the attempt's ``greeting_notes``, also when they arrive after the call was recorded
+(``record_notes``). Must not touch media.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class StoreDropRecorder:
             attempt.ended_at = timeline.ended_at or timeline.started_at
             if timeline.action == "connect" and timeline.decision == "human":
                 attempt.abandoned = False
+            if timeline.notes is not None:
+                attempt.greeting_notes = dict(timeline.notes)
             if timeline.message_start_ms is None:
                 return
             if attempt.drop is not None:
@@ -113,6 +117,17 @@ class StoreDropRecorder:
                     events=list(timeline.events),
                 )
             )
+
+    def record_notes(self, timeline: CallTimeline) -> None:
+        """Add greeting notes that came after the call was recorded to its attempt."""
+        if timeline.notes is None:
+            return
+        with session_scope(self.engine) as session:
+            attempt = self._attempt(session, timeline)
+            if attempt is None:
+                log.debug("call %s has no call attempt in the store", timeline.call_id)
+                return
+            attempt.greeting_notes = dict(timeline.notes)
 
 
 __all__ = ["ATTEMPT_PARAMETER", "RECORDING_PARAMETER", "StoreDropRecorder"]
