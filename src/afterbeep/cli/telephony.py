@@ -1,7 +1,7 @@
 """``afterbeep simulate`` and ``afterbeep call``: the call simulator and real outbound calls.
 
 Thin over ``afterbeep.telephony``: the simulator's report as Rich tables or JSON, and a
-Twilio call that streams to this service when answered. See docs/telephony.md.
+Twilio or Telnyx call that streams to this service when answered. See docs/telephony.md.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from afterbeep.cli._app import app, console, err_console
+from afterbeep.errors import InvalidInput
 
 
 def _fmt(stats: dict[str, Any]) -> str:
@@ -116,14 +117,25 @@ def call(
     script: str = typer.Option(..., "--script", help="Script (message) id to drop."),
     from_number: str | None = typer.Option(None, "--from", help="Caller ID (E.164)."),
     region: str = typer.Option("US", help="Default region for numbers without +country."),
+    carrier: str | None = typer.Option(
+        None, help="twilio or telnyx (default: the one configured, Twilio if both are)."
+    ),
 ) -> None:
-    """Place a real outbound call through the configured carrier (Twilio); when answered it
-    streams to this service, which drops the message or connects the rep."""
+    """Place a real outbound call through the configured carrier (Twilio or Telnyx); when
+    answered it streams to this service, which drops the message or connects the rep."""
     from afterbeep.phone import parse_phone
     from afterbeep.telephony.config import load_telephony_settings
     from afterbeep.telephony.rest import TwilioCalls
+    from afterbeep.telephony.rest_telnyx import TelnyxCalls
 
+    settings = load_telephony_settings()
+    if carrier is None:
+        carrier = (
+            "telnyx" if settings.telnyx_configured and not settings.twilio_configured else "twilio"
+        )
+    if carrier not in ("twilio", "telnyx"):
+        raise InvalidInput(f"--carrier is twilio or telnyx, got {carrier!r}", field="--carrier")
     e164 = parse_phone(number, region=region).e164
-    calls = TwilioCalls(load_telephony_settings())
+    calls = TelnyxCalls(settings) if carrier == "telnyx" else TwilioCalls(settings)
     sid = calls.start_call(e164, from_=from_number, parameters={"afterbeep.script": script})
     console.print(f"calling {e164}: call {sid}")

@@ -5,10 +5,11 @@ Public surface: ``MediaEngine`` / ``MediaSession`` / ``EngineSettings`` and the 
 hook (``PolicyDecision``, ``CallContext``); the typed frames; the serializers
 (``TwilioSerializer``, ``TelnyxSerializer``, ``PlivoSerializer``, ``VonageSerializer``,
 ``AudioSocketSerializer``) and ``ProtocolError``; the socket glue (``serve_websocket``,
-``start_audiosocket_server``); ``TelephonySettings``; the Twilio REST adapter and webhook
-check; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
+``start_audiosocket_server``); ``TelephonySettings``; the Twilio and Telnyx REST adapters
+and webhook checks; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
 Imports point one way: this package uses ``detect``, ``audio`` and ``store``, never ``web``
-or ``cli``. The Twilio SDK (``[carriers]`` extra) is imported only when used.
+or ``cli``. The Twilio SDK and ``cryptography`` (``[carriers]`` extra) are imported only when
+used.
 """
 
 from __future__ import annotations
@@ -35,12 +36,18 @@ from afterbeep.telephony.frames import __all__ as _frame_names
 from afterbeep.telephony.plivo import PlivoSerializer
 from afterbeep.telephony.recording import StoreDropRecorder
 from afterbeep.telephony.rest import (
+    CarrierCallControls,
     TwilioCallControl,
     TwilioCalls,
     connect_stream_twiml,
     dial_rep_twiml,
     hangup_twiml,
     verify_twilio_signature,
+)
+from afterbeep.telephony.rest_telnyx import (
+    TelnyxCallControl,
+    TelnyxCalls,
+    verify_telnyx_signature,
 )
 from afterbeep.telephony.server import (
     SERIALIZERS,
@@ -64,6 +71,7 @@ __all__ = [
     "SERIALIZERS",
     "AudioSocketSerializer",
     "CallContext",
+    "CarrierCallControls",
     "CallControl",
     "CallTimeline",
     "CompliancePolicy",
@@ -81,6 +89,8 @@ __all__ = [
     "SimulationReport",
     "StoreDropRecorder",
     "TelephonySettings",
+    "TelnyxCallControl",
+    "TelnyxCalls",
     "TelnyxSerializer",
     "TwilioCallControl",
     "TwilioCalls",
@@ -98,5 +108,6 @@ __all__ = [
     "simulate",
     "simulate_calls",
     "start_audiosocket_server",
+    "verify_telnyx_signature",
     "verify_twilio_signature",
 ]

@@ -2,8 +2,10 @@
 
 Read from the ``[telephony]`` table of afterbeep.toml, then environment variables on top
 (``AFTERBEEP_TWILIO_ACCOUNT_SID``, ``AFTERBEEP_TWILIO_AUTH_TOKEN``,
-``AFTERBEEP_TWILIO_FROM_NUMBER``, ``AFTERBEEP_PUBLIC_URL``, ``AFTERBEEP_TELEPHONY_DETECTOR``,
-``AFTERBEEP_TELEPHONY_ASR``).
+``AFTERBEEP_TWILIO_FROM_NUMBER``, ``AFTERBEEP_TELNYX_API_KEY``,
+``AFTERBEEP_TELNYX_CONNECTION_ID``, ``AFTERBEEP_TELNYX_FROM_NUMBER``,
+``AFTERBEEP_TELNYX_PUBLIC_KEY``, ``AFTERBEEP_TELNYX_API_URL``, ``AFTERBEEP_PUBLIC_URL``,
+``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
 """
 
@@ -21,6 +23,11 @@ _ENV = {
     "twilio_account_sid": "AFTERBEEP_TWILIO_ACCOUNT_SID",
     "twilio_auth_token": "AFTERBEEP_TWILIO_AUTH_TOKEN",
     "twilio_from_number": "AFTERBEEP_TWILIO_FROM_NUMBER",
+    "telnyx_api_key": "AFTERBEEP_TELNYX_API_KEY",
+    "telnyx_connection_id": "AFTERBEEP_TELNYX_CONNECTION_ID",
+    "telnyx_from_number": "AFTERBEEP_TELNYX_FROM_NUMBER",
+    "telnyx_public_key": "AFTERBEEP_TELNYX_PUBLIC_KEY",
+    "telnyx_api_url": "AFTERBEEP_TELNYX_API_URL",
     "public_url": "AFTERBEEP_PUBLIC_URL",
 }
 _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
@@ -28,7 +35,9 @@ _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TEL
 
 class TelephonySettings(BaseModel):
     """``engine``: the media engine; ``public_url``: the https address carriers reach this
-    service at (stream URLs and webhook signatures are built from it); Twilio credentials."""
+    service at (stream URLs and webhook signatures are built from it); Twilio and Telnyx
+    credentials (``telnyx_public_key``: the account's base64 Ed25519 key that webhooks are
+    checked with; ``telnyx_api_url``: Call Control's address)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -37,10 +46,19 @@ class TelephonySettings(BaseModel):
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_from_number: str | None = None
+    telnyx_api_key: SecretStr | None = None
+    telnyx_connection_id: str | None = None
+    telnyx_from_number: str | None = None
+    telnyx_public_key: str | None = None
+    telnyx_api_url: str = "https://api.telnyx.com/v2"
 
     @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def telnyx_configured(self) -> bool:
+        return bool(self.telnyx_api_key and self.telnyx_connection_id)
 
 
 def load_telephony_settings(

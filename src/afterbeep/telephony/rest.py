@@ -4,7 +4,8 @@ afterbeep, end or redirect it, and verify the carrier's signed webhooks.
 Twilio through its SDK (the ``[carriers]`` extra, imported lazily): TwiML
 ``<Connect><Stream url=...>`` with our parameters, ``calls.create`` / ``calls(sid).update``,
 and ``RequestValidator`` for ``X-Twilio-Signature``. SDK and HTTP failures become
-``CarrierError``. Credentials come from ``TelephonySettings``, never from code.
+``CarrierError``. Credentials come from ``TelephonySettings``, never from code. Telnyx's
+adapter is ``rest_telnyx``; ``CarrierCallControls`` sends each call to its own carrier's.
 Must not touch media (see ``engine`` and the serializers).
 """
 
@@ -127,6 +128,20 @@ class TwilioCalls:
             ) from error
 
 
+class CarrierCallControls:
+    """The engine's ``CallControl`` when several carriers are configured: each call goes to
+    its own carrier's control (``timeline.carrier``); calls of other carriers (simulated
+    ones, Asterisk) are left alone."""
+
+    def __init__(self, controls: Mapping[str, Any]) -> None:
+        self.controls = dict(controls)
+
+    def act(self, timeline: Any, action: str) -> None:
+        control = self.controls.get(timeline.carrier)
+        if control is not None:
+            control.act(timeline, action)
+
+
 class TwilioCallControl:
     """The engine's ``CallControl`` for Twilio: a person goes to the rep (the call's TwiML is
     replaced with a ``<Dial>`` to the number in the stream parameter ``afterbeep.rep_number``),
@@ -146,6 +161,7 @@ class TwilioCallControl:
 
 
 __all__ = [
+    "CarrierCallControls",
     "TwilioCallControl",
     "TwilioCalls",
     "connect_stream_twiml",

@@ -4,7 +4,8 @@ session a newcomer can start from the ``/calls`` page.
 Owns the routes: ``/media/{carrier}`` (websocket: Twilio, Telnyx, Plivo, Vonage media
 streams into the process's ``MediaEngine``), ``/twilio/voice`` (TwiML that connects an
 answered call to that stream) and ``/twilio/status`` (status callbacks), both refusing
-requests without a valid ``X-Twilio-Signature`` with 403; ``/calls/timelines`` (what the
+requests without a valid ``X-Twilio-Signature`` with 403; ``/telnyx/webhook`` (Call Control
+events, refused with 403 without a valid, fresh Ed25519 signature); ``/calls/timelines`` (what the
 engine recorded for given call ids); ``/calls`` and ``/calls/simulate`` (run a few corpus
 calls through the simulator against this very app and watch the outcomes). Must not decide
 anything about a call (``afterbeep.telephony`` does).
@@ -13,6 +14,7 @@ anything about a call (``afterbeep.telephony`` does).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -51,12 +53,16 @@ def media_engine(app: Any) -> MediaEngine:
     if engine is None:
         from afterbeep.telephony.ledger import StoreDropLedger
         from afterbeep.telephony.recording import StoreDropRecorder
-        from afterbeep.telephony.rest import TwilioCallControl, TwilioCalls
+        from afterbeep.telephony.rest import CarrierCallControls, TwilioCallControl, TwilioCalls
+        from afterbeep.telephony.rest_telnyx import TelnyxCallControl, TelnyxCalls
 
         settings = telephony_settings(app)
-        control = None
+        controls: dict[str, Any] = {}
         if settings.twilio_configured and settings.public_url:
-            control = TwilioCallControl(TwilioCalls(settings))
+            controls["twilio"] = TwilioCallControl(TwilioCalls(settings))
+        if settings.telnyx_configured and settings.public_url:
+            controls["telnyx"] = TelnyxCallControl(TelnyxCalls(settings))
+        control = CarrierCallControls(controls) if controls else None
         # Only calls that name their call attempt touch the database (simulated ones do not).
         recorder = StoreDropRecorder(
             app.state.settings.resolved_database_url, match_by_call_id=False
@@ -122,19 +128,64 @@ async def twilio_voice(request: Request) -> Response:
     return Response(twiml, media_type="application/xml")
 
 
+def _keep_status(app: Any, status: dict[str, Any]) -> None:
+    statuses = app.state.__dict__.setdefault("call_statuses", [])
+    statuses.append({**status, "at": datetime.now(UTC).isoformat()})
+    del statuses[:-1000]
+
+
 @router.post("/twilio/status")
 async def twilio_status(request: Request) -> Response:
     """Call status callbacks (initiated, ringing, answered, completed)."""
     form = await _signed_form(request)
-    statuses = request.app.state.__dict__.setdefault("call_statuses", [])
-    statuses.append(
-        {
-            "call_sid": form.get("CallSid"),
-            "status": form.get("CallStatus"),
-            "at": datetime.now(UTC).isoformat(),
-        }
+    _keep_status(
+        request.app,
+        {"carrier": "twilio", "call_sid": form.get("CallSid"), "status": form.get("CallStatus")},
     )
-    del statuses[:-1000]
+    return Response(status_code=204)
+
+
+# ---- Telnyx webhooks -------------------------------------------------------------------------
+
+
+@router.post("/telnyx/webhook")
+async def telnyx_webhook(request: Request) -> Response:
+    """Call Control events (call.initiated, call.answered, streaming.started, call.hangup,
+    ...), refused with 403 unless signed with the account's Ed25519 key within five minutes."""
+    from afterbeep.telephony.rest_telnyx import (
+        SIGNATURE_HEADER,
+        TIMESTAMP_HEADER,
+        verify_telnyx_signature,
+    )
+
+    settings = telephony_settings(request.app)
+    if not settings.telnyx_public_key:
+        raise HTTPException(403, "Telnyx webhooks are refused: no Telnyx public key configured")
+    body = await request.body()
+    signature = request.headers.get(SIGNATURE_HEADER)
+    timestamp = request.headers.get(TIMESTAMP_HEADER)
+    if not verify_telnyx_signature(
+        body, signature, timestamp, public_key=settings.telnyx_public_key
+    ):
+        reason = "missing" if not signature or not timestamp else "invalid or stale"
+        log.warning("refused a Telnyx webhook: %s signature", reason)
+        raise HTTPException(403, f"{reason} {SIGNATURE_HEADER}")
+    try:
+        data = json.loads(body)["data"]
+        event_type = str(data["event_type"])
+        payload = data.get("payload") or {}
+    except (ValueError, KeyError, TypeError) as error:
+        raise HTTPException(
+            422, "a Telnyx webhook is a JSON object with data.event_type"
+        ) from error
+    _keep_status(
+        request.app,
+        {
+            "carrier": "telnyx",
+            "call_sid": payload.get("call_control_id") if isinstance(payload, dict) else None,
+            "status": event_type,
+        },
+    )
     return Response(status_code=204)
 
 
