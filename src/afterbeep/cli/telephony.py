@@ -1,7 +1,7 @@
 """``afterbeep simulate`` and ``afterbeep call``: the call simulator and real outbound calls.
 
 Thin over ``afterbeep.telephony``: the simulator's report as Rich tables or JSON, and a
-Twilio or Telnyx call that streams to this service when answered. See docs/telephony.md.
+Twilio, Telnyx or Plivo call that streams to this service when answered. See docs/telephony.md.
 """
 
 from __future__ import annotations
@@ -118,24 +118,32 @@ def call(
     from_number: str | None = typer.Option(None, "--from", help="Caller ID (E.164)."),
     region: str = typer.Option("US", help="Default region for numbers without +country."),
     carrier: str | None = typer.Option(
-        None, help="twilio or telnyx (default: the one configured, Twilio if both are)."
+        None,
+        help="twilio, telnyx or plivo (default: the first configured, in that order).",
     ),
 ) -> None:
-    """Place a real outbound call through the configured carrier (Twilio or Telnyx); when
-    answered it streams to this service, which drops the message or connects the rep."""
+    """Place a real outbound call through the configured carrier (Twilio, Telnyx or Plivo);
+    when answered it streams to this service, which drops the message or connects the rep."""
     from afterbeep.phone import parse_phone
     from afterbeep.telephony.config import load_telephony_settings
     from afterbeep.telephony.rest import TwilioCalls
+    from afterbeep.telephony.rest_plivo import PlivoCalls
     from afterbeep.telephony.rest_telnyx import TelnyxCalls
 
     settings = load_telephony_settings()
+    adapters: dict[str, Any] = {"twilio": TwilioCalls, "telnyx": TelnyxCalls, "plivo": PlivoCalls}
     if carrier is None:
-        carrier = (
-            "telnyx" if settings.telnyx_configured and not settings.twilio_configured else "twilio"
+        configured = {
+            "twilio": settings.twilio_configured,
+            "telnyx": settings.telnyx_configured,
+            "plivo": settings.plivo_configured,
+        }
+        carrier = next((name for name, ready in configured.items() if ready), "twilio")
+    if carrier not in adapters:
+        raise InvalidInput(
+            f"--carrier is one of {', '.join(adapters)}, got {carrier!r}", field="--carrier"
         )
-    if carrier not in ("twilio", "telnyx"):
-        raise InvalidInput(f"--carrier is twilio or telnyx, got {carrier!r}", field="--carrier")
     e164 = parse_phone(number, region=region).e164
-    calls = TelnyxCalls(settings) if carrier == "telnyx" else TwilioCalls(settings)
+    calls = adapters[carrier](settings)
     sid = calls.start_call(e164, from_=from_number, parameters={"afterbeep.script": script})
     console.print(f"calling {e164}: call {sid}")

@@ -5,11 +5,11 @@ Public surface: ``MediaEngine`` / ``MediaSession`` / ``EngineSettings`` and the 
 hook (``PolicyDecision``, ``CallContext``); the typed frames; the serializers
 (``TwilioSerializer``, ``TelnyxSerializer``, ``PlivoSerializer``, ``VonageSerializer``,
 ``AudioSocketSerializer``) and ``ProtocolError``; the socket glue (``serve_websocket``,
-``start_audiosocket_server``); ``TelephonySettings``; the Twilio and Telnyx REST adapters
-and webhook checks; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
+``start_audiosocket_server``); ``TelephonySettings``; the Twilio, Telnyx and Plivo REST
+adapters and webhook checks; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
 Imports point one way: this package uses ``detect``, ``audio`` and ``store``, never ``web``
-or ``cli``. The Twilio SDK and ``cryptography`` (``[carriers]`` extra) are imported only when
-used.
+or ``cli``. The Twilio and Plivo SDKs and ``cryptography`` (``[carriers]`` extra) are
+imported only when used.
 """
 
 from __future__ import annotations
@@ -43,6 +43,13 @@ from afterbeep.telephony.rest import (
     dial_rep_twiml,
     hangup_twiml,
     verify_twilio_signature,
+)
+from afterbeep.telephony.rest_plivo import (
+    PlivoCallControl,
+    PlivoCalls,
+    dial_xml,
+    stream_xml,
+    verify_plivo_signature,
 )
 from afterbeep.telephony.rest_telnyx import (
     TelnyxCallControl,
@@ -81,6 +88,8 @@ __all__ = [
     "MediaEngine",
     "MediaSession",
     "OracleDetector",
+    "PlivoCallControl",
+    "PlivoCalls",
     "PlivoSerializer",
     "PolicyDecision",
     "ProtocolError",
@@ -99,6 +108,7 @@ __all__ = [
     "allow_all",
     "connect_stream_twiml",
     "default_message",
+    "dial_xml",
     "dial_rep_twiml",
     "hangup_twiml",
     "load_telephony_settings",
@@ -108,6 +118,8 @@ __all__ = [
     "simulate",
     "simulate_calls",
     "start_audiosocket_server",
+    "stream_xml",
+    "verify_plivo_signature",
     "verify_telnyx_signature",
     "verify_twilio_signature",
 ]

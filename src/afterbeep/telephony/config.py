@@ -4,7 +4,9 @@ Read from the ``[telephony]`` table of afterbeep.toml, then environment variable
 (``AFTERBEEP_TWILIO_ACCOUNT_SID``, ``AFTERBEEP_TWILIO_AUTH_TOKEN``,
 ``AFTERBEEP_TWILIO_FROM_NUMBER``, ``AFTERBEEP_TELNYX_API_KEY``,
 ``AFTERBEEP_TELNYX_CONNECTION_ID``, ``AFTERBEEP_TELNYX_FROM_NUMBER``,
-``AFTERBEEP_TELNYX_PUBLIC_KEY``, ``AFTERBEEP_TELNYX_API_URL``, ``AFTERBEEP_PUBLIC_URL``,
+``AFTERBEEP_TELNYX_PUBLIC_KEY``, ``AFTERBEEP_TELNYX_API_URL``, ``AFTERBEEP_PLIVO_AUTH_ID``,
+``AFTERBEEP_PLIVO_AUTH_TOKEN``, ``AFTERBEEP_PLIVO_FROM_NUMBER``, ``AFTERBEEP_PLIVO_API_URL``,
+``AFTERBEEP_PUBLIC_URL``,
 ``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
 """
@@ -28,6 +30,10 @@ _ENV = {
     "telnyx_from_number": "AFTERBEEP_TELNYX_FROM_NUMBER",
     "telnyx_public_key": "AFTERBEEP_TELNYX_PUBLIC_KEY",
     "telnyx_api_url": "AFTERBEEP_TELNYX_API_URL",
+    "plivo_auth_id": "AFTERBEEP_PLIVO_AUTH_ID",
+    "plivo_auth_token": "AFTERBEEP_PLIVO_AUTH_TOKEN",
+    "plivo_from_number": "AFTERBEEP_PLIVO_FROM_NUMBER",
+    "plivo_api_url": "AFTERBEEP_PLIVO_API_URL",
     "public_url": "AFTERBEEP_PUBLIC_URL",
 }
 _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
@@ -35,9 +41,9 @@ _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TEL
 
 class TelephonySettings(BaseModel):
     """``engine``: the media engine; ``public_url``: the https address carriers reach this
-    service at (stream URLs and webhook signatures are built from it); Twilio and Telnyx
-    credentials (``telnyx_public_key``: the account's base64 Ed25519 key that webhooks are
-    checked with; ``telnyx_api_url``: Call Control's address)."""
+    service at (stream URLs and webhook signatures are built from it); Twilio, Telnyx and
+    Plivo credentials (``telnyx_public_key``: the account's base64 Ed25519 key that webhooks
+    are checked with; ``telnyx_api_url`` / ``plivo_api_url``: the carriers' API addresses)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,6 +57,10 @@ class TelephonySettings(BaseModel):
     telnyx_from_number: str | None = None
     telnyx_public_key: str | None = None
     telnyx_api_url: str = "https://api.telnyx.com/v2"
+    plivo_auth_id: str | None = None
+    plivo_auth_token: SecretStr | None = None
+    plivo_from_number: str | None = None
+    plivo_api_url: str = "https://api.plivo.com/v1"
 
     @property
     def twilio_configured(self) -> bool:
@@ -59,6 +69,10 @@ class TelephonySettings(BaseModel):
     @property
     def telnyx_configured(self) -> bool:
         return bool(self.telnyx_api_key and self.telnyx_connection_id)
+
+    @property
+    def plivo_configured(self) -> bool:
+        return bool(self.plivo_auth_id and self.plivo_auth_token)
 
 
 def load_telephony_settings(

@@ -5,7 +5,7 @@ Twilio through its SDK (the ``[carriers]`` extra, imported lazily): TwiML
 ``<Connect><Stream url=...>`` with our parameters, ``calls.create`` / ``calls(sid).update``,
 and ``RequestValidator`` for ``X-Twilio-Signature``. SDK and HTTP failures become
 ``CarrierError``. Credentials come from ``TelephonySettings``, never from code. Telnyx's
-adapter is ``rest_telnyx``; ``CarrierCallControls`` sends each call to its own carrier's.
+and Plivo's adapters are ``rest_telnyx`` and ``rest_plivo``; ``CarrierCallControls`` sends each call to its own carrier's.
 Must not touch media (see ``engine`` and the serializers).
 """
 

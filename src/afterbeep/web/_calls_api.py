@@ -5,7 +5,9 @@ Owns the routes: ``/media/{carrier}`` (websocket: Twilio, Telnyx, Plivo, Vonage 
 streams into the process's ``MediaEngine``), ``/twilio/voice`` (TwiML that connects an
 answered call to that stream) and ``/twilio/status`` (status callbacks), both refusing
 requests without a valid ``X-Twilio-Signature`` with 403; ``/telnyx/webhook`` (Call Control
-events, refused with 403 without a valid, fresh Ed25519 signature); ``/calls/timelines`` (what the
+events, refused with 403 without a valid, fresh Ed25519 signature); ``/plivo/answer``
+(Plivo XML streaming the call to ``/media/plivo``), ``/plivo/dial`` (to the rep) and
+``/plivo/status``, refused with 403 without a valid ``X-Plivo-Signature-V3``; ``/calls/timelines`` (what the
 engine recorded for given call ids); ``/calls`` and ``/calls/simulate`` (run a few corpus
 calls through the simulator against this very app and watch the outcomes). Must not decide
 anything about a call (``afterbeep.telephony`` does).
@@ -54,6 +56,7 @@ def media_engine(app: Any) -> MediaEngine:
         from afterbeep.telephony.ledger import StoreDropLedger
         from afterbeep.telephony.recording import StoreDropRecorder
         from afterbeep.telephony.rest import CarrierCallControls, TwilioCallControl, TwilioCalls
+        from afterbeep.telephony.rest_plivo import PlivoCallControl, PlivoCalls
         from afterbeep.telephony.rest_telnyx import TelnyxCallControl, TelnyxCalls
 
         settings = telephony_settings(app)
@@ -62,6 +65,8 @@ def media_engine(app: Any) -> MediaEngine:
             controls["twilio"] = TwilioCallControl(TwilioCalls(settings))
         if settings.telnyx_configured and settings.public_url:
             controls["telnyx"] = TelnyxCallControl(TelnyxCalls(settings))
+        if settings.plivo_configured and settings.public_url:
+            controls["plivo"] = PlivoCallControl(PlivoCalls(settings))
         control = CarrierCallControls(controls) if controls else None
         # Only calls that name their call attempt touch the database (simulated ones do not).
         recorder = StoreDropRecorder(
@@ -90,6 +95,21 @@ async def media_stream(websocket: WebSocket, carrier: str) -> None:
 # ---- Twilio webhooks -------------------------------------------------------------------------
 
 
+def _signed_url(request: Request, settings: TelephonySettings) -> str:
+    """The address the carrier signed: ours as carriers reach it (``public_url``)."""
+    url = str(request.url)
+    if settings.public_url:
+        url = settings.public_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+    return url
+
+
+def _stream_base(request: Request, settings: TelephonySettings) -> str:
+    base = settings.public_url or str(request.base_url)
+    return base.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
+
+
 async def _signed_form(request: Request) -> dict[str, str]:
     """The form of a request Twilio signed, or 403."""
     from afterbeep.telephony.rest import verify_twilio_signature
@@ -98,11 +118,7 @@ async def _signed_form(request: Request) -> dict[str, str]:
     form = {k: str(v) for k, v in (await request.form()).items()}
     if settings.twilio_auth_token is None:
         raise HTTPException(403, "Twilio webhooks are refused: no Twilio auth token configured")
-    url = str(request.url)
-    if settings.public_url:
-        url = settings.public_url.rstrip("/") + request.url.path
-        if request.url.query:
-            url += "?" + request.url.query
+    url = _signed_url(request, settings)
     signature = request.headers.get("X-Twilio-Signature")
     token = settings.twilio_auth_token.get_secret_value()
     if not verify_twilio_signature(url, form, signature, auth_token=token):
@@ -119,8 +135,7 @@ async def twilio_voice(request: Request) -> Response:
 
     form = await _signed_form(request)
     settings = telephony_settings(request.app)
-    base = settings.public_url or str(request.base_url)
-    stream_url = base.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
+    stream_url = _stream_base(request, settings)
     parameters = {k: v for k, v in request.query_params.items() if k.startswith("afterbeep.")}
     if "CallSid" in form:
         parameters.setdefault("afterbeep.call_sid", form["CallSid"])
@@ -141,6 +156,76 @@ async def twilio_status(request: Request) -> Response:
     _keep_status(
         request.app,
         {"carrier": "twilio", "call_sid": form.get("CallSid"), "status": form.get("CallStatus")},
+    )
+    return Response(status_code=204)
+
+
+# ---- Plivo webhooks --------------------------------------------------------------------------
+
+
+async def _plivo_form(request: Request) -> dict[str, str]:
+    """The form of a request Plivo signed (X-Plivo-Signature-V3), or 403."""
+    from afterbeep.telephony.rest_plivo import (
+        NONCE_HEADER,
+        SIGNATURE_HEADER,
+        verify_plivo_signature,
+    )
+
+    settings = telephony_settings(request.app)
+    if settings.plivo_auth_token is None:
+        raise HTTPException(403, "Plivo webhooks are refused: no Plivo auth token configured")
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    signature = request.headers.get(SIGNATURE_HEADER)
+    nonce = request.headers.get(NONCE_HEADER)
+    token = settings.plivo_auth_token.get_secret_value()
+    url = _signed_url(request, settings)
+    if not verify_plivo_signature(url, form, signature, nonce, auth_token=token):
+        reason = "missing" if not signature or not nonce else "invalid"
+        log.warning("refused a Plivo webhook to %s: %s signature", request.url.path, reason)
+        raise HTTPException(403, f"{reason} {SIGNATURE_HEADER}")
+    return form
+
+
+@router.post("/plivo/answer")
+async def plivo_answer(request: Request) -> Response:
+    """Plivo asks what to do with an answered call: stream it to afterbeep, both ways."""
+    from afterbeep.telephony.rest_plivo import stream_xml
+
+    await _plivo_form(request)
+    settings = telephony_settings(request.app)
+    parameters = {k: v for k, v in request.query_params.items() if k.startswith("afterbeep.")}
+    try:
+        xml = stream_xml(_stream_base(request, settings) + "/media/plivo", parameters)
+    except AfterbeepError as error:
+        raise HTTPException(422, str(error)) from error
+    return Response(xml, media_type="application/xml")
+
+
+@router.post("/plivo/dial")
+async def plivo_dial(request: Request) -> Response:
+    """A call handed to the rep (``PlivoCalls.transfer``): dial the rep's number."""
+    from afterbeep.phone import parse_phone
+    from afterbeep.telephony.rest_plivo import dial_xml
+
+    await _plivo_form(request)
+    try:
+        rep = parse_phone(request.query_params.get("to", "")).e164
+    except AfterbeepError as error:
+        raise HTTPException(422, f"to: {error}") from error
+    return Response(dial_xml(rep), media_type="application/xml")
+
+
+@router.post("/plivo/status")
+async def plivo_status(request: Request) -> Response:
+    """Plivo's hangup callback (and any status callback pointed here)."""
+    form = await _plivo_form(request)
+    _keep_status(
+        request.app,
+        {
+            "carrier": "plivo",
+            "call_sid": form.get("CallUUID"),
+            "status": form.get("CallStatus") or form.get("Event"),
+        },
     )
     return Response(status_code=204)
 
