@@ -70,6 +70,10 @@ EXAMPLES = {
         "The number you have dialed cannot take your call. Please try again later. Goodbye.",
         "The subscriber's voice mailbox. Please call again later.",
         "Please, please like and later. Please try back later, go by.",
+        # Ends on goodbye and asks for nothing: tiny.en lost the "not" before "set up".
+        "The person you are trying to reach, and a voicemail after the announcement has been "
+        "set up here. Goodbye!",
+        "The number you have dialed is not available. Goodbye.",
     ],
     MailboxState.CARRIER_DEFAULT: [
         "The person you are calling is not available. At the tone, please record your message.",
@@ -86,6 +90,9 @@ EXAMPLES = {
         # Sends the caller away, but invites a message too.
         "I'm away this week. Leave a message or try again later.",
         "Please record your message after the tone, or call back later.",
+        # A goodbye that is not the end, or comes with an invitation.
+        "Goodbye for now, I'm away until Monday.",
+        "Hi, this is Sam. Leave your name and number. Goodbye.",
     ],
 }
 

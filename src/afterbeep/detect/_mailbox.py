@@ -140,8 +140,12 @@ def normalize(text: str) -> str:
 
 
 # "Please try again later", "call back later" (tiny.en: "go by" for "goodbye" is common, so
-# the goodbye is not required); not when the greeting asks for a message anywhere.
-_SENDS_AWAY = re.compile(r"\b(?:try|call)\s+(?:\w+\s+)?(?:again|back)\s+later\b")
+# the goodbye is not required), or a message that ends on "Goodbye" (a system hanging up:
+# tiny.en often garbles the sentence before it, "...has been set up here. Goodbye!" for
+# "...has not been set up yet. Goodbye."); not when the greeting asks for a message anywhere.
+_SENDS_AWAY = re.compile(
+    r"\b(?:try|call)\s+(?:\w+\s+)?(?:again|back)\s+later\b|\b(?:good\s*bye|go by)$"
+)
 _INVITES = re.compile(
     r"\bleave\b|\brecord\b|\bmessage\s+(?:after|at)\b|\b(?:after|at)\s+the\s+(?:tone|beep)\b"
 )
