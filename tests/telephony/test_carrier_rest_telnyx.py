@@ -331,4 +331,4 @@ def test_afterbeep_call_dials_through_telnyx_when_telnyx_is_configured(telnyx_ap
     assert request["body"]["to"] == "+12065550148"
     result = CliRunner().invoke(app, ["call", "+12065550148", "--script", "7", "--carrier", "sip"])
     assert result.exit_code != 0
-    assert "--carrier is one of twilio, telnyx, plivo" in str(result.exception)
+    assert "--carrier is one of twilio, telnyx, plivo, vonage" in str(result.exception)

@@ -1,7 +1,8 @@
 """``afterbeep simulate`` and ``afterbeep call``: the call simulator and real outbound calls.
 
 Thin over ``afterbeep.telephony``: the simulator's report as Rich tables or JSON, and a
-Twilio, Telnyx or Plivo call that streams to this service when answered. See docs/telephony.md.
+call through Twilio, Telnyx, Plivo or Vonage that streams to this service when answered.
+See docs/telephony.md.
 """
 
 from __future__ import annotations
@@ -119,24 +120,32 @@ def call(
     region: str = typer.Option("US", help="Default region for numbers without +country."),
     carrier: str | None = typer.Option(
         None,
-        help="twilio, telnyx or plivo (default: the first configured, in that order).",
+        help="twilio, telnyx, plivo or vonage (default: the first configured, in that order).",
     ),
 ) -> None:
-    """Place a real outbound call through the configured carrier (Twilio, Telnyx or Plivo);
-    when answered it streams to this service, which drops the message or connects the rep."""
+    """Place a real outbound call through the configured carrier (Twilio, Telnyx, Plivo or
+    Vonage); when answered it streams to this service, which drops the message or connects
+    the rep."""
     from afterbeep.phone import parse_phone
     from afterbeep.telephony.config import load_telephony_settings
     from afterbeep.telephony.rest import TwilioCalls
     from afterbeep.telephony.rest_plivo import PlivoCalls
     from afterbeep.telephony.rest_telnyx import TelnyxCalls
+    from afterbeep.telephony.rest_vonage import VonageCalls
 
     settings = load_telephony_settings()
-    adapters: dict[str, Any] = {"twilio": TwilioCalls, "telnyx": TelnyxCalls, "plivo": PlivoCalls}
+    adapters: dict[str, Any] = {
+        "twilio": TwilioCalls,
+        "telnyx": TelnyxCalls,
+        "plivo": PlivoCalls,
+        "vonage": VonageCalls,
+    }
     if carrier is None:
         configured = {
             "twilio": settings.twilio_configured,
             "telnyx": settings.telnyx_configured,
             "plivo": settings.plivo_configured,
+            "vonage": settings.vonage_configured,
         }
         carrier = next((name for name, ready in configured.items() if ready), "twilio")
     if carrier not in adapters:

@@ -5,10 +5,10 @@ Public surface: ``MediaEngine`` / ``MediaSession`` / ``EngineSettings`` and the 
 hook (``PolicyDecision``, ``CallContext``); the typed frames; the serializers
 (``TwilioSerializer``, ``TelnyxSerializer``, ``PlivoSerializer``, ``VonageSerializer``,
 ``AudioSocketSerializer``) and ``ProtocolError``; the socket glue (``serve_websocket``,
-``start_audiosocket_server``); ``TelephonySettings``; the Twilio, Telnyx and Plivo REST
-adapters and webhook checks; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
+``start_audiosocket_server``); ``TelephonySettings``; the Twilio, Telnyx, Plivo and Vonage
+REST adapters and webhook checks; the simulator (``simulate``, ``SimulationReport``) and the store recorder.
 Imports point one way: this package uses ``detect``, ``audio`` and ``store``, never ``web``
-or ``cli``. The Twilio and Plivo SDKs and ``cryptography`` (``[carriers]`` extra) are
+or ``cli``. The Twilio and Plivo SDKs, PyJWT and ``cryptography`` (``[carriers]`` extra) are
 imported only when used.
 """
 
@@ -55,6 +55,12 @@ from afterbeep.telephony.rest_telnyx import (
     TelnyxCallControl,
     TelnyxCalls,
     verify_telnyx_signature,
+)
+from afterbeep.telephony.rest_vonage import (
+    VonageCallControl,
+    VonageCalls,
+    ncco_connect_stream,
+    verify_vonage_signature,
 )
 from afterbeep.telephony.server import (
     SERIALIZERS,
@@ -104,6 +110,8 @@ __all__ = [
     "TwilioCallControl",
     "TwilioCalls",
     "TwilioSerializer",
+    "VonageCallControl",
+    "VonageCalls",
     "VonageSerializer",
     "allow_all",
     "connect_stream_twiml",
@@ -113,6 +121,7 @@ __all__ = [
     "hangup_twiml",
     "load_telephony_settings",
     "local_server",
+    "ncco_connect_stream",
     "serializer_for",
     "serve_websocket",
     "simulate",
@@ -122,4 +131,5 @@ __all__ = [
     "verify_plivo_signature",
     "verify_telnyx_signature",
     "verify_twilio_signature",
+    "verify_vonage_signature",
 ]

@@ -6,6 +6,9 @@ Read from the ``[telephony]`` table of afterbeep.toml, then environment variable
 ``AFTERBEEP_TELNYX_CONNECTION_ID``, ``AFTERBEEP_TELNYX_FROM_NUMBER``,
 ``AFTERBEEP_TELNYX_PUBLIC_KEY``, ``AFTERBEEP_TELNYX_API_URL``, ``AFTERBEEP_PLIVO_AUTH_ID``,
 ``AFTERBEEP_PLIVO_AUTH_TOKEN``, ``AFTERBEEP_PLIVO_FROM_NUMBER``, ``AFTERBEEP_PLIVO_API_URL``,
+``AFTERBEEP_VONAGE_APPLICATION_ID``, ``AFTERBEEP_VONAGE_PRIVATE_KEY_PATH``,
+``AFTERBEEP_VONAGE_SIGNATURE_SECRET``, ``AFTERBEEP_VONAGE_FROM_NUMBER``,
+``AFTERBEEP_VONAGE_API_URL``,
 ``AFTERBEEP_PUBLIC_URL``,
 ``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
@@ -34,6 +37,11 @@ _ENV = {
     "plivo_auth_token": "AFTERBEEP_PLIVO_AUTH_TOKEN",
     "plivo_from_number": "AFTERBEEP_PLIVO_FROM_NUMBER",
     "plivo_api_url": "AFTERBEEP_PLIVO_API_URL",
+    "vonage_application_id": "AFTERBEEP_VONAGE_APPLICATION_ID",
+    "vonage_private_key_path": "AFTERBEEP_VONAGE_PRIVATE_KEY_PATH",
+    "vonage_signature_secret": "AFTERBEEP_VONAGE_SIGNATURE_SECRET",
+    "vonage_from_number": "AFTERBEEP_VONAGE_FROM_NUMBER",
+    "vonage_api_url": "AFTERBEEP_VONAGE_API_URL",
     "public_url": "AFTERBEEP_PUBLIC_URL",
 }
 _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
@@ -41,9 +49,11 @@ _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TEL
 
 class TelephonySettings(BaseModel):
     """``engine``: the media engine; ``public_url``: the https address carriers reach this
-    service at (stream URLs and webhook signatures are built from it); Twilio, Telnyx and
-    Plivo credentials (``telnyx_public_key``: the account's base64 Ed25519 key that webhooks
-    are checked with; ``telnyx_api_url`` / ``plivo_api_url``: the carriers' API addresses)."""
+    service at (stream URLs and webhook signatures are built from it); Twilio, Telnyx, Plivo
+    and Vonage credentials (``telnyx_public_key``: the account's base64 Ed25519 key that
+    webhooks are checked with; ``vonage_private_key_path``: the Vonage application's PEM key;
+    ``vonage_signature_secret``: what signed Vonage webhooks are checked with; ``*_api_url``:
+    the carriers' API addresses)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -61,6 +71,11 @@ class TelephonySettings(BaseModel):
     plivo_auth_token: SecretStr | None = None
     plivo_from_number: str | None = None
     plivo_api_url: str = "https://api.plivo.com/v1"
+    vonage_application_id: str | None = None
+    vonage_private_key_path: str | None = None
+    vonage_signature_secret: SecretStr | None = None
+    vonage_from_number: str | None = None
+    vonage_api_url: str = "https://api.nexmo.com/v1"
 
     @property
     def twilio_configured(self) -> bool:
@@ -73,6 +88,10 @@ class TelephonySettings(BaseModel):
     @property
     def plivo_configured(self) -> bool:
         return bool(self.plivo_auth_id and self.plivo_auth_token)
+
+    @property
+    def vonage_configured(self) -> bool:
+        return bool(self.vonage_application_id and self.vonage_private_key_path)
 
 
 def load_telephony_settings(

@@ -4,8 +4,8 @@ afterbeep, end or redirect it, and verify the carrier's signed webhooks.
 Twilio through its SDK (the ``[carriers]`` extra, imported lazily): TwiML
 ``<Connect><Stream url=...>`` with our parameters, ``calls.create`` / ``calls(sid).update``,
 and ``RequestValidator`` for ``X-Twilio-Signature``. SDK and HTTP failures become
-``CarrierError``. Credentials come from ``TelephonySettings``, never from code. Telnyx's
-and Plivo's adapters are ``rest_telnyx`` and ``rest_plivo``; ``CarrierCallControls`` sends each call to its own carrier's.
+``CarrierError``. Credentials come from ``TelephonySettings``, never from code. Telnyx's,
+Plivo's and Vonage's adapters are ``rest_telnyx``, ``rest_plivo`` and ``rest_vonage``; ``CarrierCallControls`` sends each call to its own carrier's.
 Must not touch media (see ``engine`` and the serializers).
 """
 

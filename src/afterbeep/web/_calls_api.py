@@ -7,7 +7,9 @@ answered call to that stream) and ``/twilio/status`` (status callbacks), both re
 requests without a valid ``X-Twilio-Signature`` with 403; ``/telnyx/webhook`` (Call Control
 events, refused with 403 without a valid, fresh Ed25519 signature); ``/plivo/answer``
 (Plivo XML streaming the call to ``/media/plivo``), ``/plivo/dial`` (to the rep) and
-``/plivo/status``, refused with 403 without a valid ``X-Plivo-Signature-V3``; ``/calls/timelines`` (what the
+``/plivo/status``, refused with 403 without a valid ``X-Plivo-Signature-V3``; ``/vonage/answer``
+(an NCCO connecting the call to ``/media/vonage``) and ``/vonage/event``, refused with 403
+without a fresh JWT signed with the signature secret over the body; ``/calls/timelines`` (what the
 engine recorded for given call ids); ``/calls`` and ``/calls/simulate`` (run a few corpus
 calls through the simulator against this very app and watch the outcomes). Must not decide
 anything about a call (``afterbeep.telephony`` does).
@@ -58,6 +60,7 @@ def media_engine(app: Any) -> MediaEngine:
         from afterbeep.telephony.rest import CarrierCallControls, TwilioCallControl, TwilioCalls
         from afterbeep.telephony.rest_plivo import PlivoCallControl, PlivoCalls
         from afterbeep.telephony.rest_telnyx import TelnyxCallControl, TelnyxCalls
+        from afterbeep.telephony.rest_vonage import VonageCallControl, VonageCalls
 
         settings = telephony_settings(app)
         controls: dict[str, Any] = {}
@@ -67,6 +70,8 @@ def media_engine(app: Any) -> MediaEngine:
             controls["telnyx"] = TelnyxCallControl(TelnyxCalls(settings))
         if settings.plivo_configured and settings.public_url:
             controls["plivo"] = PlivoCallControl(PlivoCalls(settings))
+        if settings.vonage_configured and settings.public_url:
+            controls["vonage"] = VonageCallControl(VonageCalls(settings))
         control = CarrierCallControls(controls) if controls else None
         # Only calls that name their call attempt touch the database (simulated ones do not).
         recorder = StoreDropRecorder(
@@ -226,6 +231,59 @@ async def plivo_status(request: Request) -> Response:
             "call_sid": form.get("CallUUID"),
             "status": form.get("CallStatus") or form.get("Event"),
         },
+    )
+    return Response(status_code=204)
+
+
+# ---- Vonage webhooks -------------------------------------------------------------------------
+
+
+async def _vonage_signed(request: Request) -> bytes:
+    """The body of a request Vonage signed (a JWT in Authorization), or 403."""
+    from afterbeep.telephony.rest_vonage import verify_vonage_signature
+
+    settings = telephony_settings(request.app)
+    if settings.vonage_signature_secret is None:
+        raise HTTPException(
+            403, "Vonage webhooks are refused: no Vonage signature secret configured"
+        )
+    body = await request.body()
+    authorization = request.headers.get("Authorization")
+    secret = settings.vonage_signature_secret.get_secret_value()
+    if not verify_vonage_signature(body, authorization, signature_secret=secret):
+        reason = "missing" if not authorization else "invalid or stale"
+        log.warning("refused a Vonage webhook to %s: %s signature", request.url.path, reason)
+        raise HTTPException(403, f"{reason} signed Authorization (Vonage JWT)")
+    return body
+
+
+@router.get("/vonage/answer")
+async def vonage_answer(request: Request) -> dict[str, Any] | list[Any]:
+    """Vonage asks what to do with an answered call: connect it to afterbeep's websocket,
+    with the call's UUID and the answer URL's ``afterbeep.*`` parameters as headers."""
+    from afterbeep.telephony.rest_vonage import ncco_connect_stream
+
+    await _vonage_signed(request)
+    settings = telephony_settings(request.app)
+    query = request.query_params
+    if not query.get("uuid"):
+        raise HTTPException(422, "Vonage's answer request names the call in 'uuid'")
+    headers = {k: v for k, v in query.items() if k.startswith("afterbeep.")}
+    headers["call_uuid"] = query["uuid"]
+    return ncco_connect_stream(_stream_base(request, settings) + "/media/vonage", headers)
+
+
+@router.post("/vonage/event")
+async def vonage_event(request: Request) -> Response:
+    """Call events (started, ringing, answered, completed, ...)."""
+    body = await _vonage_signed(request)
+    try:
+        event = json.loads(body)
+        status = str(event["status"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise HTTPException(422, "a Vonage event is a JSON object with a status") from error
+    _keep_status(
+        request.app, {"carrier": "vonage", "call_sid": event.get("uuid"), "status": status}
     )
     return Response(status_code=204)
 
