@@ -1,16 +1,20 @@
 """Helpers shared by the telephony tests: a real afterbeep app served by uvicorn on a loopback
-port (in a thread, with its own event loop), and a minimal Twilio far end that streams a call.
+port (in a thread, with its own event loop), a minimal Twilio far end that streams a call, and
+a carrier's REST API on loopback (``FakeCarrierApi``, ``serve_api``).
 
 A plain module with a unique name (not conftest), so test modules can import it directly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import websockets
 
@@ -98,3 +102,52 @@ async def twilio_stream(
         except websockets.ConnectionClosed:
             pass
     return media, marks
+
+
+class FakeCarrierApi(BaseHTTPRequestHandler):
+    """A carrier's REST API on loopback (see ``serve_api``): subclasses answer as the
+    carrier documents; every request is kept in ``requests`` (method, path, JSON body,
+    headers)."""
+
+    requests: ClassVar[list[dict[str, Any]]] = []
+
+    def read_request(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length", 0))
+        raw = self.rfile.read(length)
+        request = {
+            "method": self.command,
+            "path": self.path,
+            "body": json.loads(raw) if raw else None,
+            "headers": dict(self.headers),
+        }
+        type(self).requests.append(request)
+        return request
+
+    def answer(self, status: int, body: dict[str, Any] | None = None) -> None:
+        raw = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_api(
+    handler: type[FakeCarrierApi], prefix: str
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve ``handler`` on a free loopback port; yields the API's base URL (``prefix`` is
+    its path, e.g. ``/v2``) and the list its requests are kept in."""
+    handler.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}", handler.requests
+    finally:
+        server.shutdown()
+        server.server_close()

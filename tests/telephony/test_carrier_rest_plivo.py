@@ -9,25 +9,23 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
+from telephony_helpers import FakeCarrierApi, serve_api
 
 from afterbeep.errors import CarrierError, ConfigError
 from afterbeep.settings import Settings
 from afterbeep.telephony import (
     CallTimeline,
     CarrierCallControls,
-    PlivoCallControl,
     PlivoCalls,
     PlivoSerializer,
+    RestCallControl,
     StreamStarted,
     TelephonySettings,
     dial_xml,
@@ -175,32 +173,26 @@ def test_xml_shapes_and_parameters_plivo_cannot_carry():
 # ---- the Voice API over HTTP on loopback ---------------------------------------------------
 
 
-class _FakePlivo(BaseHTTPRequestHandler):
+class _FakePlivo(FakeCarrierApi):
     """Plivo's Voice API as documented: a call is fired (201, request_uuid), a transfer is
     accepted (202), a hangup answers 204; a call that is gone answers 404."""
 
-    requests: ClassVar[list[dict]] = []
-
-    def _record(self) -> dict | None:
-        length = int(self.headers.get("Content-Length", 0))
-        raw = self.rfile.read(length)
-        body = json.loads(raw) if raw else None
-        auth = self.headers.get("Authorization", "")
-        type(self).requests.append({"method": self.command, "path": self.path, "body": body})
+    def _checked(self) -> bool:
+        request = self.read_request()
         expected = "Basic " + base64.b64encode(f"{AUTH_ID}:{TOKEN}".encode()).decode()
-        if auth != expected:
-            self._answer(401, {"error": "authentication failed"})
-            return None
+        if request["headers"].get("Authorization") != expected:
+            self.answer(401, {"error": "authentication failed"})
+            return False
         if GONE in self.path:
-            self._answer(404, {"api_id": "x", "error": "not found"})
-            return None
-        return body or {}
+            self.answer(404, {"api_id": "x", "error": "not found"})
+            return False
+        return True
 
     def do_POST(self):
-        if self._record() is None:
+        if not self._checked():
             return
         if self.path == f"/v1/Account/{AUTH_ID}/Call/":
-            self._answer(
+            self.answer(
                 201,
                 {
                     "api_id": "97ceeb52-58b6-11e1-86da-77300b68f8bb",
@@ -209,35 +201,17 @@ class _FakePlivo(BaseHTTPRequestHandler):
                 },
             )
         else:
-            self._answer(202, {"api_id": "x", "message": "call transferred"})
+            self.answer(202, {"api_id": "x", "message": "call transferred"})
 
     def do_DELETE(self):
-        if self._record() is None:
-            return
-        self.send_response(204)
-        self.end_headers()
-
-    def _answer(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
+        if self._checked():
+            self.answer(204)
 
 
 @pytest.fixture
 def plivo_api():
-    _FakePlivo.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakePlivo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", _FakePlivo.requests
-    server.shutdown()
-    server.server_close()
+    with serve_api(_FakePlivo, "/v1") as api:
+        yield api
 
 
 def _settings(api_url: str, **extra) -> TelephonySettings:
@@ -267,7 +241,7 @@ def test_start_call_fires_a_call_whose_answer_url_carries_the_parameters(plivo_a
 
 def test_call_control_transfers_a_person_to_the_rep_and_hangs_up_the_rest(plivo_api):
     url, requests = plivo_api
-    control = CarrierCallControls({"plivo": PlivoCallControl(PlivoCalls(_settings(url)))})
+    control = CarrierCallControls({"plivo": RestCallControl(PlivoCalls(_settings(url)))})
     rep = {"afterbeep.rep_number": "+12065550199"}
     live = CallTimeline("plivo", "call-1", "s1", rep, datetime.now(UTC))
     control.act(live, "connect")

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
+from telephony_helpers import FakeCarrierApi, serve_api
 from typer.testing import CliRunner
 
 from afterbeep.cli import app
@@ -26,9 +24,9 @@ from afterbeep.settings import Settings
 from afterbeep.telephony import (
     CallTimeline,
     CarrierCallControls,
+    RestCallControl,
     StreamStarted,
     TelephonySettings,
-    TelnyxCallControl,
     TelnyxCalls,
     TelnyxSerializer,
     load_telephony_settings,
@@ -155,20 +153,14 @@ def test_webhooks_are_refused_when_no_public_key_is_configured(tmp_path):
 # ---- Call Control over HTTP on loopback ----------------------------------------------------
 
 
-class _FakeTelnyx(BaseHTTPRequestHandler):
+class _FakeTelnyx(FakeCarrierApi):
     """Telnyx's Call Control API as documented: dial answers with the call's ids, commands
     answer ``{"data": {"result": "ok"}}``; commands on an ended call get 422."""
 
-    requests: ClassVar[list[dict]] = []
-
     def do_POST(self):
-        length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length) or b"{}")
-        type(self).requests.append(
-            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
-        )
-        if self.headers.get("Authorization") != "Bearer " + API_KEY:
-            self._answer(401, {"errors": [{"code": "10009", "title": "Authentication failed"}]})
+        request = self.read_request()
+        if request["headers"].get("Authorization") != "Bearer " + API_KEY:
+            self.answer(401, {"errors": [{"code": "10009", "title": "Authentication failed"}]})
         elif self.path == "/v2/calls":
             data = {
                 "call_control_id": "v3:new-call",
@@ -177,38 +169,22 @@ class _FakeTelnyx(BaseHTTPRequestHandler):
                 "is_alive": False,
                 "record_type": "call",
             }
-            self._answer(200, {"data": data})
+            self.answer(200, {"data": data})
         elif self.path.startswith(f"/v2/calls/{ENDED}/"):
             error = {
                 "code": "90018",
                 "title": "Call has already ended",
                 "detail": "This call is no longer active and can't receive commands.",
             }
-            self._answer(422, {"errors": [error]})
+            self.answer(422, {"errors": [error]})
         else:
-            self._answer(200, {"data": {"result": "ok"}})
-
-    def _answer(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
+            self.answer(200, {"data": {"result": "ok"}})
 
 
 @pytest.fixture
 def telnyx_api():
-    _FakeTelnyx.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeTelnyx)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v2", _FakeTelnyx.requests
-    server.shutdown()
-    server.server_close()
+    with serve_api(_FakeTelnyx, "/v2") as api:
+        yield api
 
 
 def _settings(api_url: str, **extra) -> TelephonySettings:
@@ -229,7 +205,7 @@ def test_start_call_dials_with_a_bidirectional_stream_and_our_parameters(telnyx_
     assert calls.start_call("+12065550148", parameters=parameters) == "v3:new-call"
     [request] = requests
     assert request["path"] == "/v2/calls"
-    assert request["auth"] == "Bearer " + API_KEY
+    assert request["headers"]["Authorization"] == "Bearer " + API_KEY
     body = request["body"]
     assert body["connection_id"] == CONNECTION
     assert (body["to"], body["from"]) == ("+12065550148", "+12065550100")
@@ -259,7 +235,7 @@ def test_start_call_dials_with_a_bidirectional_stream_and_our_parameters(telnyx_
 
 def test_call_control_transfers_a_person_to_the_rep_and_hangs_up_the_rest(telnyx_api):
     url, requests = telnyx_api
-    control = CarrierCallControls({"telnyx": TelnyxCallControl(TelnyxCalls(_settings(url)))})
+    control = CarrierCallControls({"telnyx": RestCallControl(TelnyxCalls(_settings(url)))})
 
     rep = {"afterbeep.rep_number": "+12065550199"}
     live = CallTimeline("telnyx", "v3:live", "s1", rep, datetime.now(UTC))

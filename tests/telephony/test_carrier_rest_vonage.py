@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import urlencode
 
 import jwt
@@ -26,15 +23,16 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 from fastapi.testclient import TestClient
+from telephony_helpers import FakeCarrierApi, serve_api
 
 from afterbeep.errors import CarrierError, ConfigError
 from afterbeep.settings import Settings
 from afterbeep.telephony import (
     CallTimeline,
     CarrierCallControls,
+    RestCallControl,
     StreamStarted,
     TelephonySettings,
-    VonageCallControl,
     VonageCalls,
     VonageSerializer,
     verify_vonage_signature,
@@ -162,29 +160,24 @@ def test_the_answer_ncco_connects_the_call_and_the_stream_names_it(client):
 # ---- the Voice API over HTTP on loopback ---------------------------------------------------
 
 
-class _FakeVonage(BaseHTTPRequestHandler):
+class _FakeVonage(FakeCarrierApi):
     """Vonage's Voice API as documented: a created call answers 201 with its uuid, a
     modification 204; the application JWT must verify with the application's public key."""
 
-    requests: ClassVar[list[dict]] = []
-
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length) or b"{}")
-        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        request = self.read_request()
+        token = request["headers"].get("Authorization", "").removeprefix("Bearer ")
         try:
             claims = jwt.decode(token, PUBLIC_PEM, algorithms=["RS256"])
         except jwt.PyJWTError:
             claims = None
-        type(self).requests.append(
-            {"method": self.command, "path": self.path, "body": body, "claims": claims}
-        )
+        request["claims"] = claims
         if claims is None or claims.get("application_id") != APPLICATION:
-            self._answer(401, {"title": "Invalid credentials", "type": "unauthorized"})
+            self.answer(401, {"title": "Invalid credentials", "type": "unauthorized"})
         elif GONE in self.path:
-            self._answer(404, {"title": "Not Found", "detail": "Call not found"})
+            self.answer(404, {"title": "Not Found", "detail": "Call not found"})
         elif self.command == "POST":
-            self._answer(
+            self.answer(
                 201,
                 {
                     "uuid": "63f61863-4a51-4f6b-86e1-46edebcf9356",
@@ -194,8 +187,7 @@ class _FakeVonage(BaseHTTPRequestHandler):
                 },
             )
         else:
-            self.send_response(204)
-            self.end_headers()
+            self.answer(204)
 
     def do_POST(self):
         self._handle()
@@ -203,27 +195,11 @@ class _FakeVonage(BaseHTTPRequestHandler):
     def do_PUT(self):
         self._handle()
 
-    def _answer(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def vonage_api():
-    _FakeVonage.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeVonage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", _FakeVonage.requests
-    server.shutdown()
-    server.server_close()
+    with serve_api(_FakeVonage, "/v1") as api:
+        yield api
 
 
 @pytest.fixture
@@ -264,7 +240,7 @@ def test_start_call_creates_a_call_answered_by_our_ncco(vonage_api, key_file):
 def test_call_control_transfers_a_person_to_the_rep_and_hangs_up_the_rest(vonage_api, key_file):
     url, requests = vonage_api
     control = CarrierCallControls(
-        {"vonage": VonageCallControl(VonageCalls(_settings(url, key_file)))}
+        {"vonage": RestCallControl(VonageCalls(_settings(url, key_file)))}
     )
     rep = {"afterbeep.rep_number": "+12065550199"}
     live = CallTimeline("vonage", "call-1", "s1", rep, datetime.now(UTC))

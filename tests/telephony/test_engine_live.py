@@ -171,7 +171,7 @@ class _TwilioApi:
 def test_twilio_call_control_hands_people_to_the_rep_and_hangs_up_after_the_drop(
     live_server, make_call
 ):
-    from afterbeep.telephony import TelephonySettings, TwilioCallControl, TwilioCalls
+    from afterbeep.telephony import RestCallControl, TelephonySettings, TwilioCalls
 
     api = _TwilioApi()
     settings = TelephonySettings(
@@ -180,7 +180,7 @@ def test_twilio_call_control_hands_people_to_the_rep_and_hangs_up_after_the_drop
         twilio_auth_token="t",
     )
     engine = live_server.engine
-    engine.call_control = TwilioCallControl(TwilioCalls(settings, http_client=api))
+    engine.call_control = RestCallControl(TwilioCalls(settings, http_client=api))
     try:
         report = asyncio.run(
             simulate_calls(

@@ -37,7 +37,8 @@ from afterbeep.telephony.plivo import PlivoSerializer
 from afterbeep.telephony.recording import StoreDropRecorder
 from afterbeep.telephony.rest import (
     CarrierCallControls,
-    TwilioCallControl,
+    CarrierCalls,
+    RestCallControl,
     TwilioCalls,
     connect_stream_twiml,
     dial_rep_twiml,
@@ -45,19 +46,16 @@ from afterbeep.telephony.rest import (
     verify_twilio_signature,
 )
 from afterbeep.telephony.rest_plivo import (
-    PlivoCallControl,
     PlivoCalls,
     dial_xml,
     stream_xml,
     verify_plivo_signature,
 )
 from afterbeep.telephony.rest_telnyx import (
-    TelnyxCallControl,
     TelnyxCalls,
     verify_telnyx_signature,
 )
 from afterbeep.telephony.rest_vonage import (
-    VonageCallControl,
     VonageCalls,
     ncco_connect_stream,
     verify_vonage_signature,
@@ -85,6 +83,7 @@ __all__ = [
     "AudioSocketSerializer",
     "CallContext",
     "CarrierCallControls",
+    "CarrierCalls",
     "CallControl",
     "CallTimeline",
     "CompliancePolicy",
@@ -94,23 +93,20 @@ __all__ = [
     "MediaEngine",
     "MediaSession",
     "OracleDetector",
-    "PlivoCallControl",
     "PlivoCalls",
     "PlivoSerializer",
     "PolicyDecision",
+    "RestCallControl",
     "ProtocolError",
     "Serializer",
     "SimulatedCall",
     "SimulationReport",
     "StoreDropRecorder",
     "TelephonySettings",
-    "TelnyxCallControl",
     "TelnyxCalls",
     "TelnyxSerializer",
-    "TwilioCallControl",
     "TwilioCalls",
     "TwilioSerializer",
-    "VonageCallControl",
     "VonageCalls",
     "VonageSerializer",
     "allow_all",

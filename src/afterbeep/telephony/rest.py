@@ -12,10 +12,11 @@ Must not touch media (see ``engine`` and the serializers).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
+from afterbeep.telephony._http import media_url, public_base
 from afterbeep.telephony.config import TelephonySettings
 
 
@@ -68,15 +69,12 @@ class TwilioCalls:
     """
 
     def __init__(self, settings: TelephonySettings, *, http_client: Any = None) -> None:
-        if not settings.twilio_configured:
-            raise ConfigError(
-                "Twilio is not configured: set AFTERBEEP_TWILIO_ACCOUNT_SID and "
-                "AFTERBEEP_TWILIO_AUTH_TOKEN (or [telephony] in afterbeep.toml)"
-            )
-        if not settings.public_url:
-            raise ConfigError(
-                "set AFTERBEEP_PUBLIC_URL to the https address Twilio reaches afterbeep at"
-            )
+        self.base = public_base(
+            settings,
+            carrier="Twilio",
+            configured=settings.twilio_configured,
+            needs=("AFTERBEEP_TWILIO_ACCOUNT_SID", "AFTERBEEP_TWILIO_AUTH_TOKEN"),
+        )
         rest = require("twilio.rest", extra="carriers")
         assert settings.twilio_auth_token is not None
         self.settings = settings
@@ -86,10 +84,6 @@ class TwilioCalls:
             http_client=http_client,
         )
 
-    def stream_url(self) -> str:
-        base = (self.settings.public_url or "").rstrip("/")
-        return base.replace("https://", "wss://").replace("http://", "ws://") + "/media/twilio"
-
     def start_call(
         self, to: str, *, from_: str | None = None, parameters: Mapping[str, str] | None = None
     ) -> str:
@@ -97,13 +91,12 @@ class TwilioCalls:
         from_number = from_ or self.settings.twilio_from_number
         if not from_number:
             raise ConfigError("no caller number: pass one or set AFTERBEEP_TWILIO_FROM_NUMBER")
-        base = (self.settings.public_url or "").rstrip("/")
         try:
             call = self.client.calls.create(
                 to=to,
                 from_=from_number,
-                twiml=connect_stream_twiml(self.stream_url(), parameters),
-                status_callback=base + "/twilio/status",
+                twiml=connect_stream_twiml(media_url(self.base, "twilio"), parameters),
+                status_callback=self.base + "/twilio/status",
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
             )
         except Exception as error:
@@ -118,6 +111,10 @@ class TwilioCalls:
             raise CarrierError(
                 f"could not update call {call_sid}: {error}", carrier="twilio"
             ) from error
+
+    def transfer(self, call_sid: str, to: str) -> None:
+        """Hand the call to ``to`` (the rep's phone): its TwiML becomes a ``<Dial>``."""
+        self.redirect(call_sid, dial_rep_twiml(to))
 
     def hang_up(self, call_sid: str) -> None:
         try:
@@ -142,27 +139,37 @@ class CarrierCallControls:
             control.act(timeline, action)
 
 
-class TwilioCallControl:
-    """The engine's ``CallControl`` for Twilio: a person goes to the rep (the call's TwiML is
-    replaced with a ``<Dial>`` to the number in the stream parameter ``afterbeep.rep_number``),
-    every other ending hangs the call up."""
+class CarrierCalls(Protocol):
+    """What call control needs of a carrier's REST adapter (``TwilioCalls``, ``TelnyxCalls``,
+    ``PlivoCalls``, ``VonageCalls``)."""
+
+    def transfer(self, call_id: str, to: str) -> None: ...
+
+    def hang_up(self, call_id: str) -> None: ...
+
+
+class RestCallControl:
+    """The engine's ``CallControl`` through a carrier's REST adapter: a person goes to the
+    rep (a transfer to the number in the stream parameter ``afterbeep.rep_number``), every
+    other ending hangs the call up."""
 
     REP_PARAMETER = "afterbeep.rep_number"
 
-    def __init__(self, calls: TwilioCalls) -> None:
+    def __init__(self, calls: CarrierCalls) -> None:
         self.calls = calls
 
     def act(self, timeline: Any, action: str) -> None:
         rep = timeline.parameters.get(self.REP_PARAMETER)
         if action == "connect" and rep:
-            self.calls.redirect(timeline.call_id, dial_rep_twiml(rep))
+            self.calls.transfer(timeline.call_id, rep)
         else:
             self.calls.hang_up(timeline.call_id)
 
 
 __all__ = [
     "CarrierCallControls",
-    "TwilioCallControl",
+    "CarrierCalls",
+    "RestCallControl",
     "TwilioCalls",
     "connect_stream_twiml",
     "dial_rep_twiml",

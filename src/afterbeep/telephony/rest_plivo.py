@@ -22,6 +22,7 @@ import httpx
 
 from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
+from afterbeep.telephony._http import call_api, public_base
 from afterbeep.telephony.config import TelephonySettings
 
 SIGNATURE_HEADER = "X-Plivo-Signature-V3"
@@ -97,15 +98,12 @@ class PlivoCalls:
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = 10.0,
     ) -> None:
-        if not settings.plivo_configured:
-            raise ConfigError(
-                "Plivo is not configured: set AFTERBEEP_PLIVO_AUTH_ID and "
-                "AFTERBEEP_PLIVO_AUTH_TOKEN (or [telephony] in afterbeep.toml)"
-            )
-        if not settings.public_url:
-            raise ConfigError(
-                "set AFTERBEEP_PUBLIC_URL to the https address Plivo reaches afterbeep at"
-            )
+        self.base = public_base(
+            settings,
+            carrier="Plivo",
+            configured=settings.plivo_configured,
+            needs=("AFTERBEEP_PLIVO_AUTH_ID", "AFTERBEEP_PLIVO_AUTH_TOKEN"),
+        )
         assert settings.plivo_auth_id is not None
         assert settings.plivo_auth_token is not None
         self.settings = settings
@@ -121,26 +119,17 @@ class PlivoCalls:
     def close(self) -> None:
         self.http.close()
 
-    def _base(self) -> str:
-        return (self.settings.public_url or "").rstrip("/")
-
     def _request(
         self, method: str, path: str, body: dict[str, Any] | None, doing: str
     ) -> dict[str, Any]:
-        try:
-            response = self.http.request(method, path, json=body)
-        except httpx.HTTPError as error:
-            raise CarrierError(f"could not {doing}: {error}", carrier="plivo") from error
-        try:
-            data = response.json() if response.content else {}
-        except ValueError:
-            data = {}
-        if response.is_success:
-            return data if isinstance(data, dict) else {}
-        said = data.get("error") if isinstance(data, dict) else None
-        raise CarrierError(
-            f"could not {doing}: HTTP {response.status_code}" + (f" ({said})" if said else ""),
+        return call_api(
+            self.http,
+            method,
+            path,
+            body,
+            doing=doing,
             carrier="plivo",
+            explain=lambda data: str(data.get("error") or ""),
         )
 
     def start_call(
@@ -155,9 +144,9 @@ class PlivoCalls:
         body = {
             "from": from_number.lstrip("+"),
             "to": to.lstrip("+"),
-            "answer_url": self._base() + "/plivo/answer" + (f"?{query}" if query else ""),
+            "answer_url": self.base + "/plivo/answer" + (f"?{query}" if query else ""),
             "answer_method": "POST",
-            "hangup_url": self._base() + "/plivo/status",
+            "hangup_url": self.base + "/plivo/status",
             "hangup_method": "POST",
         }
         data = self._request("POST", "/Call/", body, "start the call")
@@ -172,7 +161,7 @@ class PlivoCalls:
         """Hand the call to ``to`` (the rep's phone): its A leg fetches ``dial_xml``."""
         body = {
             "legs": "aleg",
-            "aleg_url": self._base() + "/plivo/dial?" + urlencode({"to": to}),
+            "aleg_url": self.base + "/plivo/dial?" + urlencode({"to": to}),
             "aleg_method": "POST",
         }
         self._request("POST", f"/Call/{call_uuid}/", body, f"transfer call {call_uuid}")
@@ -181,27 +170,9 @@ class PlivoCalls:
         self._request("DELETE", f"/Call/{call_uuid}/", None, f"end call {call_uuid}")
 
 
-class PlivoCallControl:
-    """The engine's ``CallControl`` for Plivo: a person goes to the rep (the number in the
-    stream parameter ``afterbeep.rep_number``), every other ending hangs up."""
-
-    REP_PARAMETER = "afterbeep.rep_number"
-
-    def __init__(self, calls: PlivoCalls) -> None:
-        self.calls = calls
-
-    def act(self, timeline: Any, action: str) -> None:
-        rep = timeline.parameters.get(self.REP_PARAMETER)
-        if action == "connect" and rep:
-            self.calls.transfer(timeline.call_id, rep)
-        else:
-            self.calls.hang_up(timeline.call_id)
-
-
 __all__ = [
     "NONCE_HEADER",
     "SIGNATURE_HEADER",
-    "PlivoCallControl",
     "PlivoCalls",
     "dial_xml",
     "stream_xml",

@@ -24,6 +24,7 @@ import httpx
 
 from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
+from afterbeep.telephony._http import call_api, media_url, public_base
 from afterbeep.telephony.config import TelephonySettings
 
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
@@ -71,6 +72,17 @@ def verify_telnyx_signature(
     return True
 
 
+def _telnyx_said(data: dict[str, Any]) -> str:
+    """Telnyx's error body: ``{"errors": [{"code", "title", "detail"}, ...]}``."""
+    errors = data.get("errors")
+    listed = errors if isinstance(errors, list) else []
+    return "; ".join(
+        " - ".join(str(e[k]) for k in ("code", "title", "detail") if e.get(k))
+        for e in listed
+        if isinstance(e, dict)
+    )
+
+
 class TelnyxCalls:
     """Outbound calls through Telnyx's Call Control API.
 
@@ -85,15 +97,12 @@ class TelnyxCalls:
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = 10.0,
     ) -> None:
-        if not settings.telnyx_configured:
-            raise ConfigError(
-                "Telnyx is not configured: set AFTERBEEP_TELNYX_API_KEY and "
-                "AFTERBEEP_TELNYX_CONNECTION_ID (or [telephony] in afterbeep.toml)"
-            )
-        if not settings.public_url:
-            raise ConfigError(
-                "set AFTERBEEP_PUBLIC_URL to the https address Telnyx reaches afterbeep at"
-            )
+        self.base = public_base(
+            settings,
+            carrier="Telnyx",
+            configured=settings.telnyx_configured,
+            needs=("AFTERBEEP_TELNYX_API_KEY", "AFTERBEEP_TELNYX_CONNECTION_ID"),
+        )
         assert settings.telnyx_api_key is not None
         self.settings = settings
         self.http = httpx.Client(
@@ -109,34 +118,9 @@ class TelnyxCalls:
     def close(self) -> None:
         self.http.close()
 
-    def _base(self) -> str:
-        return (self.settings.public_url or "").rstrip("/")
-
-    def stream_url(self) -> str:
-        return self._base().replace("https://", "wss://").replace("http://", "ws://") + (
-            "/media/telnyx"
-        )
-
     def _post(self, path: str, body: dict[str, Any], doing: str) -> dict[str, Any]:
-        try:
-            response = self.http.post(path, json=body)
-        except httpx.HTTPError as error:
-            raise CarrierError(f"could not {doing}: {error}", carrier="telnyx") from error
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if response.is_success:
-            return data if isinstance(data, dict) else {}
-        errors = data.get("errors") if isinstance(data, dict) else None
-        said = "; ".join(
-            " - ".join(str(e[k]) for k in ("code", "title", "detail") if e.get(k))
-            for e in errors or []
-            if isinstance(e, dict)
-        )
-        raise CarrierError(
-            f"could not {doing}: HTTP {response.status_code}" + (f" ({said})" if said else ""),
-            carrier="telnyx",
+        return call_api(
+            self.http, "POST", path, body, doing=doing, carrier="telnyx", explain=_telnyx_said
         )
 
     def start_call(
@@ -151,12 +135,12 @@ class TelnyxCalls:
             "connection_id": self.settings.telnyx_connection_id,
             "to": to,
             "from": from_number,
-            "stream_url": self.stream_url(),
+            "stream_url": media_url(self.base, "telnyx"),
             "stream_track": "inbound_track",
             "stream_bidirectional_mode": "rtp",
             "stream_bidirectional_codec": "PCMU",
             "client_state": client_state(parameters or {}),
-            "webhook_url": self._base() + "/telnyx/webhook",
+            "webhook_url": self.base + "/telnyx/webhook",
         }
         data = self._post("/calls", body, "start the call")
         call = data.get("data") if isinstance(data.get("data"), dict) else {}
@@ -179,28 +163,10 @@ class TelnyxCalls:
         self._post(f"/calls/{call_control_id}/actions/hangup", {}, f"end call {call_control_id}")
 
 
-class TelnyxCallControl:
-    """The engine's ``CallControl`` for Telnyx: a person goes to the rep (a transfer to the
-    number in the stream parameter ``afterbeep.rep_number``), every other ending hangs up."""
-
-    REP_PARAMETER = "afterbeep.rep_number"
-
-    def __init__(self, calls: TelnyxCalls) -> None:
-        self.calls = calls
-
-    def act(self, timeline: Any, action: str) -> None:
-        rep = timeline.parameters.get(self.REP_PARAMETER)
-        if action == "connect" and rep:
-            self.calls.transfer(timeline.call_id, rep)
-        else:
-            self.calls.hang_up(timeline.call_id)
-
-
 __all__ = [
     "SIGNATURE_HEADER",
     "SIGNATURE_TOLERANCE_S",
     "TIMESTAMP_HEADER",
-    "TelnyxCallControl",
     "TelnyxCalls",
     "client_state",
     "verify_telnyx_signature",

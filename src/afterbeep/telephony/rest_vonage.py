@@ -29,6 +29,7 @@ import httpx
 
 from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
+from afterbeep.telephony._http import call_api, public_base
 from afterbeep.telephony.config import TelephonySettings
 
 # A signed webhook older than this is refused (a replay); Vonage signs as it sends.
@@ -94,15 +95,12 @@ class VonageCalls:
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = 10.0,
     ) -> None:
-        if not settings.vonage_configured:
-            raise ConfigError(
-                "Vonage is not configured: set AFTERBEEP_VONAGE_APPLICATION_ID and "
-                "AFTERBEEP_VONAGE_PRIVATE_KEY_PATH (or [telephony] in afterbeep.toml)"
-            )
-        if not settings.public_url:
-            raise ConfigError(
-                "set AFTERBEEP_PUBLIC_URL to the https address Vonage reaches afterbeep at"
-            )
+        self.base = public_base(
+            settings,
+            carrier="Vonage",
+            configured=settings.vonage_configured,
+            needs=("AFTERBEEP_VONAGE_APPLICATION_ID", "AFTERBEEP_VONAGE_PRIVATE_KEY_PATH"),
+        )
         assert settings.vonage_private_key_path is not None
         path = Path(settings.vonage_private_key_path)
         try:
@@ -141,32 +139,18 @@ class VonageCalls:
         except (ValueError, TypeError, jwt.PyJWTError) as error:
             raise ConfigError(f"vonage_private_key_path: cannot sign with it ({error})") from error
 
-    def _base(self) -> str:
-        return (self.settings.public_url or "").rstrip("/")
-
-    def stream_url(self) -> str:
-        return self._base().replace("https://", "wss://").replace("http://", "ws://") + (
-            "/media/vonage"
-        )
-
     def _request(self, method: str, path: str, body: dict[str, Any], doing: str) -> dict[str, Any]:
-        headers = {"Authorization": "Bearer " + self._token()}
-        try:
-            response = self.http.request(method, path, json=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise CarrierError(f"could not {doing}: {error}", carrier="vonage") from error
-        try:
-            data = response.json() if response.content else {}
-        except ValueError:
-            data = {}
-        if response.is_success:
-            return data if isinstance(data, dict) else {}
-        said = ""
-        if isinstance(data, dict):
-            said = " - ".join(str(data[k]) for k in ("title", "detail") if data.get(k))
-        raise CarrierError(
-            f"could not {doing}: HTTP {response.status_code}" + (f" ({said})" if said else ""),
+        return call_api(
+            self.http,
+            method,
+            path,
+            body,
+            doing=doing,
             carrier="vonage",
+            explain=lambda data: " - ".join(
+                str(data[k]) for k in ("title", "detail") if data.get(k)
+            ),
+            headers={"Authorization": "Bearer " + self._token()},
         )
 
     def start_call(
@@ -180,9 +164,9 @@ class VonageCalls:
         body = {
             "to": [{"type": "phone", "number": to.lstrip("+")}],
             "from": {"type": "phone", "number": from_number.lstrip("+")},
-            "answer_url": [self._base() + "/vonage/answer" + (f"?{query}" if query else "")],
+            "answer_url": [self.base + "/vonage/answer" + (f"?{query}" if query else "")],
             "answer_method": "GET",
-            "event_url": [self._base() + "/vonage/event"],
+            "event_url": [self.base + "/vonage/event"],
             "event_method": "POST",
         }
         data = self._request("POST", "/calls", body, "start the call")
@@ -201,26 +185,8 @@ class VonageCalls:
         self._request("PUT", f"/calls/{call_uuid}", {"action": "hangup"}, f"end call {call_uuid}")
 
 
-class VonageCallControl:
-    """The engine's ``CallControl`` for Vonage: a person goes to the rep (the number in the
-    stream parameter ``afterbeep.rep_number``), every other ending hangs up."""
-
-    REP_PARAMETER = "afterbeep.rep_number"
-
-    def __init__(self, calls: VonageCalls) -> None:
-        self.calls = calls
-
-    def act(self, timeline: Any, action: str) -> None:
-        rep = timeline.parameters.get(self.REP_PARAMETER)
-        if action == "connect" and rep:
-            self.calls.transfer(timeline.call_id, rep)
-        else:
-            self.calls.hang_up(timeline.call_id)
-
-
 __all__ = [
     "SIGNATURE_TOLERANCE_S",
-    "VonageCallControl",
     "VonageCalls",
     "ncco_connect_stream",
     "verify_vonage_signature",

@@ -57,21 +57,23 @@ def media_engine(app: Any) -> MediaEngine:
     if engine is None:
         from afterbeep.telephony.ledger import StoreDropLedger
         from afterbeep.telephony.recording import StoreDropRecorder
-        from afterbeep.telephony.rest import CarrierCallControls, TwilioCallControl, TwilioCalls
-        from afterbeep.telephony.rest_plivo import PlivoCallControl, PlivoCalls
-        from afterbeep.telephony.rest_telnyx import TelnyxCallControl, TelnyxCalls
-        from afterbeep.telephony.rest_vonage import VonageCallControl, VonageCalls
+        from afterbeep.telephony.rest import CarrierCallControls, RestCallControl, TwilioCalls
+        from afterbeep.telephony.rest_plivo import PlivoCalls
+        from afterbeep.telephony.rest_telnyx import TelnyxCalls
+        from afterbeep.telephony.rest_vonage import VonageCalls
 
         settings = telephony_settings(app)
-        controls: dict[str, Any] = {}
-        if settings.twilio_configured and settings.public_url:
-            controls["twilio"] = TwilioCallControl(TwilioCalls(settings))
-        if settings.telnyx_configured and settings.public_url:
-            controls["telnyx"] = TelnyxCallControl(TelnyxCalls(settings))
-        if settings.plivo_configured and settings.public_url:
-            controls["plivo"] = PlivoCallControl(PlivoCalls(settings))
-        if settings.vonage_configured and settings.public_url:
-            controls["vonage"] = VonageCallControl(VonageCalls(settings))
+        adapters: dict[str, tuple[bool, Any]] = {
+            "twilio": (settings.twilio_configured, TwilioCalls),
+            "telnyx": (settings.telnyx_configured, TelnyxCalls),
+            "plivo": (settings.plivo_configured, PlivoCalls),
+            "vonage": (settings.vonage_configured, VonageCalls),
+        }
+        controls = {
+            carrier: RestCallControl(calls(settings))
+            for carrier, (configured, calls) in adapters.items()
+            if configured and settings.public_url
+        }
         control = CarrierCallControls(controls) if controls else None
         # Only calls that name their call attempt touch the database (simulated ones do not).
         recorder = StoreDropRecorder(
