@@ -38,10 +38,12 @@ class LiveServer:
         return self.app.state.media_engine
 
 
-def start_server(app: Any) -> tuple[Any, threading.Thread, int]:
+def start_server(app: Any, *, lifespan: str = "off") -> tuple[Any, threading.Thread, int]:
+    """Serve ``app`` with uvicorn on a free loopback port (``lifespan="on"``: with its
+    start-up and shut-down, e.g. the AudioSocket listener)."""
     import uvicorn
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

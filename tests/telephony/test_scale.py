@@ -44,3 +44,18 @@ def test_with_the_real_detector_every_wrong_action_is_the_detectors(corpus):
     # cannot hear a full or company mailbox; the engine must add no mistakes of its own.
     assert set(summary["wrong_by_cause"]) <= {"detector"}
     assert summary["correct"] >= 50
+
+
+@pytest.mark.slow
+def test_asterisk_audiosocket_calls_run_the_same_real_detector(corpus):
+    with local_server(detector="afterbeep", audiosocket=True) as server:
+        assert server.audiosocket_url is not None
+        report = simulate(
+            corpus, url=server.audiosocket_url, calls=40, carrier="asterisk", web_url=server.url
+        )
+    summary = report.summary()
+    assert summary["errors"] == 0
+    assert summary["early_starts"] == 0
+    assert set(summary["wrong_by_cause"]) <= {"detector"}
+    assert summary["correct"] >= 20
+    assert all(c.server is not None for c in report.calls)  # every call reached afterbeep

@@ -65,11 +65,19 @@ def _print(report: Any) -> None:
 def simulate(
     corpus: Path = typer.Option(..., "--corpus", help="Labelled corpus folder (8 kHz calls)."),
     calls: int = typer.Option(10, "--calls", min=1, help="Concurrent calls (the corpus cycles)."),
-    carrier: str = typer.Option("twilio", help="Protocol: twilio, telnyx, plivo or vonage."),
+    carrier: str = typer.Option(
+        "twilio", help="Protocol: twilio, telnyx, plivo, vonage or asterisk (AudioSocket)."
+    ),
     url: str | None = typer.Option(
         None,
-        help="Media endpoint of a running afterbeep (ws://HOST:PORT/media/CARRIER); "
-        "default: start one in a child process.",
+        help="Media endpoint of a running afterbeep (ws://HOST:PORT/media/CARRIER, or "
+        "tcp://HOST:PORT for asterisk); default: start one in a child process.",
+    ),
+    web_url: str | None = typer.Option(
+        None,
+        "--web-url",
+        help="With --url and asterisk: the server's web app (http://HOST:PORT), where "
+        "its call timelines say what it did (AudioSocket itself only shows drops).",
     ),
     detector: str = typer.Option(
         "afterbeep",
@@ -94,15 +102,26 @@ def simulate(
         raise ConfigError(f"--carrier must be one of {', '.join(SIM_CARRIERS)}, got {carrier!r}")
     if output not in ("text", "json"):
         raise ConfigError(f"--format must be text or json, got {output!r}")
+    asterisk = carrier == "asterisk"
+    if asterisk and detector == "oracle" and url is None:
+        raise ConfigError(
+            "--detector oracle reads each call's labels from its stream parameters, which "
+            "AudioSocket cannot carry: use --detector afterbeep with --carrier asterisk"
+        )
     if url is None:
-        with local_server(detector=detector, asr=asr) as server:
+        with local_server(detector=detector, asr=asr, audiosocket=asterisk) as server:
             base = server.url
-            target = base.replace("http://", "ws://") + f"/media/{carrier}"
+            target = server.audiosocket_url or base.replace("http://", "ws://") + (
+                f"/media/{carrier}"
+            )
             words = "with" if asr else "without"
-            err_console.print(f"started afterbeep ({detector} detector, {words} ASR) at {base}")
-            report = run(corpus, url=target, calls=calls, carrier=carrier)
+            err_console.print(
+                f"started afterbeep ({detector} detector, {words} ASR) at {base}"
+                + (f", AudioSocket at {target}" if asterisk else "")
+            )
+            report = run(corpus, url=target, calls=calls, carrier=carrier, web_url=base)
     else:
-        report = run(corpus, url=url, calls=calls, carrier=carrier)
+        report = run(corpus, url=url, calls=calls, carrier=carrier, web_url=web_url)
     data = report.to_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=1))

@@ -8,7 +8,7 @@ Read from the ``[telephony]`` table of afterbeep.toml, then environment variable
 ``AFTERBEEP_PLIVO_AUTH_TOKEN``, ``AFTERBEEP_PLIVO_FROM_NUMBER``, ``AFTERBEEP_PLIVO_API_URL``,
 ``AFTERBEEP_VONAGE_APPLICATION_ID``, ``AFTERBEEP_VONAGE_PRIVATE_KEY_PATH``,
 ``AFTERBEEP_VONAGE_SIGNATURE_SECRET``, ``AFTERBEEP_VONAGE_FROM_NUMBER``,
-``AFTERBEEP_VONAGE_API_URL``,
+``AFTERBEEP_VONAGE_API_URL``, ``AFTERBEEP_AUDIOSOCKET_PORT``, ``AFTERBEEP_AUDIOSOCKET_HOST``,
 ``AFTERBEEP_PUBLIC_URL``,
 ``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from afterbeep.errors import ConfigError
 from afterbeep.telephony.engine import EngineSettings
@@ -42,6 +42,8 @@ _ENV = {
     "vonage_signature_secret": "AFTERBEEP_VONAGE_SIGNATURE_SECRET",
     "vonage_from_number": "AFTERBEEP_VONAGE_FROM_NUMBER",
     "vonage_api_url": "AFTERBEEP_VONAGE_API_URL",
+    "audiosocket_port": "AFTERBEEP_AUDIOSOCKET_PORT",
+    "audiosocket_host": "AFTERBEEP_AUDIOSOCKET_HOST",
     "public_url": "AFTERBEEP_PUBLIC_URL",
 }
 _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
@@ -53,7 +55,8 @@ class TelephonySettings(BaseModel):
     and Vonage credentials (``telnyx_public_key``: the account's base64 Ed25519 key that
     webhooks are checked with; ``vonage_private_key_path``: the Vonage application's PEM key;
     ``vonage_signature_secret``: what signed Vonage webhooks are checked with; ``*_api_url``:
-    the carriers' API addresses)."""
+    the carriers' API addresses); ``audiosocket_port``: where the web app also listens for
+    Asterisk AudioSocket calls (off when unset), on ``audiosocket_host``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +79,8 @@ class TelephonySettings(BaseModel):
     vonage_signature_secret: SecretStr | None = None
     vonage_from_number: str | None = None
     vonage_api_url: str = "https://api.nexmo.com/v1"
+    audiosocket_port: int | None = Field(None, ge=0, le=65535)
+    audiosocket_host: str = "127.0.0.1"
 
     @property
     def twilio_configured(self) -> bool:

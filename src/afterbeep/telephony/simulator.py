@@ -34,7 +34,7 @@ from afterbeep.detect.corpus import LabelledCall, load_corpus, read_call_audio
 from afterbeep.errors import ConfigError, InvalidInput
 
 FRAME_MS = 20
-SIM_CARRIERS = ("twilio", "telnyx", "plivo", "vonage")
+SIM_CARRIERS = ("twilio", "telnyx", "plivo", "vonage", "asterisk")
 TRUTH_PARAMETER = "afterbeep.truth"
 # A frame sent more than this after its due time counts as late.
 LATE_MS = 20
@@ -60,6 +60,8 @@ class _FarEnd(ABC):
     """The carrier's side of one stream: what it sends, and what it makes of replies."""
 
     binary_audio = False
+    tcp = False  # AudioSocket: a TCP connection (``tcp://HOST:PORT``), not a websocket
+    marks = True  # whether afterbeep can say what it did on the wire (else: its timeline)
 
     def __init__(self, call_id: str, parameters: dict[str, str]) -> None:
         self.call_id = call_id
@@ -280,12 +282,84 @@ class _VonageFarEnd(_FarEnd):
         return json.dumps({"event": "websocket:notify", "payload": {"name": name}})
 
 
+class _AsteriskFarEnd(_FarEnd):
+    """Asterisk's AudioSocket() application: the call's UUID, then 20 ms signed-linear
+    frames; afterbeep answers with audio frames and a hangup frame. The protocol carries no
+    parameters and no marks: the simulator reads afterbeep's action from its timeline."""
+
+    binary_audio = True
+    tcp = True
+    marks = False
+
+    def opening(self) -> list[str | bytes]:
+        from afterbeep.telephony.audiosocket import KIND_UUID, pack_frame
+
+        return [pack_frame(KIND_UUID, uuid.UUID(self.call_id).bytes)]
+
+    def media(self, samples: NDArray[np.int16], chunk: int) -> str | bytes:
+        from afterbeep.telephony.audiosocket import KIND_AUDIO, pack_frame
+
+        return pack_frame(KIND_AUDIO, samples.astype("<i2").tobytes())
+
+    def parse(self, message: str | bytes) -> tuple[str, Any]:
+        from afterbeep.telephony.audiosocket import HEADER, KIND_AUDIO, KIND_HANGUP
+
+        if not isinstance(message, bytes) or len(message) < HEADER.size:
+            return "other", message
+        kind, length = HEADER.unpack_from(message)
+        if kind == KIND_AUDIO:
+            return "media", length // 2
+        if kind == KIND_HANGUP:
+            return "hangup", None
+        return "other", message
+
+    def mark_echo(self, name: str) -> str | bytes:
+        raise TypeError("AudioSocket has no marks")
+
+
 _FAR_ENDS: dict[str, type[_FarEnd]] = {
     "twilio": _TwilioFarEnd,
     "telnyx": _TelnyxFarEnd,
     "plivo": _PlivoFarEnd,
     "vonage": _VonageFarEnd,
+    "asterisk": _AsteriskFarEnd,
 }
+
+
+class _TcpLink:
+    """An AudioSocket connection with the websocket calls the simulator makes: ``send``,
+    iteration over whole frames (until afterbeep closes the socket) and ``close`` (a hangup
+    frame, then the socket)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def send(self, message: str | bytes) -> None:
+        assert isinstance(message, bytes)
+        self.writer.write(message)
+        await self.writer.drain()
+
+    def __aiter__(self) -> _TcpLink:
+        return self
+
+    async def __anext__(self) -> bytes:
+        from afterbeep.telephony.audiosocket import read_frame
+
+        try:
+            return await read_frame(self.reader)
+        except asyncio.IncompleteReadError as error:
+            raise StopAsyncIteration from error
+
+    async def close(self) -> None:
+        from afterbeep.telephony.audiosocket import KIND_HANGUP, pack_frame
+
+        if not self.writer.is_closing():
+            with contextlib.suppress(ConnectionError, OSError):
+                await self.send(pack_frame(KIND_HANGUP))
+            self.writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self.writer.wait_closed()
 
 
 # ---- results -------------------------------------------------------------------------------
@@ -438,6 +512,7 @@ class _Call:
         self.silence = np.zeros(160, dtype=np.int16)
         self.payloads: list[str] | None = None
         self.silence_payload = _mulaw(self.silence)
+        self.hangup_ms: float | None = None  # when afterbeep hung up (AudioSocket)
 
     def audio_ms(self, now: float) -> float:
         """The far end's audio clock at ``now``: the end of the last frame sent, plus the time
@@ -491,6 +566,9 @@ class _Call:
             delay = max(0.0, self.playout_end - now)
             loop = asyncio.get_running_loop()
             self.pending_marks.append(loop.call_later(delay, self._echo, value))
+        elif kind == "hangup":
+            if self.hangup_ms is None:
+                self.hangup_ms = round(self.audio_ms(now), 1)
         elif kind == "clear":
             r.clears += 1
             self.playout_end = now
@@ -508,9 +586,37 @@ class _Call:
             self.closed.set()
 
 
+async def _run_tcp_call(call: _Call, url: str, connect_timeout: float) -> None:
+    """One AudioSocket call to ``tcp://HOST:PORT``."""
+    r = call.result
+    host, _, port = url.removeprefix("tcp://").rstrip("/").rpartition(":")
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, int(port)), timeout=connect_timeout
+        )
+        link = _TcpLink(reader, writer)
+        call.ws = link
+        for message in call.far_end.opening():
+            await link.send(message)
+        call.t0 = time.monotonic()
+        async for message in link:
+            call.on_message(message, time.monotonic())
+        writer.close()
+    except (OSError, asyncio.TimeoutError, ValueError) as error:  # noqa: UP041
+        if r.error is None:
+            r.error = f"{type(error).__name__}: {error}"
+    finally:
+        if call.t0:
+            r.ended_ms = round(call.audio_ms(time.monotonic()), 1)
+        call.closed.set()
+
+
 async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
     import websockets
 
+    if call.far_end.tcp:
+        await _run_tcp_call(call, url, connect_timeout)
+        return
     r = call.result
     try:
         async with websockets.connect(
@@ -585,14 +691,14 @@ def _http_base(url: str) -> str:
     return base.split("/media/")[0]
 
 
-async def _fetch_timelines(url: str, call_ids: list[str]) -> dict[str, dict[str, Any]]:
+async def _fetch_timelines(web_url: str, call_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The server's own timelines of these calls (when it is afterbeep's web app)."""
     import httpx
 
     try:
         async with httpx.AsyncClient(timeout=10.0) as client:
             response = await client.post(
-                _http_base(url) + "/calls/timelines", json={"call_ids": call_ids}
+                web_url.rstrip("/") + "/calls/timelines", json={"call_ids": call_ids}
             )
             response.raise_for_status()
             data = response.json()
@@ -643,9 +749,12 @@ async def simulate_calls(
     connect_timeout: float = 20.0,
     progress: Callable[[SimulatedCall], None] | None = None,
     parameters: dict[str, str] | None = None,
+    web_url: str | None = None,
 ) -> SimulationReport:
     """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end.
-    ``parameters`` are added to every call's stream parameters."""
+    ``parameters`` are added to every call's stream parameters. ``web_url`` is the server's
+    web app, where its timelines are read (default: ``url``'s host; AudioSocket's ``tcp://``
+    URL has none, and without timelines only its drops can be seen)."""
     if carrier not in _FAR_ENDS:
         raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
     report = SimulationReport(carrier=carrier, url=url)
@@ -653,7 +762,9 @@ async def simulate_calls(
     payload_cache: dict[str, list[str]] = {}
     run_id = uuid.uuid4().hex[:8]
     for index, (labelled, audio) in enumerate(calls):
-        call_id = f"CA{run_id}{index:05d}" + "0" * 17
+        call_id = (
+            str(uuid.uuid4()) if _FAR_ENDS[carrier].tcp else f"CA{run_id}{index:05d}" + "0" * 17
+        )
         params = {
             TRUTH_PARAMETER: json.dumps(_truth(labelled)),
             "afterbeep.corpus_call": labelled.id,
@@ -691,12 +802,32 @@ async def simulate_calls(
     await asyncio.gather(*(dial(c) for c in sims))
     await pacer
     report.wall_s = time.monotonic() - began
-    timelines = await _fetch_timelines(url, [c.call_id for c in report.calls])
-    for result in report.calls:
+    if web_url is None and not url.startswith("tcp://"):
+        web_url = _http_base(url)
+    timelines = (
+        await _fetch_timelines(web_url, [c.call_id for c in report.calls]) if web_url else {}
+    )
+    for sim in sims:
+        result = sim.result
         result.server = timelines.get(result.call_id)
+        if not sim.far_end.marks:
+            _action_from_timeline(sim)
         if not result.correct:
             result.cause = _cause(result)
     return report
+
+
+def _action_from_timeline(call: _Call) -> None:
+    """Where the wire cannot say what afterbeep did (AudioSocket: audio and a hang-up), its
+    timeline does; a person's hand-over is when afterbeep hung up the socket."""
+    r = call.result
+    if r.server is None or r.action == "drop":
+        return
+    r.action = r.server.get("action") or "none"
+    if r.action == "connect" and call.hangup_ms is not None:
+        r.connect_ms = call.hangup_ms
+        if call.labelled.human_greeting_end_ms is not None:
+            r.connect_delay_ms = round(call.hangup_ms - call.labelled.human_greeting_end_ms, 1)
 
 
 def load_simulation_calls(
@@ -731,12 +862,15 @@ def simulate(
     calls: int,
     carrier: str = "twilio",
     progress: Callable[[SimulatedCall], None] | None = None,
+    web_url: str | None = None,
 ) -> SimulationReport:
     """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking)."""
     if calls < 1:
         raise ConfigError(f"calls must be at least 1, got {calls}")
     loaded = load_simulation_calls(corpus, count=calls)
-    return asyncio.run(simulate_calls(loaded, url=url, carrier=carrier, progress=progress))
+    return asyncio.run(
+        simulate_calls(loaded, url=url, carrier=carrier, progress=progress, web_url=web_url)
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -748,6 +882,8 @@ class LocalServer:
     url: str
     """Base URL, ``http://127.0.0.1:PORT``."""
     pid: int
+    audiosocket_url: str | None = None
+    """``tcp://127.0.0.1:PORT`` where it takes AudioSocket calls, when asked to."""
 
 
 @contextlib.contextmanager
@@ -757,10 +893,13 @@ def local_server(
     asr: bool = False,
     data_dir: str | Path | None = None,
     timeout_s: float = 30.0,
+    audiosocket: bool = False,
 ) -> Iterator[LocalServer]:
     """Start ``afterbeep serve`` in a child process on a free loopback port with the given
-    detector (``asr``: with greeting speech recognition); yields its URL and process id and stops it afterwards. A separate process, so
-    the simulator and the server each get their own core."""
+    detector (``asr``: with greeting speech recognition; ``audiosocket``: also taking
+    AudioSocket calls on another free port); yields its URLs and process id and stops it
+    afterwards. A separate process, so the simulator and the server each get their own
+    core."""
     import os
     import socket
     import subprocess
@@ -769,14 +908,23 @@ def local_server(
 
     import httpx
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    def free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    port = free_port()
     env = dict(
         os.environ,
         AFTERBEEP_TELEPHONY_DETECTOR=detector,
         AFTERBEEP_TELEPHONY_ASR="true" if asr else "false",
     )
+    audiosocket_url = None
+    if audiosocket:
+        audio_port = free_port()
+        env["AFTERBEEP_AUDIOSOCKET_PORT"] = str(audio_port)
+        env["AFTERBEEP_AUDIOSOCKET_HOST"] = "127.0.0.1"
+        audiosocket_url = f"tcp://127.0.0.1:{audio_port}"
     with tempfile.TemporaryDirectory(prefix="afterbeep-sim-") as scratch:
         env["AFTERBEEP_DATA_DIR"] = str(data_dir or scratch)
         child = subprocess.Popen(
@@ -809,7 +957,7 @@ def local_server(
                 if time.monotonic() > deadline:
                     raise ConfigError(f"afterbeep serve did not answer on {base} in {timeout_s} s")
                 time.sleep(0.2)
-            yield LocalServer(url=base, pid=child.pid)
+            yield LocalServer(url=base, pid=child.pid, audiosocket_url=audiosocket_url)
         finally:
             child.terminate()
             try:

@@ -1,26 +1,33 @@
-"""Live calls in the web app: carrier media streams, Twilio webhooks, and a simulated calling
+"""Live calls in the web app: carrier media streams, carrier webhooks, and a simulated calling
 session a newcomer can start from the ``/calls`` page.
 
-Owns the routes: ``/media/{carrier}`` (websocket: Twilio, Telnyx, Plivo, Vonage media
-streams into the process's ``MediaEngine``), ``/twilio/voice`` (TwiML that connects an
-answered call to that stream) and ``/twilio/status`` (status callbacks), both refusing
-requests without a valid ``X-Twilio-Signature`` with 403; ``/telnyx/webhook`` (Call Control
-events, refused with 403 without a valid, fresh Ed25519 signature); ``/plivo/answer``
-(Plivo XML streaming the call to ``/media/plivo``), ``/plivo/dial`` (to the rep) and
-``/plivo/status``, refused with 403 without a valid ``X-Plivo-Signature-V3``; ``/vonage/answer``
-(an NCCO connecting the call to ``/media/vonage``) and ``/vonage/event``, refused with 403
-without a fresh JWT signed with the signature secret over the body; ``/calls/timelines`` (what the
-engine recorded for given call ids); ``/calls`` and ``/calls/simulate`` (run a few corpus
-calls through the simulator against this very app and watch the outcomes). Must not decide
-anything about a call (``afterbeep.telephony`` does).
+Owns the routes:
+- ``/media/{carrier}``: websocket media streams (Twilio, Telnyx, Plivo, Vonage) into the
+  process's ``MediaEngine``; with ``telephony.audiosocket_port``, also an Asterisk
+  AudioSocket listener on TCP into the same engine (``audiosocket_listener``);
+- Twilio: ``/twilio/voice`` (TwiML that connects an answered call to its stream) and
+  ``/twilio/status``, refused with 403 without a valid ``X-Twilio-Signature``;
+- Telnyx: ``/telnyx/webhook`` (Call Control events), refused with 403 without a valid,
+  fresh Ed25519 signature;
+- Plivo: ``/plivo/answer`` (Plivo XML streaming the call to ``/media/plivo``),
+  ``/plivo/dial`` (to the rep) and ``/plivo/status``, refused with 403 without a valid
+  ``X-Plivo-Signature-V3``;
+- Vonage: ``/vonage/answer`` (an NCCO connecting the call to ``/media/vonage``) and
+  ``/vonage/event``, refused with 403 without a fresh JWT signed over the body;
+- ``/calls/timelines`` (what the engine recorded for given call ids); ``/calls`` and
+  ``/calls/simulate`` (run a few corpus calls through the simulator against this very app
+  and watch the outcomes).
+Must not decide anything about a call (``afterbeep.telephony`` does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +37,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from afterbeep.errors import AfterbeepError
+from afterbeep.errors import AfterbeepError, ConfigError
 from afterbeep.telephony.config import TelephonySettings, load_telephony_settings
 from afterbeep.telephony.engine import MediaEngine
 from afterbeep.telephony.server import WEBSOCKET_CARRIERS, serve_websocket
@@ -89,6 +96,35 @@ def media_engine(app: Any) -> MediaEngine:
         )
         app.state.media_engine = engine
     return engine
+
+
+@contextlib.asynccontextmanager
+async def audiosocket_listener(app: Any) -> AsyncIterator[None]:
+    """While the app runs, also take Asterisk AudioSocket calls on TCP when
+    ``telephony.audiosocket_port`` is set (into the same media engine as the websockets)."""
+    from afterbeep.telephony.server import start_audiosocket_server
+
+    settings = telephony_settings(app)
+    if settings.audiosocket_port is None:
+        yield
+        return
+    try:
+        server = await start_audiosocket_server(
+            media_engine(app), host=settings.audiosocket_host, port=settings.audiosocket_port
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"telephony setting 'audiosocket_port': cannot listen on "
+            f"{settings.audiosocket_host}:{settings.audiosocket_port} ({error.strerror})"
+        ) from error
+    host, port = server.sockets[0].getsockname()[:2]
+    app.state.audiosocket_address = (host, port)
+    log.info("Asterisk AudioSocket calls on %s:%s", host, port)
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @router.websocket("/media/{carrier}")

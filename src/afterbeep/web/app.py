@@ -7,6 +7,8 @@ Owns routing, request models and error mapping (``AfterbeepError`` -> JSON with 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from afterbeep import __version__
 from afterbeep.errors import AfterbeepError, InvalidInput
 from afterbeep.settings import Settings, load_settings
+from afterbeep.web._calls_api import audiosocket_listener
 from afterbeep.web._calls_api import router as calls_router
 from afterbeep.web._coach_api import router as coach_router
 from afterbeep.web._scripts_api import EXAMPLE_FIELDS, EXAMPLE_SCRIPT
@@ -48,7 +51,13 @@ def error_body(error: AfterbeepError) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for ``settings`` (loaded from the environment when omitted)."""
     settings = settings or load_settings()
-    app = FastAPI(title="afterbeep", version=__version__)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with audiosocket_listener(app):
+            yield
+
+    app = FastAPI(title="afterbeep", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
