@@ -7,7 +7,6 @@ database is a SQLite file and the real PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,17 +14,14 @@ from pathlib import Path
 import pytest
 from telephony_helpers import LiveServer, start_server, twilio_stream
 
-from afterbeep.store import upgrade
-from afterbeep.telephony.ledger import MemoryDropLedger, StoreDropLedger
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
-
 from _databases import (
     postgres_admin_url,
     postgres_unavailable_reason,
     postgres_worker_database,
     skip_or_fail_without_postgres,
 )
+from afterbeep.store import upgrade
+from afterbeep.telephony.ledger import MemoryDropLedger, StoreDropLedger
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
