@@ -88,8 +88,9 @@ def shared_whisper_model(model_path: str | None = None, cpu_threads: int = 0) ->
 # a person's answer and each kind of mailbox, in their usual words.
 GREETING_PROMPT = (
     "Hello, this is Dana speaking. Hi, you've reached the voicemail of Dana Smith. "
-    "The mailbox is full. This voice mailbox has not been set up yet. Please leave a "
-    "message after the tone. For sales, press one. For the operator, press zero."
+    "The mailbox is full. This voice mailbox has not been set up yet. You have reached the "
+    "general mailbox of Acme. Our office is currently closed. Please leave a message after "
+    "the tone. For sales, press one. For the operator, press zero."
 )
 
 
