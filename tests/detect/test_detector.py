@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from detector_signals import mix, ms_len, silence, speech, to_int16, tone
+from detector_signals import mix, ms_len, noise, silence, speech, to_int16, tone
 
 from afterbeep.detect.detector import Detector, DetectorBank, DetectorSettings, detect_samples
 from afterbeep.detect.events import (
@@ -253,3 +253,21 @@ def test_quiet_must_outlast_the_greetings_own_longest_pause():
     wait = cue.emitted_ms - ms_len(*parts)
     assert wait >= 1300 + SETTINGS.greeting_end_pause_margin_ms - 100
     assert wait <= SETTINGS.greeting_end_max_silence_ms + 100
+
+
+@pytest.mark.parametrize("greeting_ms", [600, 1200, 1600])
+def test_noise_that_starts_with_a_persons_words_does_not_delay_the_hand_over(greeting_ms):
+    # Digital silence, then the person's line: room noise 10 dB under the voice starting
+    # with their first word. The floor needs a steady stretch after the words to step up
+    # to that noise; until then the noise reads as speech. Once it has, the greeting's end
+    # is read again, also when the greeting began before the frames kept for that.
+    head = [silence(800), speech(greeting_ms, seed=greeting_ms)]
+    greeting_end = ms_len(*head)
+    line = noise(greeting_ms + 3000, level_dbfs=-30.0, seed=7)
+    signal = np.concatenate([*head, silence(3000)])
+    signal[len(silence(800)) :] += line
+    decisions = _decisions(_run(signal))
+    assert isinstance(decisions[0], HumanDetected), decisions
+    # The end as read (a soft last syllable may sink under the noise), and the hand-over.
+    assert greeting_end - 300 <= decisions[0].at_ms <= greeting_end + 100
+    assert decisions[0].emitted_ms <= greeting_end + 1000

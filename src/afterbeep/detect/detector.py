@@ -477,12 +477,13 @@ class _CallState:
 
         Noise that starts with the far end's first words reads as speech until the floor
         follows it; without this, a "Hello?" plus that noise looks like a long greeting.
+        A greeting that began before the kept frames keeps its start, and only its end is
+        re-read: the noise after "Good morning!" must not delay the person's hand-over.
         """
         if self.decision is not None or self.greeting_start is None:
             return
         window_start = self.now - len(self.recent) * FRAME_MS
-        if self.greeting_start < window_start:
-            return
+        older = self.greeting_start < window_start
         threshold = max(self.vad.floor_db + self.s.vad_snr_db, self.s.vad_min_speech_dbfs)
         run = 0
         first: int | None = None
@@ -504,6 +505,13 @@ class _CallState:
                 run = 0
         self.speech_run = run
         self.in_speech = run >= self.min_speech_frames
+        if older:
+            # Only ever earlier: the running reading already left out background talkers
+            # (vad_peak_range_db), which this one cannot. No speech among the kept frames:
+            # it ended before them, at the latest.
+            end = last_end if first is not None else window_start
+            self.last_speech_end = min(self.last_speech_end, end)
+            return
         # What was sent for the old reading of the greeting is sent again from its new start.
         self._drop_jobs()
         self._forget_words()
