@@ -1,9 +1,11 @@
-"""Scale acceptance: N concurrent simulated Twilio calls against one afterbeep process.
+"""Scale acceptance: N concurrent simulated carrier calls against one afterbeep process.
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--calls 200] [--corpus DIR]
-[--detector afterbeep|oracle|both] [--out DIR]``. Builds a synthetic corpus (seed 21, 100 calls,
-espeak voices) when none is given, starts ``afterbeep serve`` in a child process per detector,
-dials the calls at once over Twilio's Media Streams protocol on loopback and prints the
+[--detector afterbeep|oracle|both] [--carrier twilio|...|asterisk] [--asr] [--out DIR]``.
+Builds a synthetic corpus (seed 21, 100 calls, espeak voices) when none is given, starts
+``afterbeep serve`` in a child process per detector, dials the calls at once over the
+carrier's protocol (Twilio Media Streams by default; ``asterisk``: AudioSocket over TCP, with
+the afterbeep detector only) on loopback and prints the
 simulator's figures (right actions, early starts, message start minus true beep end, rep
 connected after a person's greeting) and the server's CPU time. Prints; asserts nothing.
 """
@@ -34,22 +36,33 @@ def main() -> None:
     parser.add_argument("--detector", default="both", choices=["afterbeep", "oracle", "both"])
     parser.add_argument("--out", type=Path, help="folder for the per-call JSON reports")
     parser.add_argument("--asr", action="store_true", help="the server recognises greetings")
+    parser.add_argument(
+        "--carrier", default="twilio", choices=["twilio", "telnyx", "plivo", "vonage", "asterisk"]
+    )
     args = parser.parse_args()
+    asterisk = args.carrier == "asterisk"
     with tempfile.TemporaryDirectory() as scratch:
         corpus = args.corpus
         if corpus is None:
             corpus = Path(scratch) / "corpus"
             build_corpus(corpus, seed=21, count=100, engines=("espeak",))
         detectors = ["oracle", "afterbeep"] if args.detector == "both" else [args.detector]
+        if asterisk:  # AudioSocket carries no labels for the oracle to read
+            detectors = [d for d in detectors if d != "oracle"]
         for detector in detectors:
-            with local_server(detector=detector, asr=args.asr) as server:
-                url = server.url.replace("http://", "ws://") + "/media/twilio"
+            with local_server(detector=detector, asr=args.asr, audiosocket=asterisk) as server:
+                url = server.audiosocket_url or (
+                    server.url.replace("http://", "ws://") + f"/media/{args.carrier}"
+                )
                 cpu0, t0 = _server_cpu_s(server.pid), time.monotonic()
-                report = simulate(corpus, url=url, calls=args.calls)
+                report = simulate(
+                    corpus, url=url, calls=args.calls, carrier=args.carrier, web_url=server.url
+                )
                 cpu = _server_cpu_s(server.pid) - cpu0
                 wall = time.monotonic() - t0
             summary = report.summary()
             summary["detector"] = detector
+            summary["carrier"] = args.carrier
             summary["asr"] = args.asr
             summary["server_cpu_s"] = round(cpu, 1)
             summary["server_cpu_share"] = round(cpu / wall, 2)
@@ -57,9 +70,8 @@ def main() -> None:
             if args.out:
                 args.out.mkdir(parents=True, exist_ok=True)
                 words = "-asr" if args.asr else ""
-                (args.out / f"simulate-{detector}{words}-{args.calls}.json").write_text(
-                    json.dumps(report.to_dict(), indent=1)
-                )
+                name = f"simulate-{args.carrier}-{detector}{words}-{args.calls}.json"
+                (args.out / name).write_text(json.dumps(report.to_dict(), indent=1))
 
 
 if __name__ == "__main__":
