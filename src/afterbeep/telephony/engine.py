@@ -230,6 +230,22 @@ def _energy_dbfs(samples: NDArray[np.int16]) -> float:
     return 10.0 * math.log10(power + 1e-12)
 
 
+def _in_worker(work: Callable[[CallTimeline], None], timeline: CallTimeline, *, what: str) -> None:
+    """Run ``work(timeline)`` in a worker thread (at once, outside an event loop); a failure
+    is logged, never raised into the media loop."""
+
+    def _run() -> None:
+        try:
+            work(timeline)
+        except Exception:
+            log.exception("%s failed", what)
+
+    try:
+        asyncio.get_running_loop().run_in_executor(None, _run)
+    except RuntimeError:
+        _run()
+
+
 class MediaEngine:
     """One per process: creates sessions and runs what they share."""
 
@@ -307,57 +323,36 @@ class MediaEngine:
         return timeline
 
     def _finished(self, timeline: CallTimeline) -> None:
-        for listener in list(self.listeners):
-            try:
-                listener(timeline)
-            except Exception:
-                log.exception("timeline listener failed")
+        self._tell_listeners(timeline)
         if self.recorder is not None:
-            recorder = self.recorder
-
-            def _record() -> None:
-                try:
-                    recorder.record(timeline)
-                except Exception:
-                    log.exception("recording call %s failed", timeline.call_id)
-
-            try:
-                asyncio.get_running_loop().run_in_executor(None, _record)
-            except RuntimeError:
-                _record()
+            _in_worker(self.recorder.record, timeline, what=f"recording call {timeline.call_id}")
 
     def _notes_after_end(self, timeline: CallTimeline) -> None:
         """A finished call's greeting notes arrived: listeners hear the timeline again and
         the recorder adds the notes to what it stored."""
+        self._tell_listeners(timeline)
+        if self.recorder is not None:
+            _in_worker(
+                self.recorder.record_notes,
+                timeline,
+                what=f"recording the notes of call {timeline.call_id}",
+            )
+
+    def _tell_listeners(self, timeline: CallTimeline) -> None:
         for listener in list(self.listeners):
             try:
                 listener(timeline)
             except Exception:
                 log.exception("timeline listener failed")
-        if self.recorder is None:
-            return
-        recorder = self.recorder
-
-        def _record_notes() -> None:
-            try:
-                recorder.record_notes(timeline)
-            except Exception:
-                log.exception("recording the notes of call %s failed", timeline.call_id)
-
-        asyncio.get_running_loop().run_in_executor(None, _record_notes)
 
     def _act_on_call(self, timeline: CallTimeline, action: str) -> None:
         control = self.call_control
-        if control is None:
-            return
+        if control is not None:
 
-        def _act() -> None:
-            try:
+            def _act(timeline: CallTimeline) -> None:
                 control.act(timeline, action)
-            except Exception:
-                log.exception("call control failed for call %s (%s)", timeline.call_id, action)
 
-        asyncio.get_running_loop().run_in_executor(None, _act)
+            _in_worker(_act, timeline, what=f"call control for call {timeline.call_id} ({action})")
 
     # -- the playout clock -----------------------------------------------------------------
     def _start_playing(self, session: MediaSession) -> None:
