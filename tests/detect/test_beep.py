@@ -3,6 +3,7 @@ vowels, hold music and DTMF never read as a beep."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from detector_signals import (
     dtmf,
@@ -17,6 +18,7 @@ from detector_signals import (
     vowel,
 )
 
+from afterbeep.detect import _synth as synth
 from afterbeep.detect.detector import DetectorSettings, detect_samples
 from afterbeep.detect.events import BeepEnded, MachineDetected
 
@@ -94,6 +96,29 @@ def test_a_lost_packet_at_the_next_tone_onset_does_not_end_the_beep(shift_ms):
     events, beeps = _beeps(samples)
     assert len(beeps) == 1, events
     assert beeps[0].emitted_ms >= expected_end, events  # no early start
+    assert beeps[0].emitted_ms - expected_end <= 150
+
+
+@pytest.mark.parametrize("shift_ms", range(0, 20, 3))
+@pytest.mark.parametrize("gap_ms", [20, 30, 40])
+def test_a_short_middle_tone_straight_after_the_first_holds_the_beep_open(shift_ms, gap_ms):
+    # 850 Hz, at once a short 942 Hz step (its first frame straddles the step: the tone
+    # looks like a glide, not an exact beep tone), a gap, then 1000 Hz; edges ramped as the
+    # corpus builder makes them, through mu-law. The end is the last tone's, never the
+    # first's (seen in report corpus seed 23112026, call c0150: a message 350 ms early).
+    amplitude = float(np.sqrt(2) * 10 ** (-13.6 / 20)) * 32768
+    ramped = [
+        synth.tone(hz, ms, sample_rate=8000, amplitude=amplitude).astype(np.float64)
+        for hz, ms in ((850, 560), (942, 88), (1000, 350))
+    ]
+    parts = [silence(300 + shift_ms), speech(3000, seed=13), silence(400)]
+    parts += [ramped[0], ramped[1], silence(gap_ms), ramped[2]]
+    expected_end = ms_len(*parts)
+    samples = through_mulaw(to_int16(mix(*parts, silence(1200), floor_dbfs=None)))
+    events, beeps = _beeps(samples)
+    assert len(beeps) == 1, events
+    assert beeps[0].emitted_ms >= expected_end, events  # no early start
+    assert abs(beeps[0].at_ms - expected_end) <= 20
     assert beeps[0].emitted_ms - expected_end <= 150
 
 

@@ -264,10 +264,12 @@ class BeepTracker:
             # A short "tone" straight out of loud sound, or not quite pure, or gliding: a
             # steady vowel (a telephone band without the voice's fundamental can leave one
             # harmonic for 40-80 ms), not a beep, which is exact and follows a pause. Unless
-            # it is the pending tone going on at its pitch: then that tone is not over yet.
-            if (
-                self._pending_end is not None
-                and abs(self._tone_hz - self._pending_hz) <= self._cfg.frequency_tolerance_hz
+            # it is the pending tone going on at its pitch, or a step straight on from it (a
+            # beep's short middle tone looks like a glide where its first frame straddles
+            # the step): then the beep is not over yet.
+            if self._pending_end is not None and (
+                abs(self._tone_hz - self._pending_hz) <= self._cfg.frequency_tolerance_hz
+                or self._tone_start <= self._pending_end + FRAME_MS
             ):
                 self._pending_end = max(self._pending_end, end_ms)
             return
