@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from _databases import postgres_unavailable_reason, skip_or_fail_without_postgres
 from sqlalchemy.engine import make_url
 
+from _databases import postgres_unavailable_reason, skip_or_fail_without_postgres
 from afterbeep.errors import ConfigError
 from afterbeep.store import current_revision, upgrade
 
