@@ -70,3 +70,33 @@ def test_simulate_refuses_an_unknown_carrier_and_call_needs_credentials(tmp_path
     result = runner.invoke(app, ["call", "+12065550148", "--script", "7"])
     assert isinstance(result.exception, ConfigError)
     assert "Twilio is not configured" in str(result.exception)
+
+
+def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors():
+    from afterbeep.telephony.simulator import SimulatedCall, _cause
+
+    call = SimulatedCall(
+        index=0,
+        call_id="CA1",
+        corpus_id="c0015",
+        answered_by="machine",
+        mailbox="general",
+        expected="skip",
+        cue_ms=8380,
+        beep_end_ms=None,
+        human_greeting_end_ms=None,
+        action="drop",
+    )
+    call.server = {
+        "decision": "machine",
+        "end_reason": "general_mailbox",
+        "events": [
+            {"kind": "greeting_ended", "at_ms": 8380, "received_ms": 9900},
+            {"kind": "general_mailbox", "at_ms": 8380, "received_ms": 11560},
+        ],
+    }
+    assert _cause(call) == "detector"
+    call.server = {"decision": "machine", "end_reason": "completed", "events": []}
+    call.action = "skip"
+    call.expected = "drop"
+    assert _cause(call) == "engine"  # a skip the detector never asked for

@@ -727,12 +727,11 @@ def _cause(call: SimulatedCall) -> str:
         "compliance_blocked",
     }:
         return "detector"
-    if call.expected == "drop" and server.get("end_reason") in (
-        "mailbox_full",
-        "mailbox_not_set_up",
-        "mailbox_takes_no_messages",
-        "general_mailbox",
-    ):
+    no_drop = ("mailbox_full", "mailbox_not_set_up", "mailbox_takes_no_messages", "general_mailbox")
+    if call.expected == "drop" and server.get("end_reason") in no_drop:
+        return "detector"
+    if call.expected == "skip" and call.action == "drop" and server.get("end_reason") in no_drop:
+        # The no-drop words came after the cue: the message had started when they did.
         return "detector"
     if truth not in ("human", "machine") and decision in ("human", "machine"):
         return "detector"
