@@ -3,6 +3,7 @@ that go on without words when the worker could not answer in time (load shedding
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -213,3 +214,15 @@ def test_a_beepless_cue_waits_for_words_no_longer_than_its_limit():
     # The words still come after the cue, and still stop the drop.
     full = next(e for e in events if isinstance(e, MailboxFull))
     assert full.emitted_ms > capped.emitted_ms
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="thread priorities are Linux's")
+def test_recognition_runs_at_a_lower_cpu_priority_than_the_media_loop():
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = RecognitionWorker()
+    there = worker.submit(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), priority=0
+    ).result(timeout=5)
+    assert there == min(19, here + _asr.WORKER_NICENESS)
+    # The caller's own thread keeps its priority.
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == here

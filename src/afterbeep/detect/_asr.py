@@ -313,6 +313,7 @@ class RecognitionWorker:
             return len(self._queue) + (self._running is not None)
 
     def _work(self) -> None:
+        _yield_cpu_to_media()
         while True:
             with self._cv:
                 while not self._queue:
@@ -331,6 +332,22 @@ class RecognitionWorker:
                         self._ms_per_unit = 0.8 * self._ms_per_unit + 0.2 * spent / units
             with self._cv:
                 self._running = None
+
+
+# The recognition thread runs this much "nicer" than the process (Linux schedules threads on
+# their own: a media loop with a frame due must not wait behind a transcription).
+WORKER_NICENESS = 10
+
+
+def _yield_cpu_to_media() -> None:
+    """Lower the calling thread's CPU priority (Linux: per thread, and inherited by the
+    threads it starts, such as the recogniser's); a no-op where that is not possible."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(AttributeError, OSError):
+        now = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), now + WORKER_NICENESS)
 
 
 _WORKER: RecognitionWorker | None = None
