@@ -148,9 +148,11 @@ def _signed_url(request: Request, settings: TelephonySettings) -> str:
     return url
 
 
-def _stream_base(request: Request, settings: TelephonySettings) -> str:
-    base = settings.public_url or str(request.base_url)
-    return base.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
+def _media_url(request: Request, settings: TelephonySettings, carrier: str) -> str:
+    """The carrier's media websocket on our public address (else the one asked for)."""
+    from afterbeep.telephony._http import media_url
+
+    return media_url((settings.public_url or str(request.base_url)).rstrip("/"), carrier)
 
 
 async def _signed_form(request: Request) -> dict[str, str]:
@@ -178,11 +180,10 @@ async def twilio_voice(request: Request) -> Response:
 
     form = await _signed_form(request)
     settings = telephony_settings(request.app)
-    stream_url = _stream_base(request, settings)
     parameters = {k: v for k, v in request.query_params.items() if k.startswith("afterbeep.")}
     if "CallSid" in form:
         parameters.setdefault("afterbeep.call_sid", form["CallSid"])
-    twiml = connect_stream_twiml(stream_url + "/media/twilio", parameters)
+    twiml = connect_stream_twiml(_media_url(request, settings, "twilio"), parameters)
     return Response(twiml, media_type="application/xml")
 
 
@@ -238,7 +239,7 @@ async def plivo_answer(request: Request) -> Response:
     settings = telephony_settings(request.app)
     parameters = {k: v for k, v in request.query_params.items() if k.startswith("afterbeep.")}
     try:
-        xml = stream_xml(_stream_base(request, settings) + "/media/plivo", parameters)
+        xml = stream_xml(_media_url(request, settings, "plivo"), parameters)
     except AfterbeepError as error:
         raise HTTPException(422, str(error)) from error
     return Response(xml, media_type="application/xml")
@@ -308,7 +309,7 @@ async def vonage_answer(request: Request) -> dict[str, Any] | list[Any]:
         raise HTTPException(422, "Vonage's answer request names the call in 'uuid'")
     headers = {k: v for k, v in query.items() if k.startswith("afterbeep.")}
     headers["call_uuid"] = query["uuid"]
-    return ncco_connect_stream(_stream_base(request, settings) + "/media/vonage", headers)
+    return ncco_connect_stream(_media_url(request, settings, "vonage"), headers)
 
 
 @router.post("/vonage/event")
