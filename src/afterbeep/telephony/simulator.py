@@ -557,11 +557,7 @@ class _Call:
                 if r.action != "drop" or action == "connect":
                     r.action = action
                 if action == "connect" and r.connect_ms is None:
-                    r.connect_ms = round(self.audio_ms(now), 1)
-                    if self.labelled.human_greeting_end_ms is not None:
-                        r.connect_delay_ms = round(
-                            r.connect_ms - self.labelled.human_greeting_end_ms, 1
-                        )
+                    self.connected_at(round(self.audio_ms(now), 1))
             # The carrier reports a mark when playout reaches it.
             delay = max(0.0, self.playout_end - now)
             loop = asyncio.get_running_loop()
@@ -574,6 +570,13 @@ class _Call:
             self.playout_end = now
             for handle in self.pending_marks:
                 handle.cancel()
+
+    def connected_at(self, ms: float) -> None:
+        """afterbeep handed the call to the rep at audio time ``ms``."""
+        r = self.result
+        r.connect_ms = ms
+        if self.labelled.human_greeting_end_ms is not None:
+            r.connect_delay_ms = round(ms - self.labelled.human_greeting_end_ms, 1)
 
     def _echo(self, name: str) -> None:
         if self.ws is not None and not self.closed.is_set():
@@ -707,6 +710,13 @@ async def _fetch_timelines(web_url: str, call_ids: list[str]) -> dict[str, dict[
     return {row["call_id"]: row for row in data.get("timelines", [])}
 
 
+# What the detector reads in a machine's words that says "leave no message" (event kinds and
+# the engine's end reasons alike).
+_NO_DROP = frozenset(
+    {"mailbox_full", "mailbox_not_set_up", "mailbox_takes_no_messages", "general_mailbox"}
+)
+
+
 def _cause(call: SimulatedCall) -> str:
     """Why a call got the wrong action: the detector's decision, or what the engine did."""
     server = call.server
@@ -719,18 +729,11 @@ def _cause(call: SimulatedCall) -> str:
     truth = call.answered_by
     if truth in ("human", "machine") and decision != truth:
         return "detector"
-    if call.expected == "skip" and not kinds & {
-        "mailbox_full",
-        "mailbox_not_set_up",
-        "mailbox_takes_no_messages",
-        "general_mailbox",
-        "compliance_blocked",
-    }:
+    if call.expected == "skip" and not kinds & {*_NO_DROP, "compliance_blocked"}:
         return "detector"
-    no_drop = ("mailbox_full", "mailbox_not_set_up", "mailbox_takes_no_messages", "general_mailbox")
-    if call.expected == "drop" and server.get("end_reason") in no_drop:
+    if call.expected == "drop" and server.get("end_reason") in _NO_DROP:
         return "detector"
-    if call.expected == "skip" and call.action == "drop" and server.get("end_reason") in no_drop:
+    if call.expected == "skip" and call.action == "drop" and server.get("end_reason") in _NO_DROP:
         # The no-drop words came after the cue: the message had started when they did.
         return "detector"
     if truth not in ("human", "machine") and decision in ("human", "machine"):
@@ -824,9 +827,7 @@ def _action_from_timeline(call: _Call) -> None:
         return
     r.action = r.server.get("action") or "none"
     if r.action == "connect" and call.hangup_ms is not None:
-        r.connect_ms = call.hangup_ms
-        if call.labelled.human_greeting_end_ms is not None:
-            r.connect_delay_ms = round(call.hangup_ms - call.labelled.human_greeting_end_ms, 1)
+        call.connected_at(call.hangup_ms)
 
 
 def load_simulation_calls(
