@@ -147,31 +147,17 @@ def call(
     the rep."""
     from afterbeep.phone import parse_phone
     from afterbeep.telephony.config import load_telephony_settings
-    from afterbeep.telephony.rest import TwilioCalls
-    from afterbeep.telephony.rest_plivo import PlivoCalls
-    from afterbeep.telephony.rest_telnyx import TelnyxCalls
-    from afterbeep.telephony.rest_vonage import VonageCalls
+    from afterbeep.telephony.rest import carrier_adapters
 
     settings = load_telephony_settings()
-    adapters: dict[str, Any] = {
-        "twilio": TwilioCalls,
-        "telnyx": TelnyxCalls,
-        "plivo": PlivoCalls,
-        "vonage": VonageCalls,
-    }
+    adapters = carrier_adapters(settings)
     if carrier is None:
-        configured = {
-            "twilio": settings.twilio_configured,
-            "telnyx": settings.telnyx_configured,
-            "plivo": settings.plivo_configured,
-            "vonage": settings.vonage_configured,
-        }
-        carrier = next((name for name, ready in configured.items() if ready), "twilio")
+        carrier = next((name for name, (ready, _) in adapters.items() if ready), "twilio")
     if carrier not in adapters:
         raise InvalidInput(
             f"--carrier is one of {', '.join(adapters)}, got {carrier!r}", field="--carrier"
         )
     e164 = parse_phone(number, region=region).e164
-    calls = adapters[carrier](settings)
+    calls = adapters[carrier][1](settings)
     sid = calls.start_call(e164, from_=from_number, parameters={"afterbeep.script": script})
     console.print(f"calling {e164}: call {sid}")

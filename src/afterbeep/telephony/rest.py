@@ -125,6 +125,21 @@ class TwilioCalls:
             ) from error
 
 
+def carrier_adapters(settings: TelephonySettings) -> dict[str, tuple[bool, Any]]:
+    """Each carrier afterbeep can call through, in the order ``afterbeep call`` prefers
+    them: whether ``settings`` configure it, and its REST adapter class."""
+    from afterbeep.telephony.rest_plivo import PlivoCalls
+    from afterbeep.telephony.rest_telnyx import TelnyxCalls
+    from afterbeep.telephony.rest_vonage import VonageCalls
+
+    return {
+        "twilio": (settings.twilio_configured, TwilioCalls),
+        "telnyx": (settings.telnyx_configured, TelnyxCalls),
+        "plivo": (settings.plivo_configured, PlivoCalls),
+        "vonage": (settings.vonage_configured, VonageCalls),
+    }
+
+
 class CarrierCallControls:
     """The engine's ``CallControl`` when several carriers are configured: each call goes to
     its own carrier's control (``timeline.carrier``); calls of other carriers (simulated
@@ -171,6 +186,7 @@ __all__ = [
     "CarrierCalls",
     "RestCallControl",
     "TwilioCalls",
+    "carrier_adapters",
     "connect_stream_twiml",
     "dial_rep_twiml",
     "hangup_twiml",

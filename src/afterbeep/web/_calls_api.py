@@ -64,21 +64,16 @@ def media_engine(app: Any) -> MediaEngine:
     if engine is None:
         from afterbeep.telephony.ledger import StoreDropLedger
         from afterbeep.telephony.recording import StoreDropRecorder
-        from afterbeep.telephony.rest import CarrierCallControls, RestCallControl, TwilioCalls
-        from afterbeep.telephony.rest_plivo import PlivoCalls
-        from afterbeep.telephony.rest_telnyx import TelnyxCalls
-        from afterbeep.telephony.rest_vonage import VonageCalls
+        from afterbeep.telephony.rest import (
+            CarrierCallControls,
+            RestCallControl,
+            carrier_adapters,
+        )
 
         settings = telephony_settings(app)
-        adapters: dict[str, tuple[bool, Any]] = {
-            "twilio": (settings.twilio_configured, TwilioCalls),
-            "telnyx": (settings.telnyx_configured, TelnyxCalls),
-            "plivo": (settings.plivo_configured, PlivoCalls),
-            "vonage": (settings.vonage_configured, VonageCalls),
-        }
         controls = {
             carrier: RestCallControl(calls(settings))
-            for carrier, (configured, calls) in adapters.items()
+            for carrier, (configured, calls) in carrier_adapters(settings).items()
             if configured and settings.public_url
         }
         control = CarrierCallControls(controls) if controls else None
