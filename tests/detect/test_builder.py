@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from afterbeep.detect._builder import CLASS_MIX, class_plan
+from afterbeep.detect._builder import CLASS_MIX, class_plan, sentence_pause_ms
 from afterbeep.detect.corpus import build_corpus, load_corpus, read_call_audio
 from afterbeep.errors import ConfigError
 
@@ -168,3 +168,14 @@ def test_tone_ends_on_its_last_sample():
     # Raised-cosine edges: near zero at both ends, full level in the middle.
     assert abs(wave[-1]) < 0.05
     assert np.abs(wave[900:1100]).max() > 0.49
+
+
+def test_sentence_pauses_follow_recorded_greetings_with_a_few_hesitations() -> None:
+    pauses = np.array([sentence_pause_ms(q) for q in np.linspace(0.0, 0.9999, 10_000)])
+    assert np.all(np.diff(pauses) >= 0)  # a quantile function
+    assert pauses.min() == pytest.approx(250.0)
+    assert pauses.max() == pytest.approx(1500.0, abs=2.0)
+    # 95% within the recorded greetings' range, 5% long hesitations past it.
+    assert np.mean(pauses <= 650.0) == pytest.approx(0.95, abs=0.001)
+    # The hesitations over the 950 ms a person's decision waits: about 3% of pauses.
+    assert np.mean(pauses > 950.0) == pytest.approx(0.05 * 550 / 850, abs=0.002)

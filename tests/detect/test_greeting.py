@@ -314,6 +314,8 @@ def test_threaded_recognition_leaves_the_decisions_to_the_audio():
         ("Acme Dental, how can I help you?", False, True),
         ("Hi, Dana here.", False, True),
         ("Hi, you've reached Dana Smith.", True, False),
+        # tiny.en's reading of "You have reached Orchard Marketing." on a noisy line.
+        ("You'll have reached for a car kissing.", True, False),
         ("Welcome to the Atlas Insurance company directory.", True, False),
         ("This is Maria. Please leave your name and number.", True, False),
         ("I'm not available right now.", True, False),

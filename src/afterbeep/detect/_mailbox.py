@@ -192,7 +192,8 @@ def operator_digit(text: str) -> str | None:
 # can. A recorded greeting speaks about the call it is not taking; a person answering says who
 # they are and waits, or asks.
 _RECORDING_PATTERNS: tuple[str, ...] = (
-    r"\b(?:youve|you ve|you have|you|ive|weve|we ve)\s+reached\b|\breached the\b",
+    # "have reached": tiny.en writes "You have reached" as "You'll have reached" too.
+    r"\b(?:youve|you ve|you|ive|weve|we ve)\s+reached\b|\bhave reached\b|\breached the\b",
     rf"{_BOX}|voice message|answering machine",
     r"\bleave\s+(?:a|your|me a|us a|me your|us your)?\s*(?:\w+\s+){0,2}(?:message|name|number)",
     r"\b(?:after|at)\s+the\s+(?:tone|beep|signal)",

@@ -114,10 +114,10 @@ class DetectorSettings(BaseModel):
     # company greetings ("Thank you for calling Westfield Engineering, this is Maria") reach
     # 2.5 s. Longer than this, it is a recording. Tuned on dev corpora (seeds 1-99).
     human_max_greeting_ms: int = Field(2600, ge=300, le=5000)
-    # ... then they wait. 950 ms of quiet is longer than most pauses inside a recorded
-    # greeting (250-1100 ms between sentences), and leaves ~50 ms of the 1 s decision budget
-    # for the end-of-speech estimate (dev seeds 3 and 7: p95 of the decision 960-975 ms after
-    # the greeting's end). Shorter: faster human decisions, more machines taken for people.
+    # ... then they wait. 950 ms of quiet is longer than the pauses inside a recorded
+    # greeting (recorded greetings: p99 650 ms between sentences), and leaves ~50 ms of the
+    # 1 s decision budget for the end-of-speech estimate (dev seeds 3 and 7: p95 of the
+    # decision 960-975 ms after the greeting's end). Shorter: faster human decisions, more machines taken for people.
     human_silence_ms: int = Field(950, ge=200, le=3000)
     # Speech with no pause of human_silence_ms for this long is a recording (Twilio AMD uses
     # a 2.4 s speech threshold); equal to human_max_greeting_ms so no greeting is left between.
