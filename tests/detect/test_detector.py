@@ -76,6 +76,16 @@ def test_machine_first_phrase_with_a_short_pause_is_not_human():
     assert isinstance(decisions[0], MachineDetected), events
 
 
+@pytest.mark.parametrize("pause_ms", [840, 850, 860, 870])
+def test_speech_starting_again_at_the_human_deadline_is_waited_for(pause_ms):
+    # "This is Sam. <pause> Please leave a message..." where the second sentence starts in
+    # the last frames before human_silence_ms runs out: its onset is not yet an utterance
+    # (min_speech_ms), but a person's decision must not be taken in the middle of it.
+    parts = [silence(500), speech(800, seed=3, gaps=False), silence(pause_ms), speech(5000, seed=4)]
+    decisions = _decisions(_run(mix(*parts, silence(2500))))
+    assert isinstance(decisions[0], MachineDetected), decisions
+
+
 def test_machine_without_beep_ends_with_greeting_ended():
     head = [silence(500), speech(5000, seed=5)]
     events = _run(mix(*head, silence(3000)))

@@ -601,7 +601,13 @@ class _CallState:
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="long greeting"))
             return
-        if not self.in_speech and now - self.last_speech_end >= s.human_silence_ms:
+        if (
+            not self.in_speech
+            and self.speech_run == 0
+            and now - self.last_speech_end >= s.human_silence_ms
+        ):
+            # Not while speech may be starting again (a loud frame or two, not yet an
+            # utterance): a machine's next sentence, or a click, tells within min_speech_ms.
             if span <= s.human_max_greeting_ms:
                 self.decision = "human"
                 events.append(
