@@ -21,7 +21,9 @@ from afterbeep.detect.detector import DetectorSettings, detect_samples
 from afterbeep.detect.events import (
     MESSAGE_CUE_EVENTS,
     NO_DROP_EVENTS,
+    BeepEnded,
     GeneralMailbox,
+    GreetingEnded,
     GreetingTranscribed,
     HumanDetected,
     MachineDetected,
@@ -228,11 +230,57 @@ def test_asr_time_is_counted_into_emitted_ms():
             assert event.emitted_ms >= event.at_ms
         return next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
 
-    quick = cue_of(FakeTranscriber(["Hello you have reached Dana"]))
-    slow = cue_of(FakeTranscriber(["Hello you have reached Dana"], seconds=0.2))
+    words = "Hello you have reached Dana, leave a message"
+    quick = cue_of(FakeTranscriber([words]))
+    slow = cue_of(FakeTranscriber([words], seconds=0.2))
     assert slow.at_ms == quick.at_ms
     # 200 ms of processing, rounded up to whole 20 ms frames (plus scheduling slack).
     assert 200 <= slow.emitted_ms - quick.emitted_ms <= 300
+
+
+def _hesitant_greeting(pause_ms, *, beep):
+    # "You've reached Dana Smith at Keystone." <pause> "Please leave a message..."
+    parts = [silence(500), speech(3000, seed=1), silence(pause_ms)]
+    first_end = ms_len(*parts[:2])
+    parts += [speech(1500, seed=2), silence(400)]
+    if beep:
+        parts.append(tone(1000, 300))
+    parts.append(silence(4000))
+    return to_int16(mix(*parts)), first_end, ms_len(*parts[:4])
+
+
+def test_a_greeting_whose_words_are_not_over_is_not_ended_by_a_long_pause():
+    samples, _, resumed = _hesitant_greeting(1900, beep=True)
+    texts = [
+        "You've reached Dana Smith at Keystone Engineering.",
+        "You've reached Dana Smith at Keystone Engineering. Please leave a message after the beep.",
+    ]
+    events = detect_samples(
+        samples, sample_rate=8000, settings=REPLAY, transcriber=FakeTranscriber(texts)
+    )
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert cues, events
+    assert isinstance(cues[0], BeepEnded), events
+    assert cues[0].emitted_ms > resumed
+
+
+@pytest.mark.parametrize(
+    ("text", "quiet_ms"),
+    [
+        # Words that end a greeting: the usual 1.5 s of quiet.
+        ("You've reached Dana Smith. Please leave a message.", 1500),
+        ("You've reached Dana Smith. Thanks for calling!", 1500),
+        # Words still going somewhere: up to greeting_end_max_silence_ms (3 s).
+        ("You've reached Dana Smith at Keystone Engineering.", 3000),
+    ],
+)
+def test_beep_less_end_waits_longer_when_the_words_are_not_over(text, quiet_ms):
+    samples, first_end, _ = _hesitant_greeting(8000, beep=False)
+    fake = FakeTranscriber([text] * 4)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert isinstance(cue, GreetingEnded), events
+    assert quiet_ms <= cue.emitted_ms - first_end <= quiet_ms + 200
 
 
 def test_human_decision_is_not_delayed_by_asr():

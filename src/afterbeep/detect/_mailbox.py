@@ -169,6 +169,25 @@ def _sends_away(clean: str) -> bool:
     return bool(_SENDS_AWAY.search(clean)) and not _INVITES.search(clean)
 
 
+# How a recorded greeting ends: it invites a message or a call back, names the tone, says
+# goodbye or thanks, or offers keys. A greeting that has said none of these yet ("You've
+# reached the general mailbox for Keystone Engineering." <1.5 s hesitation> "Please leave a
+# message after the beep.") is more likely pausing than over.
+_CLOSES = re.compile(
+    r"\bleave\b|\brecord\b|\b(?:tone|beep|signal)\b|\bmessage\b"
+    r"|\b(?:good\s*bye|go by|bye|thank you|thanks)\b|\bhave a (?:\w+\s+)?(?:day|weekend|one)\b"
+    r"|\b(?:call|get|come)\s+(?:\w+\s+)?back\b|\breturn\s+your\b|\blater\b"
+    r"|\bpress\b|\bdial\b|\bextension\b|\boperator\b"
+)
+
+
+def greeting_sounds_over(text: str) -> bool:
+    """Whether the greeting's words so far could be all of it (see ``_CLOSES``); full,
+    not-set-up and menu greetings are read by ``classify_mailbox`` first."""
+    clean = normalize(text)
+    return bool(_CLOSES.search(clean)) or classify_mailbox(text) is not MailboxState.PERSONAL
+
+
 def operator_digit(text: str) -> str | None:
     """The key the greeting says reaches a person ("press 0 for the operator" -> "0")."""
     # "For the operator, press 0" over the whole text (a chunk boundary may have put a full

@@ -51,6 +51,7 @@ from afterbeep.detect._mailbox import (
     answer_words,
     classify_mailbox,
     greeting_notes,
+    greeting_sounds_over,
     operator_digit,
 )
 from afterbeep.detect._vad import NoiseFloorVad
@@ -674,6 +675,8 @@ class _CallState:
                 if self.jobs and now - self.cue_wait_since < s.asr_cue_max_wait_ms:
                     return
                 events.extend(self._classify(final=True))
+            if self._words_leave_greeting_open():
+                return
             cue = self._emit(GreetingEnded, self.last_speech_end)
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))
@@ -722,6 +725,18 @@ class _CallState:
         s = self.s
         adaptive = self.longest_pause_ms + s.greeting_end_pause_margin_ms
         return max(s.greeting_end_silence_ms, min(adaptive, s.greeting_end_max_silence_ms))
+
+    def _words_leave_greeting_open(self) -> bool:
+        """Whether the quiet so far is more likely a pause than the greeting's end: every
+        word is in and none says what ends a greeting (a message invited, the tone, thanks,
+        goodbye, keys to press). The cue then waits up to ``greeting_end_max_silence_ms`` of
+        quiet: dead air on the recording is better than a message started mid-greeting."""
+        if self.transcriber is None or self.shed or not self.transcripts:
+            return False
+        quiet = self.now - max(self.last_speech_end, self.last_sound_ms)
+        if quiet >= self.s.greeting_end_max_silence_ms or not self._words_cover_speech():
+            return False
+        return not greeting_sounds_over(self._full_text())
 
     def _cue_must_wait_for_words(self) -> bool:
         """Whether the last phrase must be transcribed before the cue.
