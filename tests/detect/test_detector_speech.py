@@ -8,6 +8,8 @@ on full / not set up / general mailboxes, the name as spoken).
 from __future__ import annotations
 
 import functools
+import io
+import wave
 
 import numpy as np
 import pytest
@@ -70,7 +72,17 @@ def test_human_hello_is_human_with_notes():
     assert "dana" in notes.transcript.lower()
     assert notes.spoken_name == "Dana"
     assert notes.name_span_ms is not None
-    assert notes.name_span_ms[0] >= 600
+    # "Dana" is the greeting's last word: its span sits in the second half of the speech and
+    # ends with it (word times from the alignment once covered only the chunk's first half).
+    name_start, name_end = notes.name_span_ms
+    speech_ms = greeting_end - 600
+    assert 600 + speech_ms / 2 <= name_start < name_end <= greeting_end + 150
+    assert name_end >= greeting_end - 250
+    # The clip for the rep: the name as spoken, from the call's own audio.
+    with wave.open(io.BytesIO(notes.name_wav)) as clip:
+        assert (clip.getnchannels(), clip.getsampwidth(), clip.getframerate()) == (1, 2, 8000)
+        seconds = clip.getnframes() / 8000
+    assert (name_end - name_start) / 1000 < seconds <= 1.1  # a word or two, with margins
 
 
 def test_personal_greeting_and_beep_drop_after_the_beep():

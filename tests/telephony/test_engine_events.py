@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import numpy as np
 import pytest
@@ -124,6 +125,7 @@ def test_notes_that_arrive_after_a_person_was_connected_reach_the_recorder():
         words_per_minute=160.0,
         formality="casual",
         extra={"speaker": "human"},
+        name_wav=b"RIFF-a-clip",
     )
     kept = _Kept()
     engine = MediaEngine(hub=_NotesLaterHub(person, notes), recorder=kept)
@@ -147,6 +149,7 @@ def test_notes_that_arrive_after_a_person_was_connected_reach_the_recorder():
         "transcript": "Hi, this is Dana.",
         "spoken_name": "Dana",
         "name_span_ms": [700, 1100],
+        "name_wav": base64.b64encode(b"RIFF-a-clip").decode("ascii"),
         "words_per_minute": 160.0,
         "formality": "casual",
         "speaker": "human",

@@ -126,6 +126,7 @@ NOTES = {
     "transcript": "Hi, this is Dana.",
     "spoken_name": "Dana",
     "name_span_ms": [700, 1100],
+    "name_wav": "UklGRiQAAABXQVZF",  # a clip, base64 (kept as given)
     "words_per_minute": 160.0,
     "formality": "casual",
     "speaker": "human",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -18,9 +19,13 @@ def detect(
         "afterbeep", "--detector", help="Detector: afterbeep or asterisk-baseline."
     ),
     asr: bool = typer.Option(True, "--asr/--no-asr", help="Transcribe greetings (afterbeep)."),
+    name_clip: Path | None = typer.Option(
+        None, "--name-clip", help="Write the name as spoken in the greeting to this WAV file."
+    ),
 ) -> None:
     """Print the event timeline a detector produces for one call (8 or 16 kHz audio)."""
     from afterbeep.detect.detector import DetectorSettings
+    from afterbeep.detect.events import GreetingTranscribed
     from afterbeep.detect.run import detect_file, event_to_dict
 
     if format not in ("text", "json"):
@@ -31,13 +36,22 @@ def detect(
         # result at the audio time it would really have been ready (docs/detector.md).
         settings = DetectorSettings.from_config(asr=asr, asr_threaded=False)
     events = detect_file(call, detector=detector, settings=settings)
+    if name_clip is not None:
+        clip = next((e.name_wav for e in events if isinstance(e, GreetingTranscribed)), b"")
+        if not clip:
+            raise InvalidInput(
+                "no name was heard in the greeting (it needs --asr and a name said as in "
+                '"this is Dana"), so there is no clip to write',
+                source=call,
+            )
+        name_clip.write_bytes(clip)
     if format == "json":
         console.print_json(json.dumps([event_to_dict(e) for e in events]))
         return
     if not events:
         console.print("no events")
     for event in events:
-        details = {k: v for k, v in event_to_dict(event).items() if k not in ("kind",)}
+        details = {k: v for k, v in event_to_dict(event).items() if k not in ("kind", "name_wav")}
         at, emitted = details.pop("at_ms"), details.pop("emitted_ms")
         extra = ", ".join(f"{k}={v!r}" for k, v in details.items() if v not in (None, "", {}))
         console.print(

@@ -181,7 +181,7 @@ class WhisperTranscriber:
         """Word start and end times from the decoder's cross-attention (DTW alignment)."""
         tokenizer = self._tokenizer
         alignment = self._model.model.align(
-            encoder_output, tokenizer.sot_sequence, [tokens], frames // 2, median_filter_width=7
+            encoder_output, tokenizer.sot_sequence, [tokens], frames, median_filter_width=7
         )[0]
         words, word_tokens = tokenizer.split_to_word_tokens([*tokens, tokenizer.eot])
         if len(word_tokens) <= 1:

@@ -25,6 +25,8 @@ Must not speak any carrier protocol nor read files.
 
 from __future__ import annotations
 
+import io
+import wave
 from collections import deque
 from typing import Any
 
@@ -74,6 +76,11 @@ from afterbeep.detect.events import (
 from afterbeep.errors import ConfigError
 
 SAMPLE_RATES = (8000, 16000)
+# Audio kept either side of the name's words in GreetingTranscribed.name_wav, and the length
+# a name is given when its word times say less (a name is a word or two: 0.3-0.8 s).
+NAME_CLIP_MARGIN_MS = 120
+NAME_CLIP_MIN_MS = 250
+NAME_CLIP_MAX_MS = 800
 
 
 class DetectorSettings(BaseModel):
@@ -954,8 +961,34 @@ class _CallState:
                 words_per_minute=notes.words_per_minute,
                 formality=notes.formality,
                 extra=extra,
+                name_wav=self._name_wav(notes.name_span_ms),
             )
         ]
+
+    def _name_wav(self, span_ms: tuple[int, int] | None) -> bytes:
+        """The name as spoken, with ``NAME_CLIP_MARGIN_MS`` either side (word times from
+        Whisper are a few tens of ms off), as a WAV file; empty if the audio was not kept."""
+        if span_ms is None or self.audio is None:
+            return b""
+        name_start, name_end = span_ms
+        if name_end - name_start < NAME_CLIP_MIN_MS:
+            # Whisper gives a greeting's last word ("..., this is Greg.") no length at times:
+            # take the speech after its start, up to NAME_CLIP_MAX_MS.
+            name_end = max(
+                name_start + NAME_CLIP_MIN_MS,
+                min(self.last_speech_end, name_start + NAME_CLIP_MAX_MS),
+            )
+        start = max(0, name_start - NAME_CLIP_MARGIN_MS)
+        samples = self._slice(start, name_end + NAME_CLIP_MARGIN_MS)
+        if samples.size == 0:
+            return b""
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(self.sample_rate)
+            out.writeframes(samples.astype("<i2").tobytes())
+        return buffer.getvalue()
 
     def finish(self) -> list[DetectionEvent]:
         if self.done:

@@ -102,7 +102,9 @@ class GeneralMailbox(DetectionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GreetingTranscribed(DetectionEvent):
-    """Notes for the rep from the greeting: transcript, the name as spoken, pace, formality."""
+    """Notes for the rep from the greeting: transcript, the name as spoken (its words, its time
+    span and ``name_wav``, the clip itself as a mono PCM16 WAV file, so the rep hears how the
+    prospect says it), pace, formality."""
 
     transcript: str = ""
     spoken_name: str | None = None
@@ -110,6 +112,7 @@ class GreetingTranscribed(DetectionEvent):
     words_per_minute: float | None = None
     formality: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    name_wav: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

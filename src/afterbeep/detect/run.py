@@ -7,6 +7,7 @@ plain dicts for JSON. Must not hold detection logic (see ``detector``) nor print
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ def event_to_dict(event: DetectionEvent) -> dict[str, Any]:
     for key, value in fields.items():
         if isinstance(value, tuple):
             fields[key] = list(value)
+        elif isinstance(value, bytes):  # an audio clip: base64 text
+            fields[key] = base64.b64encode(value).decode("ascii")
     return {"kind": event.kind, **fields}
 
 

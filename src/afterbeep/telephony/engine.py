@@ -22,6 +22,7 @@ nor open sockets (see ``server``).
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import math
 import time
@@ -202,11 +203,13 @@ class CallTimeline:
 
 
 def greeting_notes(event: GreetingTranscribed) -> dict[str, Any]:
-    """What a call keeps of the detector's notes for the rep (JSON-ready)."""
+    """What a call keeps of the detector's notes for the rep (JSON-ready): ``name_wav`` is
+    the name as the prospect said it, a WAV file in base64 (a second or less: ~20 kB)."""
     return {
         "transcript": event.transcript,
         "spoken_name": event.spoken_name,
         "name_span_ms": list(event.name_span_ms) if event.name_span_ms else None,
+        "name_wav": base64.b64encode(event.name_wav).decode("ascii") if event.name_wav else None,
         "words_per_minute": event.words_per_minute,
         "formality": event.formality,
         "speaker": event.extra.get("speaker"),
