@@ -164,3 +164,38 @@ def test_late_notes_of_a_call_without_an_attempt_touch_nothing(db):
     recorder.record_notes(_timeline(notes=NOTES))
     with session_scope(engine) as session:
         assert session.scalars(sa.select(CallAttempt)).one().greeting_notes is None
+
+
+def test_an_asterisk_call_is_matched_to_its_attempt_by_the_audiosocket_uuid(db):
+    # A dialer that places calls through Asterisk keeps the UUID it gives AudioSocket() as the
+    # attempt's carrier call id; AudioSocket carries nothing else.
+    engine, _ = db
+    call_uuid = "40325ec2-5efd-4bd3-805f-53576e581d13"
+    with session_scope(engine) as session:
+        team_id = session.scalars(sa.select(Team.id)).one()
+        prospect_id = session.scalars(sa.select(Prospect.id)).one()
+        attempt = CallAttempt(
+            team_id=team_id,
+            prospect_id=prospect_id,
+            carrier=Carrier.ASTERISK,
+            carrier_call_id=call_uuid,
+        )
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+    StoreDropRecorder(engine=engine).record(
+        _timeline(
+            carrier="asterisk",
+            call_id=call_uuid,
+            stream_id=call_uuid,
+            decision="human",
+            action="connect",
+            end_reason="human",
+        )
+    )
+    with session_scope(engine) as session:
+        assert session.get(CallAttempt, attempt_id).answered_by is AnsweredBy.HUMAN
+        twilio = session.scalars(
+            sa.select(CallAttempt).where(CallAttempt.carrier == Carrier.TWILIO)
+        ).one()
+        assert twilio.answered_by is None
