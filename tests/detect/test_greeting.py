@@ -127,6 +127,39 @@ def test_operator_digit(text, digit):
     assert operator_digit(text) == digit
 
 
+def test_a_name_does_not_run_on_into_the_next_sentence():
+    # tiny.en sometimes says a short greeting again in the quiet after it.
+    words = (
+        TranscribedWord("Hi,", 0.0, 0.3),
+        TranscribedWord("this", 0.4, 0.5),
+        TranscribedWord("is", 0.5, 0.6),
+        TranscribedWord("Dana.", 0.6, 0.9),
+        TranscribedWord("This", 1.5, 1.6),
+        TranscribedWord("is", 1.6, 1.7),
+        TranscribedWord("Dana.", 1.7, 2.0),
+    )
+    notes = greeting_notes(
+        Transcript("Hi, this is Dana. This is Dana.", words), offset_ms=500, speech_ms=1500
+    )
+    assert notes.spoken_name == "Dana"
+    assert notes.name_span_ms == (1100, 1400)
+
+
+def test_the_name_span_is_the_mention_the_name_was_read_from():
+    words = (
+        TranscribedWord("Dana", 0.0, 0.3),
+        TranscribedWord("called.", 0.3, 0.7),
+        TranscribedWord("This", 1.0, 1.1),
+        TranscribedWord("is", 1.1, 1.2),
+        TranscribedWord("Dana.", 1.2, 1.5),
+    )
+    notes = greeting_notes(
+        Transcript("Dana called. This is Dana.", words), offset_ms=0, speech_ms=1500
+    )
+    assert notes.spoken_name == "Dana"
+    assert notes.name_span_ms == (1200, 1500)
+
+
 def test_greeting_notes_name_span_pace_formality():
     words = (
         TranscribedWord("Acme,", 0.0, 0.4),

@@ -324,25 +324,36 @@ def greeting_notes(transcript: Transcript, *, offset_ms: int, speech_ms: int) ->
     it was speech (pace is words per minute of speech, not of silence).
     """
     clean = normalize(transcript.text)
+    # Sentence by sentence: a name never runs on into the next sentence ("... this is Dana.
+    # This is ..." is Dana, not "Dana This"), and which of its mentions it is stays known.
+    sentences = [normalize(part) for part in re.split(r"(?<=[.!?])\s+", transcript.text)]
     name: str | None = None
+    mentions_before = 0
     for pattern in _NAME_COMPILED:
-        match = pattern.search(clean)
-        if match:
+        for index, sentence in enumerate(sentences):
+            match = pattern.search(sentence)
+            if not match:
+                continue
             tokens = [t for t in match.group(1).split() if t not in _NAME_STOP]
             if tokens and tokens[0] == match.group(1).split()[0]:
                 name = " ".join(tokens[:2])
+                before = " ".join([*sentences[:index], sentence[: match.start(1)]]).split()
+                mentions_before = before.count(tokens[0])
                 break
+        if name:
+            break
     span: tuple[int, int] | None = None
     if name:
         first = name.split()[0]
         last = name.split()[-1]
         starts = [w for w in transcript.words if normalize(w.text) == first]
-        ends = [w for w in transcript.words if normalize(w.text) == last]
-        if starts and ends:
-            span = (
-                offset_ms + round(starts[0].start_s * 1000),
-                offset_ms + round(max(ends[0].end_s, starts[0].end_s) * 1000),
-            )
+        if starts:
+            start = starts[min(mentions_before, len(starts) - 1)]
+            ends = [
+                w for w in transcript.words if normalize(w.text) == last and w.end_s >= start.end_s
+            ]
+            end_s = ends[0].end_s if ends else start.end_s
+            span = (offset_ms + round(start.start_s * 1000), offset_ms + round(end_s * 1000))
         name = " ".join(part.capitalize() for part in name.split())
     n_words = len(clean.split())
     wpm = round(n_words * 60000.0 / speech_ms, 1) if speech_ms > 0 and n_words else None
