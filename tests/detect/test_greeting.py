@@ -127,37 +127,50 @@ def test_operator_digit(text, digit):
     assert operator_digit(text) == digit
 
 
-def test_a_name_does_not_run_on_into_the_next_sentence():
-    # tiny.en sometimes says a short greeting again in the quiet after it.
-    words = (
-        TranscribedWord("Hi,", 0.0, 0.3),
-        TranscribedWord("this", 0.4, 0.5),
-        TranscribedWord("is", 0.5, 0.6),
-        TranscribedWord("Dana.", 0.6, 0.9),
-        TranscribedWord("This", 1.5, 1.6),
-        TranscribedWord("is", 1.6, 1.7),
-        TranscribedWord("Dana.", 1.7, 2.0),
-    )
-    notes = greeting_notes(
-        Transcript("Hi, this is Dana. This is Dana.", words), offset_ms=500, speech_ms=1500
-    )
-    assert notes.spoken_name == "Dana"
-    assert notes.name_span_ms == (1100, 1400)
+def _timed_words(*words):
+    return tuple(TranscribedWord(text, start, end) for text, start, end in words)
 
 
-def test_the_name_span_is_the_mention_the_name_was_read_from():
-    words = (
-        TranscribedWord("Dana", 0.0, 0.3),
-        TranscribedWord("called.", 0.3, 0.7),
-        TranscribedWord("This", 1.0, 1.1),
-        TranscribedWord("is", 1.1, 1.2),
-        TranscribedWord("Dana.", 1.2, 1.5),
-    )
-    notes = greeting_notes(
-        Transcript("Dana called. This is Dana.", words), offset_ms=0, speech_ms=1500
-    )
+@pytest.mark.parametrize(
+    ("text", "words", "offset_ms", "span_ms"),
+    [
+        # tiny.en sometimes says a short greeting again in the quiet after it: the name does
+        # not run on into the next sentence ("Dana This").
+        (
+            "Hi, this is Dana. This is Dana.",
+            _timed_words(
+                ("Hi,", 0.0, 0.3),
+                ("this", 0.4, 0.5),
+                ("is", 0.5, 0.6),
+                ("Dana.", 0.6, 0.9),
+                ("This", 1.5, 1.6),
+                ("is", 1.6, 1.7),
+                ("Dana.", 1.7, 2.0),
+            ),
+            500,
+            (1100, 1400),
+        ),
+        # The span is the mention the name was read from, not the first word that matches.
+        (
+            "Dana called. This is Dana.",
+            _timed_words(
+                ("Dana", 0.0, 0.3),
+                ("called.", 0.3, 0.7),
+                ("This", 1.0, 1.1),
+                ("is", 1.1, 1.2),
+                ("Dana.", 1.2, 1.5),
+            ),
+            0,
+            (1200, 1500),
+        ),
+    ],
+)
+def test_the_name_is_read_within_its_sentence_and_timed_by_its_mention(
+    text, words, offset_ms, span_ms
+):
+    notes = greeting_notes(Transcript(text, words), offset_ms=offset_ms, speech_ms=1500)
     assert notes.spoken_name == "Dana"
-    assert notes.name_span_ms == (1200, 1500)
+    assert notes.name_span_ms == span_ms
 
 
 def test_greeting_notes_name_span_pace_formality():
