@@ -62,6 +62,40 @@ def test_interleaved_calls_get_the_same_events_as_their_own_detector(calls):
     assert hub.active_calls == 0
 
 
+def test_calls_joining_while_others_run_grow_the_bank_undisturbed(calls, monkeypatch):
+    monkeypatch.setattr("afterbeep.telephony._detection.BANK_GROWTH", 2)
+    settings = DetectorSettings(asr=False)
+    expected = [run_detector(Detector(settings=settings), audio) for _, audio in calls]
+
+    async def joining():
+        hub = DetectorHub(settings=settings)
+        got: list[list] = [[] for _ in calls]
+        handles: list = []
+        positions = [0] * len(calls)
+        tick = 0
+        while len(handles) < len(calls) or any(
+            p < a.size for p, (_, a) in zip(positions, calls, strict=True)
+        ):
+            if len(handles) < len(calls) and tick == 7 * len(handles):  # a call joins
+                i = len(handles)
+                handles.append(hub.open(sample_rate=8000, parameters={}, sink=got[i].extend))
+            for i, handle in enumerate(handles):
+                audio = calls[i][1]
+                piece = audio[positions[i] : positions[i] + 160]
+                positions[i] += piece.size
+                if piece.size:
+                    handle.push(np.concatenate([piece, np.zeros(160 - piece.size, np.int16)]))
+            hub.flush()
+            tick += 1
+        for i, handle in enumerate(handles):
+            got[i].extend(handle.close())
+        return got, hub
+
+    got, hub = asyncio.run(joining())
+    assert hub._banks[(8000, False)].size == 6  # grown 2 -> 4 -> 6 while calls ran
+    assert got == expected
+
+
 def test_slots_are_reused_and_a_new_call_starts_clean(calls):
     settings = DetectorSettings(asr=False)
     _, audio = calls[0]
@@ -158,7 +192,7 @@ def test_with_recognition_closing_never_blocks_the_loop_and_the_notes_come_later
     assert hub.closing_done == 1
     notes = [e for e in got if isinstance(e, GreetingTranscribed)]
     assert [n.spoken_name for n in notes] == ["Dana"]
-    bank = hub._banks[(8000, True)][0]
+    bank = hub._banks[(8000, True)]
     assert len(bank.free) == bank.size  # the slot is free for the next call
 
 

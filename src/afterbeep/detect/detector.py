@@ -1070,6 +1070,14 @@ class DetectorBank:
         self._calls[stream] = self._new_call()
         self._analyzer.reset(stream)
 
+    def grow(self, n_streams: int) -> None:
+        """Room for ``n_streams`` calls; the calls already on the bank keep their state."""
+        if n_streams <= self.n_streams:
+            return
+        self._analyzer.grow(n_streams)
+        self._calls.extend(self._new_call() for _ in range(n_streams - self.n_streams))
+        self.n_streams = n_streams
+
     def feed(self, frames: NDArray[np.int16]) -> list[list[DetectionEvent]]:
         """One frame per stream, shape ``(n_streams, frame_size)``; events per stream."""
         expected = (self.n_streams, self.frame_size)

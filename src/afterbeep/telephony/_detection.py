@@ -1,11 +1,12 @@
 """Detection for live calls: one shared, batched detector loop per process, and an oracle.
 
-Owns ``DetectorHub``: every live call gets a slot in a ``DetectorBank`` (a bank per sample
-rate, grown 64 slots at a time); frames are queued per call as they arrive and fed in small
-batches (at most every ``flush_interval_s``), one vectorised front-end pass per batch instead
-of a full detector per call per frame: 200 calls cost about what 1-2 single detectors do.
-Calls arrive on their own clocks, so a batch feeds only the slots that have a frame; the other
-slots' analysis history is kept as it was (``_PartialBank``). With greeting recognition on,
+Owns ``DetectorHub``: every live call gets a slot in a ``DetectorBank`` (one bank per sample
+rate, grown 64 slots at a time); frames are queued per call as they arrive and fed in
+batches, one vectorised front-end pass per batch instead of a full detector per call per
+frame: 200 calls cost about what 1-2 single detectors do. A batch is fed once the event loop
+has handled what was ready (``flush_interval_s`` 0): an idle server adds no delay, a busy
+one gathers more frames per pass. Calls arrive on their own clocks, so a batch feeds only the
+slots that have a frame and costs what those slots cost (``_PartialBank``). With greeting recognition on,
 calls send their speech to the process's recognition worker (most urgent first, shed when
 it could not answer in time: see ``DetectorSettings.asr_max_wait_ms``), and a closed call is
 finished in a side thread, since finishing waits for its last words.
@@ -73,9 +74,9 @@ def _closer() -> ThreadPoolExecutor:
 class _PartialBank:
     """A ``DetectorBank`` fed only on the rows that have a frame this batch.
 
-    Uses the bank's analyzer and per-call state machines directly: the analyzer's history of
-    the rows not fed is restored after the vectorised pass, so each call sees exactly its own
-    frame sequence (tests compare with a ``Detector`` fed the same audio).
+    Uses the bank's analyzer and per-call state machines directly: the analyzer advances only
+    the rows fed, so each call sees exactly its own frame sequence (tests compare with a
+    ``Detector`` fed the same audio), and a batch costs what its rows cost.
     """
 
     def __init__(
@@ -94,34 +95,31 @@ class _PartialBank:
         self._frames = np.zeros((size, self.frame_size), dtype=np.int16)
         self.free = list(range(size - 1, -1, -1))
 
+    def grow(self, size: int) -> None:
+        """Room for ``size`` calls; the calls on the bank go on undisturbed."""
+        old = self.size
+        self.bank.grow(size)
+        frames = np.zeros((size, self.frame_size), dtype=np.int16)
+        frames[:old] = self._frames
+        self._frames = frames
+        self.free[:0] = range(size - 1, old - 1, -1)
+        self.size = size
+
     def feed_rows(self, rows: list[int], frames: list[NDArray[np.int16]]) -> list[list[Any]]:
         bank = self.bank
         analyzer = bank._analyzer
         calls = bank._calls
         block = self._frames
-        block[rows] = np.stack(frames)
-        idle = np.ones(self.size, dtype=bool)
-        idle[rows] = False
-        history = analyzer._history
-        saved = history[idle].copy() if len(rows) < self.size else None
-        features = analyzer.analyze(block)
-        if saved is not None:
-            history[idle] = saved
-        energy = features.energy_db
-        ratio = features.tone_ratio
-        hz = features.tone_hz
-        harmonic = features.harmonic_db
+        stacked = np.stack(frames)
+        block[rows] = stacked
+        features = analyzer.analyze(stacked, np.asarray(rows, dtype=np.intp))
+        energy = features.energy_db.tolist()
+        ratio = features.tone_ratio.tolist()
+        hz = features.tone_hz.tolist()
+        harmonic = features.harmonic_db.tolist()
         return [
-            calls[i].step(
-                block,
-                i,
-                analyzer,
-                float(energy[i]),
-                float(ratio[i]),
-                float(hz[i]),
-                float(harmonic[i]),
-            )
-            for i in rows
+            calls[i].step(block, i, analyzer, energy[j], ratio[j], hz[j], harmonic[j])
+            for j, i in enumerate(rows)
         ]
 
 
@@ -146,7 +144,7 @@ class DetectorHub:
         *,
         detector: str = "afterbeep",
         settings: DetectorSettings | None = None,
-        flush_interval_s: float = 0.004,
+        flush_interval_s: float = 0.0,
         transcriber: Transcriber | None = None,
         asr_max_calls: int | None = None,
     ) -> None:
@@ -161,7 +159,9 @@ class DetectorHub:
         self.asr_max_calls = asr_max_calls
         self._plain = self.settings.model_copy(update={"asr": False})
         self.asr_calls = 0
-        self._banks: dict[tuple[int, bool], list[_PartialBank]] = {}
+        # One bank per sample rate and recognition on/off, grown as calls come: a batch is one
+        # vectorised pass per bank, so fewer banks cost less per batch.
+        self._banks: dict[tuple[int, bool], _PartialBank] = {}
         self._active: list[_Slot] = []
         self._scheduled = False
         self.frames_fed = 0
@@ -175,16 +175,16 @@ class DetectorHub:
         asr = self.settings.asr and (
             self.asr_max_calls is None or self.asr_calls < self.asr_max_calls
         )
-        banks = self._banks.setdefault((sample_rate, asr), [])
-        bank = next((b for b in banks if b.free), None)
+        bank = self._banks.get((sample_rate, asr))
         if bank is None:
-            bank = _PartialBank(
+            bank = self._banks[(sample_rate, asr)] = _PartialBank(
                 size=BANK_GROWTH,
                 sample_rate=sample_rate,
                 settings=self.settings if asr else self._plain,
                 transcriber=self.transcriber if asr else None,
             )
-            banks.append(bank)
+        elif not bank.free:
+            bank.grow(bank.size + BANK_GROWTH)
         row = bank.free.pop()
         bank.bank.reset(row)
         slot = _Slot(bank, row, sink, asr=asr)
