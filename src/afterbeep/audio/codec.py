@@ -41,7 +41,7 @@ _ENCODE = _build_encode_table()
 def mulaw_decode(data: bytes | NDArray[np.uint8]) -> NDArray[np.int16]:
     """mu-law bytes to 16-bit linear samples."""
     codes = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes | bytearray) else data
-    return _DECODE[codes]
+    return _DECODE.take(codes)
 
 
 def mulaw_encode(samples: NDArray[np.int16]) -> NDArray[np.uint8]:

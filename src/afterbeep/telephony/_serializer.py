@@ -13,6 +13,8 @@ import binascii
 import json
 from typing import Any, Protocol
 
+import orjson
+
 from afterbeep.errors import CarrierError
 from afterbeep.telephony.frames import InFrame, OutFrame
 
@@ -59,8 +61,10 @@ def parse_object(carrier: str, message: str | bytes) -> dict[str, Any]:
     if len(message) > MAX_MESSAGE_CHARS:
         raise ProtocolError(carrier, f"message of {len(message)} characters is too long")
     try:
-        value = json.loads(message)
-    except json.JSONDecodeError as error:
+        # orjson: a media stream parses one message per call every 20 ms; the standard
+        # library's parser was a tenth of the media loop at 200 calls.
+        value = orjson.loads(message)
+    except orjson.JSONDecodeError as error:
         raise ProtocolError(carrier, f"not JSON ({error.msg} at column {error.colno})") from error
     if not isinstance(value, dict):
         raise ProtocolError(carrier, f"expected a JSON object, got {type(value).__name__}")

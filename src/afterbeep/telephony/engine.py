@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 import math
 import time
@@ -217,12 +218,16 @@ def greeting_notes(event: GreetingTranscribed) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=8)
 def default_message(*, sample_rate: int, seconds: float = 3.0) -> NDArray[np.int16]:
-    """A stand-in message when no recording is configured: a soft chime, then a low hum."""
+    """A stand-in message when no recording is configured: a soft chime, then a low hum.
+    Made once per rate and shared by every call (read-only)."""
     t = np.arange(int(sample_rate * seconds)) / sample_rate
     tone = np.where(t < 0.4, np.sin(2 * np.pi * 660 * t), np.sin(2 * np.pi * 330 * t) * 0.6)
     envelope = np.minimum(1.0, np.minimum(t / 0.02, (seconds - t) / 0.05))
-    return (tone * envelope * 0.2 * 32767).astype(np.int16)
+    message = (tone * envelope * 0.2 * 32767).astype(np.int16)
+    message.flags.writeable = False
+    return message
 
 
 def _energy_dbfs(samples: NDArray[np.int16]) -> float:
