@@ -30,6 +30,8 @@ def test_200_concurrent_calls_all_get_the_right_action_and_none_before_the_beep(
     assert summary["early_starts"] == 0
     assert summary["played_before_cue_ms"] == 0
     assert summary["message_latency_ms"]["n"] == sum(c.expected == "drop" for c in report.calls)
+    beeps = [c for c in report.calls if c.expected == "drop" and c.beep_end_ms is not None]
+    assert summary["message_after_beep_ms"]["n"] == len(beeps) > 0
 
 
 @pytest.mark.slow
