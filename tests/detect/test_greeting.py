@@ -60,6 +60,10 @@ EXAMPLES = {
         "Thank you for calling Acme Corporation. For sales, press 1. For support, press 2.",
         "If you know your party's extension, you may dial it at any time.",
         "To use our company directory, please dial by name.",
+        # Dial by name without naming it; tiny.en heard "three letters" as "free letter".
+        "Please enter the first three letters of the person's last name.",
+        "Please enter the free letter of the person's name.",
+        "Spell the last name of the person you are calling.",
         "Our office is now closed. Our business hours are 9 to 5.",
         "For the operator, press zero.",
         "Thank you for calling Acme. To reach the receptionist, stay on the line.",
@@ -85,6 +89,7 @@ EXAMPLES = {
     MailboxState.PERSONAL: [
         "Hi, you've reached Dana Smith. I can't take your call right now, leave a message.",
         "Hey it's Mike, leave it at the beep.",
+        "Hi, it's Dana. Leave your name and number, and spell your name if it's unusual.",
         "You have reached the voicemail of Priya Patel at Northwind. Please leave a message.",
         # Mentions an operator or receptionist, but offers no way to one: still a person's.
         "Hi, this is Dana, the receptionist at Acme. Please leave a message after the tone.",

@@ -66,6 +66,10 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"press\s+(?:\w+\s+){0,2}(?:for|to)\s+(?!more\b|further\b|other options\b|re ?record|review|skip|leave|send|mark|page|hear)",
             r"\bfor\s+(?!more\b|further\b)(?:\w+\s+){1,3}press\b(?!\s+(?:pound|star|hash)\b)",
             r"dial\s+by\s+(?:name|last name)",
+            # Dial by name without the words: "enter the first three letters of the person's
+            # last name" (tiny.en: "the free letter of"), "spell the last name".
+            r"\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+of\b",
+            r"\bspell\s+(?:the\s+|their\s+|his\s+|her\s+)?(?:(?:first|last)\s+)?name\b",
             r"(?:company|employee|staff)\s+directory",
             r"\bdirectory\b",
             r"(?:your\s+)?(?:party s|partys|parties)\s+extension",
