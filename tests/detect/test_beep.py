@@ -99,6 +99,28 @@ def test_a_lost_packet_at_the_next_tone_onset_does_not_end_the_beep(shift_ms):
     assert beeps[0].emitted_ms - expected_end <= 150
 
 
+@pytest.mark.parametrize("shift_ms", [0, 7, 13])
+def test_a_beep_cut_into_fragments_by_packet_loss_is_not_over_at_the_first_cut(shift_ms):
+    # A 372 ms 440 Hz beep: one 20 ms packet replayed (the jitter buffer repeats the last
+    # one: a phase jump that smears two frames' spectra off pitch), then two lost (zeros),
+    # then the rest of the beep. Fragments of a frame or two at the beep's pitch keep it
+    # open; the end is the beep's real end (report seed 9042027, c0149: a message 128 ms
+    # before it, the wait counted from the first cut).
+    head = [silence(300 + shift_ms), speech(3000, seed=11), silence(400)]
+    start = round(ms_len(*head) * 8)
+    samples = to_int16(mix(*head, tone(440, 372, level_dbfs=-16), silence(1200)))
+    frame = 160
+    at = start + 6 * frame
+    samples[at : at + frame] = samples[at - frame : at].copy()  # replayed packet
+    samples[start + 10 * frame : start + 12 * frame] = 0  # two lost packets
+    expected_end = ms_len(*head) + 372
+    events, beeps = _beeps(samples)
+    assert len(beeps) == 1, events
+    assert beeps[0].emitted_ms >= expected_end, events  # no early start
+    assert abs(beeps[0].at_ms - expected_end) <= 20
+    assert beeps[0].emitted_ms - expected_end <= 150
+
+
 @pytest.mark.parametrize("shift_ms", range(0, 20, 3))
 @pytest.mark.parametrize("gap_ms", [20, 30, 40])
 def test_a_short_middle_tone_straight_after_the_first_holds_the_beep_open(shift_ms, gap_ms):

@@ -247,26 +247,29 @@ class BeepTracker:
             # Too long for a beep (a fax answer tone, a dial tone): nothing before it counts.
             self._clear_pending()
             return
-        if (
+        too_short = (
             self._tone_frames < self._min_frames
             or end_ms - self._tone_start < self._min_measured_ms
-        ):
-            return
-        if end_ms - self._tone_start < self._cfg.isolated_below_ms and (
-            (
-                self._pending_end is None
-                and self._tone_lead_db >= self._tone_level - self._cfg.quiet_margin_db
+        )
+        if too_short or (
+            end_ms - self._tone_start < self._cfg.isolated_below_ms
+            and (
+                (
+                    self._pending_end is None
+                    and self._tone_lead_db >= self._tone_level - self._cfg.quiet_margin_db
+                )
+                or self._tone_best_ratio < self._cfg.short_tone_ratio
+                or self._tone_best_harmonic > self._cfg.short_tone_harmonic_db
+                or self._tone_hz_max - self._tone_hz_min > self._cfg.short_tone_spread_hz
             )
-            or self._tone_best_ratio < self._cfg.short_tone_ratio
-            or self._tone_best_harmonic > self._cfg.short_tone_harmonic_db
-            or self._tone_hz_max - self._tone_hz_min > self._cfg.short_tone_spread_hz
         ):
-            # A short "tone" straight out of loud sound, or not quite pure, or gliding: a
-            # steady vowel (a telephone band without the voice's fundamental can leave one
-            # harmonic for 40-80 ms), not a beep, which is exact and follows a pause. Unless
-            # it is the pending tone going on at its pitch, or a step straight on from it (a
-            # beep's short middle tone looks like a glide where its first frame straddles
-            # the step): then the beep is not over yet.
+            # Too short to be a tone of its own; or a short "tone" straight out of loud
+            # sound, or not quite pure, or gliding: a steady vowel (a telephone band without
+            # the voice's fundamental can leave one harmonic for 40-80 ms), not a beep,
+            # which is exact and follows a pause. Unless it is the pending tone going on at
+            # its pitch, or a step straight on from it (a beep's short middle tone looks like
+            # a glide where its first frame straddles the step; a repeated or lost packet
+            # cuts a beep into fragments of a frame or two): then the beep is not over yet.
             if self._pending_end is not None and (
                 abs(self._tone_hz - self._pending_hz) <= self._cfg.frequency_tolerance_hz
                 or self._tone_start <= self._pending_end + FRAME_MS
