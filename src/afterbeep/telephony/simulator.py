@@ -652,8 +652,10 @@ async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
 
 
 async def _pace(calls: list[_Call]) -> None:
-    """One clock for every call: each tick sends every call's frames that are due."""
+    """One pacer for every call: every ``PACER_TICK_MS`` it sends each call's frames that are
+    due on that call's own clock."""
     tick = FRAME_MS / 1000.0
+    step = PACER_TICK_MS / 1000.0
     hang_ups: set[asyncio.Task[None]] = set()
     while True:
         active = [c for c in calls if not c.closed.is_set()]
@@ -685,7 +687,6 @@ async def _pace(calls: list[_Call]) -> None:
         # (gather) costs the simulator twice the CPU at thousands of frames a second.
         for send in sends:
             await send
-        step = PACER_TICK_MS / 1000.0
         next_tick = now + step - (now % step)
         await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
 
