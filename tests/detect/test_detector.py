@@ -281,3 +281,22 @@ def test_noise_that_starts_with_a_persons_words_does_not_delay_the_hand_over(gre
     # The end as read (a soft last syllable may sink under the noise), and the hand-over.
     assert greeting_end - 300 <= decisions[0].at_ms <= greeting_end + 100
     assert decisions[0].emitted_ms <= greeting_end + 1000
+
+
+@pytest.mark.parametrize("talkers_ms", [2000, 2500])
+def test_talkers_before_a_person_speaks_up_are_not_their_greeting(talkers_ms):
+    # Picked up in a busy room: people talking 30 dB under the voice for a second or two,
+    # then "Hello?" and silence. Read from the talkers' start, the greeting would be too
+    # long for a person; the first loud word shows they were background.
+    head = [silence(600), speech(talkers_ms, level_dbfs=-50.0, seed=11), speech(700, seed=12)]
+    greeting_end = ms_len(*head)
+    decisions = _decisions(_run(mix(*head, silence(3000))))
+    assert isinstance(decisions[0], HumanDetected), decisions
+    assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1000
+
+
+def test_a_greeting_that_keeps_its_level_is_not_restarted():
+    # The same length of speech all at one level (a machine talking on): still a machine.
+    head = [silence(600), speech(2500, seed=11), speech(700, seed=12)]
+    decisions = _decisions(_run(mix(*head, silence(3000))))
+    assert isinstance(decisions[0], MachineDetected), decisions

@@ -334,15 +334,20 @@ def test_beep_less_end_waits_longer_when_the_words_are_not_over(text, quiet_ms):
     assert quiet_ms <= cue.emitted_ms - first_end <= quiet_ms + 200
 
 
-def test_human_decision_is_not_delayed_by_asr():
-    # Recognition slower than the 950 ms of quiet that decides: timing decides alone, and the
-    # notes come when the words are ready.
+# The latest a person is handed over when their words are late: the quiet that decides,
+# the wait for words on their way, and a frame.
+LATEST_HAND_OVER_MS = REPLAY.human_silence_ms + REPLAY.asr_decide_grace_ms + 20
+
+
+def test_human_decision_waits_for_slow_recognition_at_most_the_grace():
+    # Recognition slower than the 950 ms of quiet that decides plus the grace: timing
+    # decides alone, and the notes come when the words are ready.
     head = [silence(500), speech(700, seed=3)]
     samples = to_int16(mix(*head, silence(3500)))
     slow = FakeTranscriber(["Hi, this is Dana."], seconds=1.5)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
     human = next(e for e in events if isinstance(e, HumanDetected))
-    assert human.emitted_ms <= ms_len(*head) + 1000
+    assert human.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
     notes = next(e for e in events if isinstance(e, GreetingTranscribed))
     assert notes.spoken_name == "Dana"
     assert notes.extra["speaker"] == "human"
@@ -451,7 +456,20 @@ def test_words_too_late_leave_the_decision_to_timing():
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
     decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
     assert isinstance(decision, HumanDetected), events
-    assert decision.emitted_ms <= ms_len(*head) + 1000
+    assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
+
+
+def test_words_on_their_way_when_timing_would_decide_are_waited_for():
+    # Sent at the 400 ms pause, back 700 ms later: after the 950 ms of quiet that would make
+    # this a person, inside the grace. The words make it a machine.
+    samples, head = _short_then_pause()
+    slow = FakeTranscriber(["Hi, you've reached Dana Smith."], seconds=0.7)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert decision.reason == "words of a recording"
+    assert ms_len(*head) + REPLAY.human_silence_ms < decision.emitted_ms
+    assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
 
 
 def _long_answer():

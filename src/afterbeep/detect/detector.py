@@ -145,6 +145,13 @@ class DetectorSettings(BaseModel):
     # (longer than a comma's: Whisper reads "Hi," alone badly), so its words are in before
     # human_silence_ms of quiet (1-3 s of speech: 120-250 ms on two cores).
     asr_decide_pause_ms: int = Field(400, ge=40, le=3000)
+    # When timing would decide while the greeting's words are still being recognised, wait
+    # this much longer for them. They are normally in by then; they are late when the end of
+    # the greeting was found only afterwards (noise or music that starts with the words keeps
+    # the speech going until the floor steps up, then its end is moved back, see
+    # _resegment), which is exactly when "Hello, you've reached ..." reads as a short
+    # greeting. 250 ms keeps a person's hand-over well inside 2 s, however late it comes.
+    asr_decide_grace_ms: int = Field(250, ge=0, le=1000)
     # Carriers may send 3-7 s of silence before the greeting: wait past that before NotSure.
     no_speech_timeout_ms: int = Field(9000, ge=1000, le=60000)
     # No decision by 15 s of audio: NotSure (stock AMD gives up at 5 s; we wait longer
@@ -362,6 +369,7 @@ class _CallState:
         self.greeting_start: int | None = None
         self.last_speech_end = 0
         self.utterance_start = 0
+        self.peak_before_run = -200.0  # the loudest speech before the current run began
         # Speech recognition state.
         self.audio: list[NDArray[np.int16]] | None = [] if transcriber is not None else None
         self.audio_start_ms = 0
@@ -538,6 +546,8 @@ class _CallState:
     def _track_speech(self, speech: bool, energy_db: float) -> None:
         now = self.now
         if speech:
+            if self.speech_run == 0:
+                self.peak_before_run = self.speech_peak_db
             if energy_db > self.speech_peak_db:
                 self.speech_peak_db = energy_db
             self.speech_run += 1
@@ -557,9 +567,33 @@ class _CallState:
                 self.speech_ms_total += FRAME_MS
             if self.in_speech:
                 self.last_speech_end = now
+                if (
+                    self.decision is None
+                    and self.greeting_start is not None
+                    and self.utterance_start > self.greeting_start
+                    and self.speech_peak_db >= self.peak_before_run + self.s.vad_peak_range_db
+                ):
+                    self._restart_greeting(self.utterance_start)
         else:
             self.speech_run = 0
             self.in_speech = False
+
+    def _restart_greeting(self, start: int) -> None:
+        """Speech this much louder than all before it: what came before was background.
+
+        Someone picks up in a busy room and says nothing for a second or two; the talkers
+        behind them read as speech until the first loud word sets the greeting's level
+        (``vad_peak_range_db``). Had they come after that word they would have been left out,
+        so they are left out here too: the greeting starts again at this utterance, and what
+        was sent to recognition for the old reading is forgotten.
+        """
+        self._drop_jobs()
+        self._forget_words()
+        self.greeting_start = start
+        self.longest_pause_ms = 0
+        self.speech_ms_total = self.now - start
+        self.audio_start_ms = max(0, start - 200)
+        self.transcribed_until = self.audio_start_ms
 
     def _emit(self, cls: type[DetectionEvent], at_ms: int, **fields: Any) -> DetectionEvent:
         emitted = max(self.now, self.busy_until)
@@ -617,6 +651,12 @@ class _CallState:
         ):
             # Not while speech may be starting again (a loud frame or two, not yet an
             # utterance): a machine's next sentence, or a click, tells within min_speech_ms.
+            if (
+                self.words_decide
+                and self.jobs
+                and now - self.last_speech_end < s.human_silence_ms + s.asr_decide_grace_ms
+            ):
+                return  # the greeting's words are on their way (asr_decide_grace_ms)
             if span <= s.human_max_greeting_ms:
                 self.decision = "human"
                 events.append(
