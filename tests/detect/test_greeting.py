@@ -16,6 +16,7 @@ from afterbeep.detect._mailbox import (
     classify_mailbox,
     greeting_notes,
     operator_digit,
+    spoken_words,
 )
 from afterbeep.detect.detector import DetectorSettings, detect_samples
 from afterbeep.detect.events import (
@@ -46,6 +47,8 @@ EXAMPLES = {
         "This mailbox cannot accept any more messages.",
         "The person you are calling has a full mailbox and cannot accept the new message.",
         "Sorry, the mailbox you are trying to reach it full. Please try again later.",
+        # tiny.en on a read-out number: "has a" heard as "and a".
+        "The person you call in 9, 7, 4, 5, 2 and a full mailbox. Goodbye!",
     ],
     MailboxState.NOT_SET_UP: [
         "The person you are calling has not set up their voicemail yet.",
@@ -55,6 +58,10 @@ EXAMPLES = {
         "This voice mailbox is not being set up. Goodbye.",
         "The subscriber you have dialed to not settle their voicemail.",
         "The person you are trying to reach, voicemail, has not been safe up here.",
+        # tiny.en lost the "not" before "set up".
+        "The mailbox four two nine one, nine one nine to have been set up. Please try again later.",
+        "The person you are trying to reach, and a voicemail after the announcement has been "
+        "set up here. Goodbye!",
     ],
     MailboxState.GENERAL: [
         "Thank you for calling Acme Corporation. For sales, press 1. For support, press 2.",
@@ -76,9 +83,6 @@ EXAMPLES = {
         "The number you have dialed cannot take your call. Please try again later. Goodbye.",
         "The subscriber's voice mailbox. Please call again later.",
         "Please, please like and later. Please try back later, go by.",
-        # Ends on goodbye and asks for nothing: tiny.en lost the "not" before "set up".
-        "The person you are trying to reach, and a voicemail after the announcement has been "
-        "set up here. Goodbye!",
         "The number you have dialed is not available. Goodbye.",
     ],
     MailboxState.CARRIER_DEFAULT: [
@@ -383,7 +387,9 @@ def test_a_beep_never_waits_for_recognition():
 
 def test_a_full_mailbox_heard_after_the_beep_is_still_reported():
     samples, _ = _machine_call(beep=True)
-    slow = FakeTranscriber(["Hello.", "The mailbox is full. Goodbye."], seconds=0.9)
+    slow = FakeTranscriber(
+        ["Hi there, thanks for calling today.", "The mailbox is full. Goodbye."], seconds=0.9
+    )
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
     kinds = [type(e) for e in events]
     cue_index = next(i for i, e in enumerate(events) if isinstance(e, MESSAGE_CUE_EVENTS))
@@ -550,3 +556,60 @@ def test_warm_up_runs_the_recogniser_once_before_any_call():
     assert fake.calls == [(4000, 8000)]  # half a second of silence
     Detector(settings=DetectorSettings(asr=False), transcriber=fake).warm_up()
     assert len(fake.calls) == 1  # recognition off: nothing to load
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Yes?", 1),
+        ("Hello? Hello.", 2),
+        ("The person you're calling, 283-835-7174.", 14),
+        ("Call 5 5 5 0 1 4 8.", 8),
+    ],
+)
+def test_spoken_words_count_a_number_digit_by_digit(text, count):
+    assert spoken_words(text) == count
+
+
+def _yes_in_a_busy_room():
+    # "Yes?" and then the talkers behind the person, 8 dB under them and never pausing long.
+    head = [silence(500), speech(500, seed=21)]
+    talkers = speech(7000, level_dbfs=-28.0, seed=22)
+    return to_int16(mix(*head, talkers)), head
+
+
+def test_a_word_or_two_in_long_speech_is_a_person_with_talkers_behind():
+    samples, head = _yes_in_a_busy_room()
+    fake = FakeTranscriber(["Yes?"] * 5)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, HumanDetected), events
+    assert decision.reason == "few words"
+    # Late (the talkers hid the pause), but a person hears the rep rather than a recording.
+    assert decision.emitted_ms <= ms_len(*head) + REPLAY.machine_sure_speech_ms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, this is Dana and Victor, we are both out right now",
+        "The person you're calling, 283-835-7174.",
+    ],
+)
+def test_long_speech_with_the_words_of_a_greeting_is_still_a_machine(text):
+    samples, _ = _yes_in_a_busy_room()
+    fake = FakeTranscriber([text] * 5)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+
+
+def test_a_few_words_reading_needs_a_second_transcript_to_agree():
+    # Whisper drops the words being spoken at a chunk's end: the first transcript has only
+    # the prank's "Hello?", the next one reaches its next sentence.
+    samples, _ = _yes_in_a_busy_room()
+    fake = FakeTranscriber(["Hello?", *["Hello? Ha, got you! Hey, it's Luis."] * 4])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert len(fake.calls) >= 2

@@ -41,7 +41,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             rf"{_BOX}\s+(?:is|was|has|s)?\s*(?:currently\s+|now\s+|already\s+)?(?:full|fool|fall|fold|filled)",
             rf"{_BOX}(?:\s+\w+){{0,6}}\s+(?:is|s|it|its)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
             r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+|the\s+)?(?:more|new|additional)?\s*messages?\b",
-            rf"\b(?:has|have|with)\s+a\s+(?:full|fool)\s+{_BOX}",
+            # "has a full mailbox"; tiny.en: "as the full mailbox", "and a full mail box".
+            rf"\b(?:a|the)\s+(?:full|fool)\s+{_BOX}",
             r"(?:no|not enough)\s+(?:more\s+)?(?:room|space)\s+(?:for|to)",
             r"(?:is|are)\s+full\s+(?:and|please|goodbye)",
         ),
@@ -56,6 +57,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"\bnot\s+(?:\w+\s+){0,2}(?:set|sent|safe|sit)\s*up\b|\bnot\s+(?:\w+\s+){0,2}settled?\b",
             rf"(?:hasnt|hasn t|has not|have not)\s+(?:yet\s+)?set\s+up\s+(?:their|his|her|the|a)\s+{_BOX}",
             rf"{_BOX}\s+(?:is\s+)?not\s+(?:yet\s+)?(?:available|active|set)",
+            # The "not" lost in a read-out number: "The mailbox for 2 9 1, ... to have been
+            # set up." A mailbox is never said to a caller to have been set up otherwise.
+            rf"{_BOX}\b(?:\s+\w+){{0,12}}?\s+(?:have|has)\s+been\s+(?:set\s*up|setup)\b",
         ),
     ),
     (
@@ -250,6 +254,16 @@ class AnswerWords:
 
     recording: bool
     person: bool
+
+
+def spoken_words(text: str) -> int:
+    """How many words a transcript says were spoken, a number read out counted digit by digit
+    (Whisper writes "two eight three, eight three five" as one word, "283-835")."""
+    clean = normalize(text)
+    return sum(
+        sum(ch.isdigit() for ch in word) if any(ch.isdigit() for ch in word) else 1
+        for word in clean.split()
+    )
 
 
 def answer_words(text: str) -> AnswerWords:

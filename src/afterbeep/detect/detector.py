@@ -55,6 +55,7 @@ from afterbeep.detect._mailbox import (
     greeting_notes,
     greeting_sounds_over,
     operator_digit,
+    spoken_words,
 )
 from afterbeep.detect._vad import NoiseFloorVad
 from afterbeep.detect.events import (
@@ -152,6 +153,14 @@ class DetectorSettings(BaseModel):
     # _resegment), which is exactly when "Hello, you've reached ..." reads as a short
     # greeting. 250 ms keeps a person's hand-over well inside 2 s, however late it comes.
     asr_decide_grace_ms: int = Field(250, ge=0, le=1000)
+    # A person in a busy room says "Yes?" and waits while the talkers behind them go on: the
+    # speech runs past machine_sure_speech_ms, but recognition hears only the person's word
+    # or two (the talkers are too far back for it). A greeting whose words, once
+    # asr_few_words_min_ms of it are transcribed, number asr_few_words or fewer (a number
+    # read out counts digit by digit) is a person's: every machine greeting of dev seeds 3
+    # and 7 said at least 5 words in its first 5 s.
+    asr_few_words: int = Field(3, ge=0, le=20)
+    asr_few_words_min_ms: int = Field(4400, ge=1000, le=20000)
     # Carriers may send 3-7 s of silence before the greeting: wait past that before NotSure.
     no_speech_timeout_ms: int = Field(9000, ge=1000, le=60000)
     # No decision by 15 s of audio: NotSure (stock AMD gives up at 5 s; we wait longer
@@ -320,6 +329,10 @@ class DetectorSettings(BaseModel):
         )
 
 
+# A few-words reading holds only if a transcript reaching this much further says the same.
+FEW_WORDS_CONFIRM_MS = 300
+
+
 def _frames(ms: int) -> int:
     return max(1, -(-ms // FRAME_MS))
 
@@ -370,6 +383,8 @@ class _CallState:
         self.last_speech_end = 0
         self.utterance_start = 0
         self.peak_before_run = -200.0  # the loudest speech before the current run began
+        # Where the first transcript of a long greeting with few words ended (_few_words_heard).
+        self.few_words_until: int | None = None
         # Speech recognition state.
         self.audio: list[NDArray[np.int16]] | None = [] if transcriber is not None else None
         self.audio_start_ms = 0
@@ -639,8 +654,14 @@ class _CallState:
         if span >= s.machine_speech_ms and self.words_decide:
             # Only words can still make this a person: give up on them if they cannot come.
             self._can_hear(PRIORITY_DECISION, span)
+        if self.words_decide and self._few_words_heard():
+            self.decision = "human"
+            events.append(self._emit(HumanDetected, self._last_word_end(), reason="few words"))
+            return
         long_speech = s.machine_sure_speech_ms if self.words_decide else s.machine_speech_ms
         if span >= long_speech:
+            if self.words_decide and self.jobs and span < long_speech + s.asr_decide_grace_ms:
+                return  # the greeting's words are on their way (asr_decide_grace_ms)
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="long greeting"))
             return
@@ -747,13 +768,54 @@ class _CallState:
         the whole greeting so far to recognition (one job at a time), so its words are in by
         the time timing alone would decide. Whole, because Whisper hears "Hi," or "this is"
         alone badly; a greeting before its decision is at most a few seconds."""
-        if self.in_speech or self.greeting_start is None or self.jobs:
+        if self.greeting_start is None or self.jobs:
+            return
+        if self.in_speech:
+            # Talking on with no pause to send it at: once, enough of it for the few-words
+            # reading before machine_sure_speech_ms, unless more words than that are in.
+            if (
+                self.transcribed_until - self.greeting_start < self.s.asr_few_words_min_ms
+                and self.now - self.greeting_start >= self.s.asr_few_words_min_ms
+                and spoken_words(self._full_text()) <= self.s.asr_few_words
+            ) or (
+                self.few_words_until is not None
+                and self.now >= self.few_words_until + FEW_WORDS_CONFIRM_MS
+            ):
+                self._submit_whole()
             return
         if (
             self.last_speech_end > self.transcribed_until
             and self.now - self.last_speech_end >= self.s.asr_decide_pause_ms
         ):
             self._submit_whole()
+
+    def _few_words_heard(self) -> bool:
+        """The greeting's words are in for at least ``asr_few_words_min_ms`` of it and are no
+        more than ``asr_few_words``, none a recording's: a person with talkers behind them."""
+        words = self.heard
+        if words is None or words.recording or self.jobs or self.greeting_start is None:
+            return False
+        covered = self.transcribed_until - self.greeting_start
+        if (
+            covered < self.s.asr_few_words_min_ms
+            or self.transcripts[0][0] > self.audio_start_ms
+            or spoken_words(self._full_text()) > self.s.asr_few_words
+        ):
+            return False
+        # Whisper drops the words being spoken at a chunk's very end, so a machine's next
+        # sentence starting there ("Hello? <2 s over talkers> Ha, got you! ...") would pass
+        # for nothing: a second transcript, reaching further, must say the same.
+        if self.few_words_until is None:
+            self.few_words_until = self.transcribed_until
+            return False
+        return self.transcribed_until >= self.few_words_until + FEW_WORDS_CONFIRM_MS
+
+    def _last_word_end(self) -> int:
+        """Audio time the last recognised word ended (now, if no word has a time)."""
+        for start_ms, transcript in reversed(self.transcripts):
+            if transcript.words:
+                return min(self.now, start_ms + round(transcript.words[-1].end_s * 1000))
+        return self.now
 
     def _submit_whole(self) -> None:
         """Send the greeting from its start up to now (its last speech and the quiet since,
