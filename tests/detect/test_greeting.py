@@ -613,3 +613,16 @@ def test_a_few_words_reading_needs_a_second_transcript_to_agree():
     decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
     assert isinstance(decision, MachineDetected), events
     assert len(fake.calls) >= 2
+
+
+def test_talkers_that_stop_after_a_persons_word_leave_a_person():
+    # "Yes?", 2.5 s of talkers, then quiet: too long a greeting for a person by timing, but
+    # its words are one person's word.
+    head = [silence(500), speech(500, seed=21), speech(2500, level_dbfs=-28.0, seed=22)]
+    samples = to_int16(mix(*head, silence(3000)))
+    fake = FakeTranscriber(["Yes?"] * 5)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, HumanDetected), events
+    assert decision.reason == "few words"
+    assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS

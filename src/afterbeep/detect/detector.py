@@ -547,6 +547,7 @@ class _CallState:
         # What was sent for the old reading of the greeting is sent again from its new start.
         self._drop_jobs()
         self._forget_words()
+        self.few_words_until = None
         if first is None:
             self.greeting_start = None
             self.speech_ms_total = 0
@@ -604,6 +605,7 @@ class _CallState:
         """
         self._drop_jobs()
         self._forget_words()
+        self.few_words_until = None
         self.greeting_start = start
         self.longest_pause_ms = 0
         self.speech_ms_total = self.now - start
@@ -660,7 +662,11 @@ class _CallState:
             return
         long_speech = s.machine_sure_speech_ms if self.words_decide else s.machine_speech_ms
         if span >= long_speech:
-            if self.words_decide and self.jobs and span < long_speech + s.asr_decide_grace_ms:
+            if (
+                self.words_decide
+                and self.jobs
+                and now - self.greeting_start < long_speech + s.asr_decide_grace_ms
+            ):
                 return  # the greeting's words are on their way (asr_decide_grace_ms)
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="long greeting"))
@@ -688,6 +694,16 @@ class _CallState:
                 events.append(
                     self._emit(HumanDetected, self.last_speech_end, reason="words of a person")
                 )
+            elif (
+                words is not None
+                and not words.recording
+                and self._words_cover_speech()
+                and spoken_words(self._full_text()) <= s.asr_few_words
+            ):
+                # Too long for a person by timing, but all its words are a person's "Hello?":
+                # the rest was the talkers behind them (see asr_few_words).
+                self.decision = "human"
+                events.append(self._emit(HumanDetected, self._last_word_end(), reason="few words"))
             else:
                 self.decision = "machine"
                 events.append(
