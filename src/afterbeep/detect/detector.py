@@ -662,12 +662,8 @@ class _CallState:
             return
         long_speech = s.machine_sure_speech_ms if self.words_decide else s.machine_speech_ms
         if span >= long_speech:
-            if (
-                self.words_decide
-                and self.jobs
-                and now - self.greeting_start < long_speech + s.asr_decide_grace_ms
-            ):
-                return  # the greeting's words are on their way (asr_decide_grace_ms)
+            if self._words_on_their_way(self.greeting_start + long_speech):
+                return
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="long greeting"))
             return
@@ -678,12 +674,8 @@ class _CallState:
         ):
             # Not while speech may be starting again (a loud frame or two, not yet an
             # utterance): a machine's next sentence, or a click, tells within min_speech_ms.
-            if (
-                self.words_decide
-                and self.jobs
-                and now - self.last_speech_end < s.human_silence_ms + s.asr_decide_grace_ms
-            ):
-                return  # the greeting's words are on their way (asr_decide_grace_ms)
+            if self._words_on_their_way(self.last_speech_end + s.human_silence_ms):
+                return
             if span <= s.human_max_greeting_ms:
                 self.decision = "human"
                 events.append(
@@ -804,6 +796,13 @@ class _CallState:
             and self.now - self.last_speech_end >= self.s.asr_decide_pause_ms
         ):
             self._submit_whole()
+
+    def _words_on_their_way(self, due_ms: int) -> bool:
+        """Whether timing, due to decide at ``due_ms``, waits: the greeting's words are still
+        being recognised and ``asr_decide_grace_ms`` has not run out since."""
+        return (
+            self.words_decide and bool(self.jobs) and self.now < due_ms + self.s.asr_decide_grace_ms
+        )
 
     def _few_words_heard(self) -> bool:
         """The greeting's words are in for at least ``asr_few_words_min_ms`` of it and are no
