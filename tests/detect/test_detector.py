@@ -133,6 +133,17 @@ def test_fax_answer_tone_is_fax_not_beep():
     assert not [e for e in events if isinstance(e, BeepEnded)]
 
 
+def test_fax_calling_tone_on_a_line_whose_noise_starts_with_it_is_fax():
+    # Digital silence, then a CNG tone (1100 Hz, 0.5 s) with line noise that starts with it:
+    # the noise after the tone reads as speech until the floor follows it, but nothing was
+    # said before the tone.
+    cng = tone(1100, 500) + noise(500, level_dbfs=-40.0, seed=4)
+    after = noise(3000, level_dbfs=-40.0, seed=5)
+    events = _run(mix(silence(800), cng, after, cng, after, floor_dbfs=None))
+    assert isinstance(_decisions(events)[0], FaxDetected), events
+    assert not [e for e in events if isinstance(e, BeepEnded)]
+
+
 def test_events_never_precede_their_audio():
     events = _run(
         mix(silence(500), speech(5000, seed=9), silence(300), tone(1400, 200), silence(900))

@@ -13,12 +13,16 @@ Must not decide human or machine, nor emit events (see ``detector``).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from afterbeep.detect._features import FRAME_MS, FULL_SCALE_POWER, HISTORY_FRAMES, FrameAnalyzer
+
+# How far back a tone's start may be moved to frames that were it already (see _start_tone).
+BACKDATE_FRAMES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class BeepConfig:
     short_tone_ratio: float
     short_tone_spread_hz: float
     short_tone_harmonic_db: float
+    held_ratio: float
+    held_harmonic_db: float
+    long_quiet_margin_db: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,7 @@ class BeepTracker:
         "_pending_sounding",
         "_pending_tones",
         "_prev_energy",
+        "_recent",
         "_sample_rate",
         "_tone_best_harmonic",
         "_tone_best_ratio",
@@ -113,6 +121,9 @@ class BeepTracker:
         self._prev_energy = -200.0
         self._lead_1 = -200.0
         self._lead_2 = -200.0
+        # (energy, frequency, ratio, partials) of the last frames, to find where a tone that
+        # passed the purity tests late really began (see _start_tone).
+        self._recent: deque[tuple[float, float, float, float]] = deque(maxlen=BACKDATE_FRAMES + 3)
         self._tone_lead_db = -200.0
         self._tone_best_ratio = 0.0
         self._tone_best_harmonic = 0.0
@@ -153,7 +164,9 @@ class BeepTracker:
         )
         if self.tone_active:
             loud = energy_db >= self._tone_level - cfg.end_drop_db
-            if tonal and loud and abs(hz - self._tone_hz) <= cfg.frequency_tolerance_hz:
+            if (tonal and loud and abs(hz - self._tone_hz) <= cfg.frequency_tolerance_hz) or (
+                loud and self._held(ratio, hz, harmonic_db, self._tone_hz)
+            ):
                 self._tone_frames += 1
                 if ratio > self._tone_best_ratio:
                     self._tone_best_ratio = ratio
@@ -184,6 +197,7 @@ class BeepTracker:
 
         self._lead_2, self._lead_1 = self._lead_1, self._prev_energy
         self._prev_energy = energy_db
+        self._recent.append((energy_db, hz, ratio, harmonic_db))
         if self._pending_end is None or self.tone_active:
             return None
         if (
@@ -201,9 +215,16 @@ class BeepTracker:
             self._pending_end = max(
                 self._pending_end, self._refine_end(frame_end_ms, analyzer.history(stream))
             )
+        # What is quiet after the tone: 12 dB under it, or 8 dB after a tone as long as no
+        # vowel holds one (the talkers behind a beep come back 10-13 dB under it).
+        margin = (
+            cfg.quiet_margin_db
+            if self._pending_len < cfg.isolated_below_ms
+            else cfg.long_quiet_margin_db
+        )
         if (
             frame_end_ms - self._pending_end >= cfg.confirm_ms
-            and self._lead_1 < self._pending_level - cfg.quiet_margin_db
+            and self._lead_1 < self._pending_level - margin
         ):
             # Confirmed only on the second quiet frame in a row: a loud frame just before may
             # be the next tone's onset, with this frame lost on the network (zeros).
@@ -218,7 +239,7 @@ class BeepTracker:
         if (
             not tonal
             and frame_end_ms - FRAME_MS >= self._pending_end
-            and energy_db >= self._pending_level - cfg.quiet_margin_db
+            and energy_db >= self._pending_level - margin
         ):
             # Loud sound right after the "tone": a voice or music, not a beep. One such frame
             # may be the onset of the beep's next tone (its window is half silence), so two.
@@ -229,12 +250,40 @@ class BeepTracker:
             self._loud_after = 0
         return None
 
+    def _held(self, ratio: float, hz: float, harmonic_db: float, tone_hz: float) -> bool:
+        """A frame that fails the purity tests yet continues the tone at ``tone_hz``: at its
+        pitch within ``short_tone_spread_hz`` (a voice glides more), and either with the
+        peak's usual share of the power or still concentrated (``held_ratio``) with partials
+        ``held_harmonic_db`` down. Background talkers fill the bins a voice's partials would
+        be in: a beep 10-13 dB over them fails the 20 dB partial test in most frames, and
+        its fragments were each too short to be a beep."""
+        cfg = self._cfg
+        return abs(hz - tone_hz) <= cfg.short_tone_spread_hz and (
+            ratio >= cfg.tone_ratio
+            or (ratio >= cfg.held_ratio and harmonic_db <= cfg.held_harmonic_db)
+        )
+
     def _start_tone(self, frame_end_ms: int, energy_db: float, hz: float) -> None:
         self.tone_active = True
-        # The two frames before the one before this (that one may hold the tone's onset).
-        self._tone_lead_db = max(self._lead_1, self._lead_2)
-        self._tone_start = frame_end_ms - FRAME_MS
-        self._tone_frames = 1
+        # The frames just before that were this tone already, failing a purity test only
+        # (talkers behind it): it began there, which its length (a fax calling tone is
+        # told by its 0.5 s) and its lead must count from.
+        cfg = self._cfg
+        held = 0
+        for past_energy, past_hz, past_ratio, past_harmonic in reversed(self._recent):
+            if (
+                held == BACKDATE_FRAMES
+                or past_energy < energy_db - cfg.end_drop_db
+                or not self._held(past_ratio, past_hz, past_harmonic, hz)
+            ):
+                break
+            held += 1
+        before = list(self._recent)[: len(self._recent) - held]
+        # The two frames before the one before it (that one may hold the tone's onset).
+        lead = [energy for energy, _, _, _ in before[-3:-1]]
+        self._tone_lead_db = max(lead) if lead else -200.0
+        self._tone_start = frame_end_ms - FRAME_MS * (1 + held)
+        self._tone_frames = 1 + held
         self._tone_hz = hz
         self._tone_level = energy_db
         self._tone_too_long = False

@@ -208,6 +208,9 @@ class DetectorSettings(BaseModel):
     beep_confirm_ms: int = Field(100, ge=0, le=1000)
     # Sound within 12 dB of the tone right after it stops: speech or music, not a beep.
     beep_quiet_margin_db: float = Field(12.0, ge=0.0, le=60.0)
+    # ... 8 dB after a tone of beep_isolated_below_ms or longer, which no vowel sustains:
+    # talkers behind a beep come back 10-13 dB under it, and read as speech at 12 dB.
+    beep_long_quiet_margin_db: float = Field(8.0, ge=0.0, le=60.0)
     # A first tone shorter than 150 ms must follow 40 ms within that margin of quiet: on a
     # telephone band (no fundamental) a steady vowel can pass the purity tests for 40-80 ms,
     # but it comes straight out of speech, while a beep follows a pause.
@@ -220,6 +223,13 @@ class DetectorSettings(BaseModel):
     beep_short_tone_ratio: float = Field(0.95, gt=0.0, lt=1.0)
     beep_short_tone_spread_hz: float = Field(4.0, ge=0.5, le=100.0)
     beep_short_tone_harmonic_db: float = Field(-25.0, ge=-80.0, le=0.0)
+    # A sounding tone goes on through frames that fail those tests only because background
+    # talkers fill the bins where a voice's partials would be: at its pitch within
+    # beep_short_tone_spread_hz (a voice glides more), with beep_tone_ratio of the power in
+    # the peak, or 70% and partials 10 dB down (a voice's partials are within a few dB of
+    # its strongest one). A beep 10-13 dB over babble shows partial bins 12-19 dB down.
+    beep_held_ratio: float = Field(0.7, gt=0.0, lt=1.0)
+    beep_held_harmonic_db: float = Field(-10.0, ge=-80.0, le=0.0)
     # --- fax ------------------------------------------------------------------------------
     # A fax answers with a 2100 Hz tone for 2.6-4 s (ITU-T T.30 CED); 600 ms of it is enough.
     fax_tone_hz: float = Field(2100.0, ge=300.0, le=3900.0)
@@ -326,6 +336,9 @@ class DetectorSettings(BaseModel):
             short_tone_ratio=self.beep_short_tone_ratio,
             short_tone_spread_hz=self.beep_short_tone_spread_hz,
             short_tone_harmonic_db=self.beep_short_tone_harmonic_db,
+            held_ratio=self.beep_held_ratio,
+            held_harmonic_db=self.beep_held_harmonic_db,
+            long_quiet_margin_db=self.beep_long_quiet_margin_db,
         )
 
 
@@ -620,15 +633,18 @@ class _CallState:
         s = self.s
         now = self.now
         if beep is not None:
+            tone_start = beep.end_ms - beep.duration_ms
             if (
-                self.greeting_start is None
+                # No speech before the tone (line noise that starts with it reads as speech
+                # until the floor follows, by which time the tone is over).
+                (self.greeting_start is None or self.greeting_start >= tone_start)
                 and abs(beep.frequency_hz - s.fax_cng_hz) <= s.fax_tone_tolerance_hz
                 and beep.tones == 1
                 and s.fax_cng_min_ms <= beep.duration_ms <= s.fax_cng_max_ms
             ):
                 # A lone half-second 1100 Hz tone before anyone spoke: a calling fax (CNG).
                 self.decision = "fax"
-                events.append(self._emit(FaxDetected, beep.end_ms - beep.duration_ms))
+                events.append(self._emit(FaxDetected, tone_start))
                 return
             self.decision = "machine"
             events.append(self._emit(MachineDetected, beep.end_ms, reason="beep"))
