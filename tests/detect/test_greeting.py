@@ -16,6 +16,7 @@ from afterbeep.detect._mailbox import (
     classify_mailbox,
     greeting_notes,
     operator_digit,
+    promises_tone,
     spoken_words,
 )
 from afterbeep.detect.detector import DetectorSettings, detect_samples
@@ -78,6 +79,10 @@ EXAMPLES = {
         "Thank you for calling. Our clinic is currently closed.",
         "Press one to leave a message, or remain on the line to be transferred to our live "
         "receptionist team.",
+        "Press 1 for sales. Press 2 for service.",
+        # One option left of a menu whose other words were garbled.
+        "You have reached Orchard Marketing. I'm going to ask for billing, press three.",
+        "You have reached the claims department at Trident Properties.",
     ],
     MailboxState.TAKES_NO_MESSAGES: [
         "The number you have dialed cannot take your call. Please try again later. Goodbye.",
@@ -89,6 +94,12 @@ EXAMPLES = {
         "The person you are calling is not available. At the tone, please record your message.",
         "Your call has been forwarded to an automated voice messaging system.",
         "The person you're calling is not available. For more options for a press pound.",
+        # The system's one key for more options, garbled and repeated: not a menu.
+        "The person you are calling is not available. When you are finished, hang up. Or press "
+        "files for a more option. Or press files for a more option.",
+        "Your call has been forwarded to an automated voice messaging system. When you have "
+        "finished recording, it will make hang up. All press one for mode options. I'll press 1 "
+        "for mode options.",
     ],
     MailboxState.PERSONAL: [
         "Hi, you've reached Dana Smith. I can't take your call right now, leave a message.",
@@ -104,6 +115,10 @@ EXAMPLES = {
         # A goodbye that is not the end, or comes with an invitation.
         "Goodbye for now, I'm away until Monday.",
         "Hi, this is Sam. Leave your name and number. Goodbye.",
+        "This is Carlos. Leave a message and I'll call you back. For more options. I'll press "
+        "phones for a lot of changes.",
+        # A department mentioned, not reached (tiny.en's "Hannah Hill with Acme Partners").
+        "Hello, this is time to fill with my department. Leave a message after the meet.",
     ],
 }
 
@@ -134,6 +149,21 @@ def test_every_state_in_the_table_has_examples():
 )
 def test_operator_digit(text, digit):
     assert operator_digit(text) == digit
+
+
+@pytest.mark.parametrize(
+    ("text", "promised"),
+    [
+        ("Please leave a message after the tone.", True),
+        ("At the tone, please record your message.", True),
+        # tiny.en across a chunk's edge, "after the beep" heard as "after... here the beat".
+        ("Leave a message after... Here the beat, and I'll call you back.", True),
+        ("Please leave a message.", False),
+        ("Thanks for calling, have a great day.", False),
+    ],
+)
+def test_promises_tone(text, promised):
+    assert promises_tone(text) is promised
 
 
 def _timed_words(*words):
@@ -171,6 +201,20 @@ def _timed_words(*words):
             ),
             0,
             (1200, 1500),
+        ),
+        # Nor into the next clause: "This is Dana, thanks for calling" is Dana.
+        (
+            "This is Dana, thanks for calling.",
+            _timed_words(
+                ("This", 0.0, 0.2),
+                ("is", 0.2, 0.3),
+                ("Dana,", 0.3, 0.7),
+                ("thanks", 0.8, 1.1),
+                ("for", 1.1, 1.2),
+                ("calling.", 1.2, 1.6),
+            ),
+            0,
+            (300, 700),
         ),
     ],
 )
@@ -327,6 +371,8 @@ def test_a_greeting_whose_words_are_not_over_is_not_ended_by_a_long_pause():
         ("You've reached Dana Smith. Thanks for calling!", 1500),
         # Words still going somewhere: up to greeting_end_max_silence_ms (3 s).
         ("You've reached Dana Smith at Keystone Engineering.", 3000),
+        # A tone promised and not come: greeting_end_tone_promised_ms (2.5 s).
+        ("You've reached Dana Smith. Leave a message after the beep.", 2500),
     ],
 )
 def test_beep_less_end_waits_longer_when_the_words_are_not_over(text, quiet_ms):
@@ -396,6 +442,40 @@ def test_a_full_mailbox_heard_after_the_beep_is_still_reported():
     assert MailboxFull in kinds[cue_index + 1 :], events
 
 
+class PacedTranscriber(FakeTranscriber):
+    """Scripted texts, each taking its own time."""
+
+    def __init__(self, texts, seconds):
+        super().__init__(texts)
+        self.delays = list(seconds)
+
+    def transcribe(self, samples, *, sample_rate):
+        if self.delays:
+            time.sleep(self.delays.pop(0))
+        return super().transcribe(samples, sample_rate=sample_rate)
+
+
+def test_a_company_line_known_before_the_beep_is_skipped_though_its_last_words_are_late():
+    # "Thank you for calling Acme. Our office is currently closed." is a company line; its
+    # general-mailbox event waits only for a key to a person. The last phrase is still being
+    # recognised when the beep ends: the beep ends that wait, and the line is skipped.
+    samples, _ = _machine_call(beep=True)
+    fake = PacedTranscriber(
+        [
+            "Thank you for calling Acme. Our office is currently closed.",
+            "Thank you for calling Acme. Our office is currently closed. Please leave a message.",
+        ],
+        seconds=[0.0, 0.9],
+    )
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    kinds = [type(e) for e in events]
+    cue_index = kinds.index(BeepEnded)
+    assert GeneralMailbox in kinds[:cue_index], events
+    general = events[kinds.index(GeneralMailbox)]
+    assert general.operator_digit is None
+    assert general.emitted_ms == events[cue_index].emitted_ms
+
+
 def test_threaded_recognition_leaves_the_decisions_to_the_audio():
     # Live mode: recognition runs in a worker thread. Replayed far faster than real time,
     # the transcripts arrive late in audio time, yet the decision and the beep cue are the
@@ -415,6 +495,13 @@ def test_threaded_recognition_leaves_the_decisions_to_the_audio():
 # -- words on the decision path ------------------------------------------------------------
 
 
+def test_a_greeting_that_signs_off_with_thanks_for_calling_is_read_once_it_is_over():
+    assert answer_words("This is Rachel. Thanks for calling.").signs_off
+    assert not answer_words("Thank you for calling Acme, this is Kim.").signs_off
+    # Alone it is only a mark once the greeting is over: it is how a person's answer begins.
+    assert not answer_words("Thank you for calling.").recording
+
+
 @pytest.mark.parametrize(
     ("text", "recording", "person"),
     [
@@ -432,6 +519,13 @@ def test_threaded_recognition_leaves_the_decisions_to_the_audio():
         ("For sales, press one.", True, False),
         ("Sorry I missed your call.", True, False),
         ("The mailbox is full.", True, False),
+        # A carrier prompt's opening, cut off where it pauses before the number or the name.
+        ("The person you are calling,", True, False),
+        ("The subscriber you are trying to read", True, False),
+        ("The number you have dialed", True, False),
+        # A recording's good wishes; a person's thanks opens their answer.
+        ("Hi, Greg here. Have a great day.", True, False),
+        ("Thank you for calling Granite Insurance, this is Laura.", False, True),
     ],
 )
 def test_answer_words_mark_recordings_and_people(text, recording, person):
@@ -454,6 +548,25 @@ def test_a_short_recorded_phrase_then_a_pause_is_a_machine_by_its_words():
     assert decision.reason == "words of a recording"
     # Decided in the pause, before timing alone would have said "human".
     assert decision.emitted_ms < ms_len(*head) + 950
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This is Rachel. Thanks for calling.", MachineDetected),
+        # A person's thanks come first; cut at a pause they say nothing about who answered.
+        ("Thank you for calling Acme, this is Kim.", HumanDetected),
+    ],
+)
+def test_a_short_greeting_that_signs_off_is_a_recording(text, expected):
+    samples, head = _short_then_pause()
+    events = detect_samples(
+        samples, sample_rate=8000, settings=REPLAY, transcriber=FakeTranscriber([text] * 3)
+    )
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, expected), events
+    # Decided when timing would decide: once the greeting is over.
+    assert ms_len(*head) + 950 <= decision.emitted_ms <= ms_len(*head) + 1000
 
 
 def test_words_too_late_leave_the_decision_to_timing():

@@ -65,10 +65,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
     (
         MailboxState.GENERAL,
         (
-            # A menu: "for sales, press one", "press two for support" - but not a mailbox's own
-            # "press pound for more options" / "press one to re-record".
-            r"press\s+(?:\w+\s+){0,2}(?:for|to)\s+(?!more\b|further\b|other options\b|re ?record|review|skip|leave|send|mark|page|hear)",
-            r"\bfor\s+(?!more\b|further\b)(?:\w+\s+){1,3}press\b(?!\s+(?:pound|star|hash)\b)",
+            # A menu's options ("for sales, press one") are read by _menu_options: one key
+            # alone is not a menu.
             r"dial\s+by\s+(?:name|last name)",
             # Dial by name without the words: "enter the first three letters of the person's
             # last name" (tiny.en: "the free letter of"), "spell the last name".
@@ -87,7 +85,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:stay|remain) on the line",
             # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed").
             r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b",
-            r"\b(?:the\s+)?\w+\s+department\b",
+            # A department line ("You have reached the claims department at ..."), not a
+            # mention of one ("I'm in my department"; tiny.en: "fill with my department").
+            r"\b(?:reached|calling|for|to)\s+(?:the\s+|our\s+)?(?:\w+\s+){1,2}department\b",
             r"general\s+(?:mailbox|voicemail|delivery)",
             r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
             r"someone\s+will\s+(?:return|get back)",
@@ -131,9 +131,23 @@ _DIGIT_WORDS = {
 }
 _DIGIT_WORDS.update({str(d): str(d) for d in range(10)})
 
+# A menu offers choices: "for sales, press one ... press two for support" - but not a
+# mailbox's own "press pound for more options" / "press one to re-record". Each pattern
+# captures the key and what it is for. Where the greeting ends as a mailbox system does
+# ("When you have finished recording, you may hang up, or press one for more options"), one
+# key is that system's option, however garbled ("press one for mode options", "press files
+# for a more option", repeated): a menu there names two keys or more.
+MENU_OPTION_PATTERNS: tuple[str, ...] = (
+    r"\bpress\s+((?:\w+\s+){0,2})(?:for|to)\s+(?!more\b|further\b|other options\b|re ?record|review|skip|leave|send|mark|page|hear)(\w+)",
+    r"\bfor\s+(?!more\b|further\b)((?:\w+\s+){1,3})press\b(?!\s+(?:pound|star|hash)\b)(?:\s+(\w+))?",
+)
+_MENU_MIN_KEYS = 2
+_SYSTEM_TAIL = re.compile(r"\bhang up\b|\bfinished\b|\b(?:more|other) options?\b")
+
 _COMPILED = tuple(
     (state, tuple(re.compile(p) for p in patterns)) for state, patterns in MAILBOX_PATTERNS
 )
+_MENU_COMPILED = tuple(re.compile(p) for p in MENU_OPTION_PATTERNS)
 _OPERATOR_COMPILED = tuple(re.compile(p) for p in _OPERATOR_PATTERNS)
 
 
@@ -170,7 +184,27 @@ def classify_mailbox(text: str) -> MailboxState:
             return MailboxState.TAKES_NO_MESSAGES
         if any(pattern.search(clean) for pattern in patterns):
             return state
+        if state is MailboxState.GENERAL and _is_menu(clean):
+            return state
     return MailboxState.TAKES_NO_MESSAGES if _sends_away(clean) else MailboxState.PERSONAL
+
+
+def _is_menu(clean: str) -> bool:
+    keys = len(_menu_options(clean))
+    return keys >= _MENU_MIN_KEYS or (keys == 1 and not _SYSTEM_TAIL.search(clean))
+
+
+def _menu_options(clean: str) -> set[str]:
+    """The keys a menu offers (the option's first word where the key was not heard)."""
+    options: set[str] = set()
+    press_first, for_first = _MENU_COMPILED
+    for match in press_first.finditer(clean):
+        key = match.group(1).split()
+        options.add(_DIGIT_WORDS.get(key[0], key[0]) if key else match.group(2))
+    for match in for_first.finditer(clean):
+        key = match.group(2)
+        options.add(_DIGIT_WORDS.get(key, key) if key else match.group(1).split()[0])
+    return options
 
 
 def _sends_away(clean: str) -> bool:
@@ -187,6 +221,18 @@ _CLOSES = re.compile(
     r"|\b(?:call|get|come)\s+(?:\w+\s+)?back\b|\breturn\s+your\b|\blater\b"
     r"|\bpress\b|\bdial\b|\bextension\b|\boperator\b"
 )
+
+
+# A greeting that says a tone will follow ("leave a message after the beep"; tiny.en: "after
+# the beat", and across a chunk's edge "after... here the beat").
+_PROMISES_TONE = re.compile(
+    r"\b(?:after|at|hear|here)\s+(?:\w+\s+)?the\s+(?:tone|beep|beat|signal)\b"
+)
+
+
+def promises_tone(text: str) -> bool:
+    """Whether the greeting's words say a tone will follow."""
+    return bool(_PROMISES_TONE.search(normalize(text)))
 
 
 def greeting_sounds_over(text: str) -> bool:
@@ -235,7 +281,20 @@ _RECORDING_PATTERNS: tuple[str, ...] = (
     r"\bextension\b|\bdirectory\b|\bmenu\b|\boffice hours\b|\bbusiness hours\b",
     r"\bwelcome to\b|\bplease (?:record|enter|hold|listen)\b",
     r"\bhas been forwarded\b|\bis full\b|\bset up\b",
+    # A carrier prompt's opening, which often pauses before the number or the owner's
+    # recorded name ("The person you are calling, <1 s> Dana Smith, is unavailable"): a
+    # person answering speaks of themselves, never of "the person you are calling".
+    r"\b(?:person|party|subscriber|customer|number|cellular customer)\s+you\s+(?:are|re|have)\s+"
+    r"(?:\w+\s+)?(?:calling|call|dialed|dialled|trying|reached)\b",
+    # A person answering opens with their thanks ("Thanks for calling Acme, this is Kim");
+    # a recording signs off (see _SIGN_OFF).
+    r"\bhave a (?:great|good|nice|wonderful) (?:day|one|weekend)\b",
 )
+# A greeting over, and followed by quiet, that ends on thanks for calling: "This is Rachel.
+# Thanks for calling." A recording's sign-off; a person's "Thank you for calling Acme, this
+# is Kim" ends on who they are. Read only once the greeting is over and all its words are in:
+# a transcript of the greeting so far ends on "Thank you for calling" as often as not.
+_SIGN_OFF = re.compile(r"\b(?:thanks|thank you)\s+for\s+calling\s*$")
 _PERSON_PATTERNS: tuple[str, ...] = (
     r"\b[a-z]+\s+speaking\b|\b[a-z]+\s+speak\s*$",
     r"\bhow (?:can|may|could|do) (?:i|we) help\b|\bwhat can i do for you\b",
@@ -254,6 +313,7 @@ class AnswerWords:
 
     recording: bool
     person: bool
+    signs_off: bool = False
 
 
 def spoken_words(text: str) -> int:
@@ -279,7 +339,7 @@ def answer_words(text: str) -> AnswerWords:
         classify_mailbox(text) not in (MailboxState.PERSONAL, MailboxState.TAKES_NO_MESSAGES)
     )
     person = any(p.search(clean) for p in _PERSON_COMPILED)
-    return AnswerWords(recording=recording, person=person)
+    return AnswerWords(recording=recording, person=person, signs_off=bool(_SIGN_OFF.search(clean)))
 
 
 # Where a greeting says a name: "this is Dana", "Dana speaking", "you've reached Dana Smith".
@@ -342,9 +402,10 @@ def greeting_notes(transcript: Transcript, *, offset_ms: int, speech_ms: int) ->
     it was speech (pace is words per minute of speech, not of silence).
     """
     clean = normalize(transcript.text)
-    # Sentence by sentence: a name never runs on into the next sentence ("... this is Dana.
-    # This is ..." is Dana, not "Dana This"), and which of its mentions it is stays known.
-    sentences = [normalize(part) for part in re.split(r"(?<=[.!?])\s+", transcript.text)]
+    # Clause by clause: a name never runs on into the next sentence or clause ("... this is
+    # Dana. This is ..." is Dana, not "Dana This"; "This is Rachel, thanks for calling" is
+    # Rachel), and which of its mentions it is stays known.
+    sentences = [normalize(part) for part in re.split(r"(?<=[.!?,;])\s+", transcript.text)]
     name: str | None = None
     mentions_before = 0
     for pattern in _NAME_COMPILED:

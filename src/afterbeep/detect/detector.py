@@ -55,6 +55,7 @@ from afterbeep.detect._mailbox import (
     greeting_notes,
     greeting_sounds_over,
     operator_digit,
+    promises_tone,
     spoken_words,
 )
 from afterbeep.detect._vad import NoiseFloorVad
@@ -181,6 +182,11 @@ class DetectorSettings(BaseModel):
     # pause is not read as its end.
     greeting_end_pause_margin_ms: int = Field(600, ge=0, le=10000)
     greeting_end_max_silence_ms: int = Field(3000, ge=300, le=20000)
+    # With recognition on, a greeting whose words promise a tone ("leave a message after the
+    # beep") waits this much quiet for it before its end cues the message: recorded greetings
+    # pause up to 1.5 s between sentences, and a soft word's edges lost in line noise make
+    # such a pause read 0.3-0.5 s longer.
+    greeting_end_tone_promised_ms: int = Field(2500, ge=300, le=20000)
     # Give up waiting for a cue after 60 s of audio (a Timeout event).
     total_timeout_ms: int = Field(60000, ge=2000, le=600000)
     # --- beep -----------------------------------------------------------------------------
@@ -692,7 +698,16 @@ class _CallState:
             # utterance): a machine's next sentence, or a click, tells within min_speech_ms.
             if self._words_on_their_way(self.last_speech_end + s.human_silence_ms):
                 return
-            if span <= s.human_max_greeting_ms:
+            if (
+                span <= s.human_max_greeting_ms
+                and words is not None
+                and words.signs_off
+                and self._words_cover_speech()
+            ):
+                # Over, and it ended on "Thanks for calling.": a recording's sign-off.
+                self.decision = "machine"
+                events.append(self._emit(MachineDetected, now, reason="words of a recording"))
+            elif span <= s.human_max_greeting_ms:
                 self.decision = "human"
                 events.append(
                     self._emit(HumanDetected, self.last_speech_end, reason="short greeting")
@@ -736,14 +751,15 @@ class _CallState:
                 or pause >= s.asr_final_pause_ms
             ):
                 self._submit_pending()
-        words_in = self._words_cover_speech()
         cue: DetectionEvent | None = None
         if beep is not None:
             self.beep_heard = True
             # A beep ends any wait for words: the message starts now. A no-drop phrase whose
             # transcript is still on its way is reported after the cue (the media engine
-            # can still stop the message).
-            if self.transcriber is not None and words_in:
+            # can still stop the message). A company line already known from the words so
+            # far ("Our office is currently closed.") was held back only for the key that
+            # reaches a person: it is reported now, with the key if heard.
+            if self.transcriber is not None:
                 events.extend(self._classify(final=True))
             cue = self._emit(
                 BeepEnded,
@@ -870,14 +886,18 @@ class _CallState:
     def _words_leave_greeting_open(self) -> bool:
         """Whether the quiet so far is more likely a pause than the greeting's end: every
         word is in and none says what ends a greeting (a message invited, the tone, thanks,
-        goodbye, keys to press). The cue then waits up to ``greeting_end_max_silence_ms`` of
-        quiet: dead air on the recording is better than a message started mid-greeting."""
+        goodbye, keys to press), or they promise a tone that has not come. The cue then waits
+        up to ``greeting_end_max_silence_ms`` of quiet (``greeting_end_tone_promised_ms`` for
+        the tone): dead air on the recording is better than a message started mid-greeting."""
         if self.transcriber is None or self.shed or not self.transcripts:
             return False
         quiet = self.now - max(self.last_speech_end, self.last_sound_ms)
         if quiet >= self.s.greeting_end_max_silence_ms or not self._words_cover_speech():
             return False
-        return not greeting_sounds_over(self._full_text())
+        text = self._full_text()
+        if quiet < self.s.greeting_end_tone_promised_ms and promises_tone(text):
+            return True  # the tone it promised has not come yet
+        return not greeting_sounds_over(text)
 
     def _cue_must_wait_for_words(self) -> bool:
         """Whether the last phrase must be transcribed before the cue.
