@@ -83,6 +83,7 @@ EXAMPLES = {
         # One option left of a menu whose other words were garbled.
         "You have reached Orchard Marketing. I'm going to ask for billing, press three.",
         "You have reached the claims department at Trident Properties.",
+        "Our finance department is currently busy assisting other clients.",
     ],
     MailboxState.TAKES_NO_MESSAGES: [
         "The number you have dialed cannot take your call. Please try again later. Goodbye.",

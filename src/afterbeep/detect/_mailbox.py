@@ -85,9 +85,10 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:stay|remain) on the line",
             # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed").
             r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b",
-            # A department line ("You have reached the claims department at ..."), not a
-            # mention of one ("I'm in my department"; tiny.en: "fill with my department").
-            r"\b(?:reached|calling|for|to)\s+(?:the\s+|our\s+)?(?:\w+\s+){1,2}department\b",
+            # A department line ("You have reached the claims department at ...", "Our
+            # finance department is busy"), not a person's mention of one ("I'm in my
+            # department"; tiny.en: "fill with my department").
+            r"\b(?:(?:reached|calling|for|to)\s+(?:the\s+|our\s+)?|our\s+)(?:\w+\s+){1,2}department\b",
             r"general\s+(?:mailbox|voicemail|delivery)",
             r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
             r"someone\s+will\s+(?:return|get back)",
