@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -43,7 +44,19 @@ def test_import_check_plan_explain_and_work(sqlite_db_url: str, tmp_path: Path):
 
     dnc = tmp_path / "dnc.txt"
     dnc.write_text("305,5550199\n")
-    result = _run("compliance", "dnc-import", str(dnc), "--team", "West", "--url", sqlite_db_url)
+    # The list's date is its download's, given: the checks below are at fixed instants, and
+    # a list imported "now" would be younger than them.
+    result = _run(
+        "compliance",
+        "dnc-import",
+        str(dnc),
+        "--team",
+        "West",
+        "--as-of",
+        "2026-11-24T08:00",
+        "--url",
+        sqlite_db_url,
+    )
     assert "1 added" in result.stdout
 
     late = _run(
@@ -143,8 +156,20 @@ def test_plan_then_explain_names_the_rules_that_decided(sqlite_db_url: str):
                 region="KY",
                 time_zone="America/New_York",
             )
-            session.add_all([campaign, prospect, Enrollment(campaign=campaign, prospect=prospect)])
-            import_dnc(session, team_id=team.id, list_name=DncList.NATIONAL, text="")
+            # Enrolled before the instant planned at (a default of now would be after it).
+            enrolled = Enrollment(
+                campaign=campaign,
+                prospect=prospect,
+                enrolled_at=datetime(2026, 11, 24, 8, 0, tzinfo=UTC),
+            )
+            session.add_all([campaign, prospect, enrolled])
+            import_dnc(
+                session,
+                team_id=team.id,
+                list_name=DncList.NATIONAL,
+                text="",
+                imported_at=datetime(2026, 11, 24, 8, 0, tzinfo=UTC),
+            )
             session.commit()
     finally:
         engine.dispose()
@@ -181,3 +206,16 @@ def test_plan_then_explain_names_the_rules_that_decided(sqlite_db_url: str):
     text = _run("plan", "--explain", "+15025550100", "--url", sqlite_db_url)
     assert "us-ky.hours" in text.stdout
     assert "US-KY" in text.stdout
+
+
+def test_dnc_import_as_of_must_be_a_past_instant(sqlite_db_url: str, tmp_path: Path):
+    from afterbeep.errors import InvalidInput
+
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("305,5550199\n")
+    args = ["compliance", "dnc-import", str(dnc), "--url", sqlite_db_url, "--as-of"]
+    for value, says in (("2999-01-01T00:00", "future"), ("last tuesday", "ISO 8601")):
+        result = RUNNER.invoke(app, [*args, value])
+        assert isinstance(result.exception, InvalidInput), result
+        assert result.exception.field == "--as-of"
+        assert says in str(result.exception)

@@ -55,7 +55,7 @@ def _team_id(session: Session, name: str, *, create: bool = False) -> int:
     return int(team_id)
 
 
-def _parse_time(text: str | None, zone: str | None) -> datetime:
+def _parse_time(text: str | None, zone: str | None, *, field: str = "--at") -> datetime:
     """An instant from ISO 8601; without an offset it is read in ``zone`` (else UTC)."""
     if text is None:
         return datetime.now(UTC)
@@ -64,7 +64,7 @@ def _parse_time(text: str | None, zone: str | None) -> datetime:
     except ValueError as error:
         raise InvalidInput(
             f"{text!r} is not a time; expected ISO 8601 such as 2026-11-24T09:30 or 2026-11-24T09:30-05:00",
-            field="--at",
+            field=field,
         ) from error
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone or "UTC"))
@@ -323,6 +323,11 @@ def dnc_import_command(
     list_name: str = typer.Option("national", "--list", help="national or internal."),
     team: str = TEAM_OPTION,
     region: str = typer.Option("US", "--region", help="Country for numbers without +code."),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="When the list was downloaded (ISO 8601, UTC without an offset; default: now).",
+    ),
     url: str | None = URL_OPTION,
 ) -> None:
     """Import a do-not-call list; its date is what the 31-day scrub rule measures."""
@@ -333,6 +338,10 @@ def dnc_import_command(
         chosen = DncList(list_name)
     except ValueError:
         raise InvalidInput("--list must be national or internal", field="--list") from None
+    # A list downloaded days ago is as old as its download, not as its import.
+    downloaded = _parse_time(as_of, None, field="--as-of")
+    if downloaded > datetime.now(UTC):
+        raise InvalidInput(f"--as-of {as_of} is in the future", field="--as-of")
     with _sessions(url)() as session:
         report = import_dnc(
             session,
@@ -340,6 +349,7 @@ def dnc_import_command(
             list_name=chosen,
             path=list_file,
             region=region,
+            imported_at=downloaded,
         )
         session.commit()
     console.print(
