@@ -118,9 +118,10 @@ def test_coach_page_is_served_and_linked_from_the_studio(client: TestClient) -> 
 @pytest.fixture(scope="module")
 def microphone_take(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from afterbeep.audio._coach_takes import RATE as PIPER_RATE
-    from afterbeep.audio._coach_takes import _say
+    from afterbeep.audio._coach_takes import _say, seeded_voice
 
-    speech = _say("Hi Dana, this is Sam with Northwind. Call me at 555-014-2389.", 1.1)
+    text = "Hi Dana, this is Sam with Northwind. Call me at 555-014-2389."
+    speech = _say(text, 1.1, seeded_voice(0))
     silence = np.zeros(PIPER_RATE, np.float32)
     path = tmp_path_factory.mktemp("mic") / "take.wav"
     samples = np.concatenate([silence, 0.5 * speech / np.max(np.abs(speech)), silence])

@@ -48,13 +48,13 @@ class CoachBench:
 
 def bench_take(folder: Path) -> Path:
     """The cached ~30 s benchmark take (Piper at a natural pace, room-noise floor)."""
-    from afterbeep.audio._coach_takes import RATE, _say
+    from afterbeep.audio._coach_takes import RATE, _say, seeded_voice
 
     path = folder / "bench-30s.wav"
     if path.exists():
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    speech = _say(BENCH_SCRIPT, BENCH_LENGTH_SCALE)
+    speech = _say(BENCH_SCRIPT, BENCH_LENGTH_SCALE, seeded_voice(0))
     lead = np.zeros(round(0.4 * RATE), np.float32)
     take = np.concatenate([lead, speech])
     target = round(30.0 * RATE)
