@@ -311,3 +311,65 @@ def test_a_greeting_that_keeps_its_level_is_not_restarted():
     head = [silence(600), speech(2500, seed=11), speech(700, seed=12)]
     decisions = _decisions(_run(mix(*head, silence(3000))))
     assert isinstance(decisions[0], MachineDetected), decisions
+
+
+# -- a call known to have reached a machine (the rep asked for the drop) ------------------
+
+
+def _known(signal, sr=8000):
+    samples = to_int16(signal)
+    detector = Detector(sample_rate=sr, settings=SETTINGS, machine_known=True)
+    n = detector.frame_size
+    events = []
+    for start in range(0, samples.size - n + 1, n):
+        events.extend(detector.feed(samples[start : start + n]))
+    return events + detector.finish()
+
+
+def test_a_call_known_to_be_a_machine_drops_after_the_beep_without_a_decision():
+    # Joined in the middle of the greeting: the rest of it, then the beep.
+    head = [speech(2000, seed=21), silence(400)]
+    beep = tone(1000, 300)
+    expected_end = ms_len(*head, beep)
+    events = _known(mix(*head, beep, silence(1500)))
+    assert not _decisions(events)
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1, events
+    assert isinstance(cues[0], BeepEnded)
+    assert expected_end <= cues[0].emitted_ms <= expected_end + 150
+
+
+def test_a_call_known_to_be_a_machine_joined_after_its_beep_cues_on_the_quiet():
+    events = _known(mix(silence(4000)))
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1, events
+    assert isinstance(cues[0], GreetingEnded)
+    assert cues[0].emitted_ms == SETTINGS.greeting_end_silence_ms
+
+
+def test_a_call_known_to_be_a_machine_waits_for_the_end_of_a_beepless_greeting():
+    # Joined a second before the greeting's next sentence: that silence is not one of the
+    # greeting's pauses, so the usual 1.5 s of quiet after its speech ends it.
+    head = [silence(1000), speech(2500, seed=22)]
+    end = ms_len(*head)
+    events = _known(mix(*head, silence(3000)))
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1, events
+    assert isinstance(cues[0], GreetingEnded)
+    assert end - 40 <= cues[0].at_ms <= end  # the speech's soft last frames
+    assert cues[0].emitted_ms == cues[0].at_ms + SETTINGS.greeting_end_silence_ms
+
+
+def test_a_bank_slot_reset_as_a_known_machine_matches_the_single_detector():
+    samples = to_int16(mix(speech(1500, seed=23), silence(300), tone(850, 200), silence(1500)))
+    bank = DetectorBank(n_streams=2, sample_rate=8000, settings=SETTINGS)
+    bank.reset(1, machine_known=True)
+    n = bank.frame_size
+    from_bank = []
+    for start in range(0, samples.size - n + 1, n):
+        frame = samples[start : start + n]
+        from_bank.extend(bank.feed(np.stack([frame, frame]))[1])
+    single = _known(mix(speech(1500, seed=23), silence(300), tone(850, 200), silence(1500)))
+    assert [(type(e), e.at_ms, e.emitted_ms) for e in from_bank] == [
+        (type(e), e.at_ms, e.emitted_ms) for e in single
+    ]

@@ -366,10 +366,15 @@ class _CallState:
         sample_rate: int,
         transcriber: Transcriber | None,
         beep_config: BeepConfig,
+        machine_known: bool = False,
     ) -> None:
         s = settings
         self.s = s
         self.sample_rate = sample_rate
+        # A call already known to have reached a machine (a rep heard one and asked for the
+        # drop) only waits for its cue; its greeting was heard, so nothing is recognised.
+        if machine_known:
+            transcriber = None
         self.transcriber = transcriber
         self.vad = NoiseFloorVad(
             window_frames=_frames(s.noise_floor_window_ms),
@@ -425,6 +430,12 @@ class _CallState:
         self.shed_reports: list[tuple[str, float]] = []
         self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
         self.beep_heard = False  # the cue was a beep: a message would be recorded
+        if machine_known:
+            # Joined mid-greeting or after it: the greeting counts from the first frame, so a
+            # line already quiet (the beep gone by, the mailbox recording) cues once
+            # greeting_end_silence_ms of it has passed, and speech, or a beep, waits as usual.
+            self.decision = "machine"
+            self.greeting_start = 0
 
     # -- per frame -----------------------------------------------------------------------
     def step(
@@ -589,7 +600,7 @@ class _CallState:
             if not self.in_speech and self.speech_run >= self.min_speech_frames:
                 self.in_speech = True
                 self.utterance_start = now - self.speech_run * FRAME_MS
-                if self.greeting_start is not None:
+                if self.greeting_start is not None and self.speech_ms_total > 0:
                     pause = self.utterance_start - self.last_speech_end
                     if pause > self.longest_pause_ms:
                         self.longest_pause_ms = pause
@@ -1210,17 +1221,19 @@ class DetectorBank:
         self.frame_size = self._analyzer.frame_size
         self._calls = [self._new_call() for _ in range(n_streams)]
 
-    def _new_call(self) -> _CallState:
+    def _new_call(self, *, machine_known: bool = False) -> _CallState:
         return _CallState(
             self.settings,
             sample_rate=self.sample_rate,
             transcriber=self._transcriber,
             beep_config=self._beep_config,
+            machine_known=machine_known,
         )
 
-    def reset(self, stream: int) -> None:
-        """Start a new call on slot ``stream``."""
-        self._calls[stream] = self._new_call()
+    def reset(self, stream: int, *, machine_known: bool = False) -> None:
+        """Start a new call on slot ``stream``; ``machine_known``: the call is known to have
+        reached a machine (see ``Detector``), so only its cue is looked for."""
+        self._calls[stream] = self._new_call(machine_known=machine_known)
         self._analyzer.reset(stream)
 
     def grow(self, n_streams: int) -> None:
@@ -1273,7 +1286,10 @@ class Detector:
     """Streaming detector for one call: ``feed`` 20 ms int16 frames, get typed events.
 
     ``transcriber`` replaces the Whisper model (tests inject a fake); it is ignored when
-    ``settings.asr`` is off.
+    ``settings.asr`` is off. ``machine_known``: the call is already known to have reached a
+    machine, joined mid-greeting or after it (a rep connected to a recording asked for the
+    drop): no decision event, no recognition, only the cue (``BeepEnded``, else
+    ``GreetingEnded`` once the line has been quiet for ``greeting_end_silence_ms``).
     """
 
     def __init__(
@@ -1282,10 +1298,13 @@ class Detector:
         sample_rate: int = 8000,
         settings: DetectorSettings | None = None,
         transcriber: Transcriber | None = None,
+        machine_known: bool = False,
     ) -> None:
         self._bank = DetectorBank(
             n_streams=1, sample_rate=sample_rate, settings=settings, transcriber=transcriber
         )
+        if machine_known:
+            self._bank.reset(0, machine_known=True)
         self.sample_rate = self._bank.sample_rate
         self.settings = self._bank.settings
         self.frame_size = self._bank.frame_size
