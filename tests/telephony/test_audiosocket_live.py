@@ -52,7 +52,7 @@ class _ScriptedHub(DetectorHub):
         super().__init__()
         self.script = script
 
-    def open(self, *, sample_rate, parameters, sink):
+    def open(self, *, sample_rate, parameters, sink, machine_known=False, offset_ms=0):
         return _AtTimes(sink, self.script)
 
 

@@ -41,7 +41,7 @@ class _ScriptedHub(DetectorHub):
         super().__init__()
         self._script = events
 
-    def open(self, *, sample_rate, parameters, sink):
+    def open(self, *, sample_rate, parameters, sink, machine_known=False, offset_ms=0):
         return _Scripted(sink, list(self._script))
 
 
@@ -98,7 +98,7 @@ class _NotesLaterHub(DetectorHub):
         self._decision = decision
         self._notes = notes
 
-    def open(self, *, sample_rate, parameters, sink):
+    def open(self, *, sample_rate, parameters, sink, machine_known=False, offset_ms=0):
         return _NotesLater(sink, self._decision, self._notes)
 
 

@@ -168,12 +168,30 @@ class DetectorHub:
         self.closing_done = 0  # calls whose detection finished after close (recognition on)
 
     def open(
-        self, *, sample_rate: int, parameters: dict[str, str], sink: EventSink
+        self,
+        *,
+        sample_rate: int,
+        parameters: dict[str, str],
+        sink: EventSink,
+        machine_known: bool = False,
+        offset_ms: int = 0,
     ) -> LiveDetector:
+        """Detection for one new stream. ``machine_known``: the call is known to have
+        reached a machine (a rep asked for the drop): only its cue is looked for, without
+        recognition. ``offset_ms``: the call's audio time at the stream's first frame (the
+        oracle's labels are in call time)."""
         if self.detector == "oracle":
-            return OracleDetector(parameters, sample_rate=sample_rate, sink=sink)
-        asr = self.settings.asr and (
-            self.asr_max_calls is None or self.asr_calls < self.asr_max_calls
+            return OracleDetector(
+                parameters,
+                sample_rate=sample_rate,
+                sink=sink,
+                machine_known=machine_known,
+                offset_ms=offset_ms,
+            )
+        asr = (
+            self.settings.asr
+            and not machine_known
+            and (self.asr_max_calls is None or self.asr_calls < self.asr_max_calls)
         )
         bank = self._banks.get((sample_rate, asr))
         if bank is None:
@@ -186,7 +204,7 @@ class DetectorHub:
         elif not bank.free:
             bank.grow(bank.size + BANK_GROWTH)
         row = bank.free.pop()
-        bank.bank.reset(row)
+        bank.bank.reset(row, machine_known=machine_known)
         slot = _Slot(bank, row, sink, asr=asr)
         self.asr_calls += asr
         self._active.append(slot)
@@ -320,10 +338,20 @@ class OracleDetector(LiveDetector):
     ``parameters[TRUTH_PARAMETER]`` is JSON with the corpus labels ``answered_by``,
     ``mailbox``, ``beep_end_ms``, ``greeting_end_ms`` and ``human_greeting_end_ms``. Each
     event is emitted on the first frame whose end reaches its labelled time, so its
-    ``emitted_ms`` is at most one frame after the truth.
+    ``emitted_ms`` is at most one frame after the truth. A stream that joins a call known to
+    have reached a machine (``machine_known``, ``offset_ms`` into the call) gets only the
+    cue, at once if its labelled time has passed.
     """
 
-    def __init__(self, parameters: dict[str, str], *, sample_rate: int, sink: EventSink) -> None:
+    def __init__(
+        self,
+        parameters: dict[str, str],
+        *,
+        sample_rate: int,
+        sink: EventSink,
+        machine_known: bool = False,
+        offset_ms: int = 0,
+    ) -> None:
         raw = parameters.get(TRUTH_PARAMETER)
         if raw is None:
             raise ConfigError(
@@ -337,7 +365,11 @@ class OracleDetector(LiveDetector):
         self._sink = sink
         self._samples = 0
         self._rate = sample_rate
-        self._plan = sorted(_oracle_plan(truth), key=lambda item: item[0])
+        plan = _oracle_plan(truth)
+        if machine_known:
+            # Only the cue (the last step of a machine's plan), in this stream's time.
+            plan = [(max(0, at - offset_ms), make) for at, make in plan[-1:]]
+        self._plan = sorted(plan, key=lambda item: item[0])
 
     def push(self, samples: NDArray[np.int16]) -> None:
         self._samples += samples.size

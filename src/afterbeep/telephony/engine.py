@@ -77,6 +77,10 @@ FRAME_MS = 20
 DROP_END_MARK = "afterbeep:drop-end"
 ACTION_MARK_PREFIX = "afterbeep:"
 ACTIONS = ("drop", "connect", "skip", "none")
+# A stream opened with this parameter set to REP_DROP joins a call the rep was handed and
+# found to be a recording: drop the message after its beep (see MediaEngine.rep_drop).
+MODE_PARAMETER = "afterbeep.mode"
+REP_DROP = "drop"
 
 
 class EngineSettings(BaseModel):
@@ -135,6 +139,19 @@ class CallContext:
     parameters: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class RepDrop:
+    """The answer to a rep's drop (``MediaEngine.rep_drop``): accepted or why not
+    (``unknown_call``, ``already_dropped``, ``not_with_the_rep``), the parameters of the
+    stream that will drop the message, and whether a carrier was asked to open it."""
+
+    accepted: bool
+    reason: str
+    message: str
+    parameters: dict[str, str] | None = None
+    redirected: bool = False
+
+
 CompliancePolicy = Callable[[CallContext], PolicyDecision]
 MessageSource = Callable[[StreamStarted], NDArray[np.int16]]
 
@@ -146,7 +163,11 @@ def allow_all(_: CallContext) -> PolicyDecision:
 
 class CallControl(Protocol):
     """Acts on the call itself once the engine is done with its stream (e.g. through the
-    carrier's REST API: hand it to the rep, hang up). Called in a worker thread."""
+    carrier's REST API: hand it to the rep, hang up). Called in a worker thread.
+
+    A call control may also have ``take_back_for_drop(timeline, parameters) -> bool``: bring
+    a call the rep was handed back to a media stream with ``parameters`` (the rep's drop,
+    ``MediaEngine.rep_drop``); True when it asked a carrier to."""
 
     def act(self, timeline: CallTimeline, action: str) -> None: ...
 
@@ -188,6 +209,8 @@ class CallTimeline:
     ended_at: datetime | None = None
     notes: dict[str, Any] | None = None
     """The rep's notes from the greeting's words (``greeting_notes``); may come after the end."""
+    rep_drop_ms: int | None = None
+    """When the rep, handed a call that was a recording after all, had it take the drop."""
 
     @property
     def finished(self) -> bool:
@@ -362,6 +385,37 @@ class MediaEngine:
 
             _in_worker(_act, timeline, what=f"call control for call {timeline.call_id} ({action})")
 
+    # -- the rep's drop --------------------------------------------------------------------
+    def rep_drop(self, carrier: str, call_id: str) -> RepDrop:
+        """The rep was handed this call and heard a recording (a prank "Hello? ... Ha, got
+        you!", a greeting that paused like a person): have it take the message after all.
+
+        Allowed once the call was handed to the rep and while no message has started for it.
+        The call control brings the call back to a stream with ``MODE_PARAMETER`` set to
+        ``REP_DROP`` (for Twilio, TwiML ``<Connect><Stream>``, which ends the rep's leg); that
+        stream drops the message after the beep, or at once on a quiet line. Without a call
+        control for the carrier (simulated calls, a dialer of its own) the answer carries the
+        stream parameters for whoever opens that stream. Runs the carrier's REST call: call
+        it outside the media loop.
+        """
+        key = (carrier, call_id)
+        timeline = self.timelines.get(key)
+        if timeline is None:
+            return RepDrop(False, "unknown_call", f"no call {call_id!r} of {carrier} is known")
+        if self.ledger.claimed(key):
+            return RepDrop(False, "already_dropped", "its message has already been played")
+        if not timeline.finished or timeline.action != "connect":
+            return RepDrop(
+                False,
+                "not_with_the_rep",
+                f"only a call handed to the rep can take the rep's drop (it is "
+                f"{timeline.action or 'in progress'})",
+            )
+        parameters = {**timeline.parameters, MODE_PARAMETER: REP_DROP}
+        take_back = getattr(self.call_control, "take_back_for_drop", None)
+        redirected = bool(take_back(timeline, parameters)) if take_back is not None else False
+        return RepDrop(True, "accepted", "", parameters=parameters, redirected=redirected)
+
     # -- the playout clock -----------------------------------------------------------------
     def _start_playing(self, session: MediaSession) -> None:
         self._playing.append(session)
@@ -394,6 +448,9 @@ class MediaSession:
         self._decision: str | None = None
         self._done = False
         self._recorded = False  # this stream handed the timeline to the recorder
+        # The call's audio time at this stream's first frame: 0, but for a stream that joins
+        # a call the rep asked to drop (its audio times are the call's, from the answer).
+        self._offset_ms = 0
         self._recent: deque[NDArray[np.int16]] = deque(maxlen=50)  # the last second
         self._loud_frames = 0
         # playback
@@ -409,7 +466,8 @@ class MediaSession:
     # -- input -----------------------------------------------------------------------------
     @property
     def audio_ms(self) -> int:
-        return self._samples_in * 1000 // self._rate
+        """The call's audio time of this stream's latest frame, in ms from the answer."""
+        return self._offset_ms + self._samples_in * 1000 // self._rate
 
     @property
     def ended(self) -> bool:
@@ -453,15 +511,31 @@ class MediaSession:
         self._rate = start.sample_rate
         self._frame_size = start.sample_rate // 50
         engine = self.engine
-        self.timeline = engine._timeline_for(self.carrier, start)
+        rep_drop = start.parameters.get(MODE_PARAMETER) == REP_DROP
+        self.timeline = timeline = engine._timeline_for(self.carrier, start)
         engine.sessions_open += 1
         if engine.already_dropped((self.carrier, start.call_id)):
             # The carrier reconnected a call whose message already started: never again.
             self._finish("none", "already_dropped")
             return
+        if rep_drop:
+            if timeline.streams > 1:
+                # Where the call's audio is now: the time since its first stream opened (the
+                # rep listened meanwhile), and at least as far as its audio has reached.
+                elapsed = datetime.now(UTC) - timeline.started_at
+                wall_ms = round(elapsed.total_seconds() * 1000 / FRAME_MS) * FRAME_MS
+                self._offset_ms = max(wall_ms, timeline.audio_ms)
+            self._decision = "machine"
+            self._note("rep_drop", self._offset_ms, detector_decision=timeline.decision or "none")
+            timeline.decision = "machine"
+            timeline.rep_drop_ms = self._offset_ms
         try:
             self._detector = engine.hub.open(
-                sample_rate=start.sample_rate, parameters=start.parameters, sink=self._on_events
+                sample_rate=start.sample_rate,
+                parameters=start.parameters,
+                sink=self._on_events,
+                machine_known=rep_drop,
+                offset_ms=self._offset_ms,
             )
         except ConfigError as error:
             log.warning("call %s: %s", start.call_id, error)
@@ -509,7 +583,12 @@ class MediaSession:
             extra: dict[str, Any] = {}
             if isinstance(event, RecognitionShed):
                 extra = {"stage": event.stage, "expected_wait_ms": event.expected_wait_ms}
-            self._note(event.kind, event.at_ms, emitted_ms=event.emitted_ms, **extra)
+            self._note(
+                event.kind,
+                self._offset_ms + event.at_ms,
+                emitted_ms=self._offset_ms + event.emitted_ms,
+                **extra,
+            )
             self._on_event(event)
 
     def _keep_notes(self, event: GreetingTranscribed) -> None:
@@ -555,8 +634,8 @@ class MediaSession:
             self._finish("none", "timeout")
         elif isinstance(event, (BeepEnded, GreetingEnded)):
             if isinstance(event, BeepEnded):
-                timeline.beep_end_ms = event.at_ms
-            timeline.cue_ms = event.at_ms
+                timeline.beep_end_ms = self._offset_ms + event.at_ms
+            timeline.cue_ms = self._offset_ms + event.at_ms
             self._on_cue()
 
     def _on_cue(self) -> None:
@@ -685,6 +764,8 @@ class MediaSession:
 __all__ = [
     "ACTIONS",
     "DROP_END_MARK",
+    "MODE_PARAMETER",
+    "REP_DROP",
     "CallContext",
     "CallControl",
     "CallTimeline",
@@ -695,6 +776,7 @@ __all__ = [
     "MediaSession",
     "MessageSource",
     "PolicyDecision",
+    "RepDrop",
     "allow_all",
     "default_message",
     "greeting_notes",

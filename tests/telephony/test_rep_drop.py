@@ -1,0 +1,244 @@
+"""The rep's drop: a call handed to the rep that was a recording after all comes back to the
+engine, which drops the message after the beep, once (real detector, no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from afterbeep.detect import DetectorSettings
+from afterbeep.telephony import DetectorHub, MediaEngine, default_message
+from afterbeep.telephony.engine import DROP_END_MARK, MODE_PARAMETER, REP_DROP
+from afterbeep.telephony.frames import (
+    AudioIn,
+    EndCall,
+    MarkReached,
+    PlayAudio,
+    SendMark,
+    StreamStarted,
+)
+
+RNG = np.random.default_rng(5)
+
+
+def _floor(ms):
+    return RNG.standard_normal(ms * 8) * 10 ** (-60 / 20) * 32767
+
+
+def _talk(ms):
+    """Speech-like sound: 200 ms bursts of loud noise with 60 ms dips, over the floor."""
+    out = _floor(ms)
+    for start in range(0, ms * 8, 260 * 8):
+        end = min(start + 200 * 8, out.size)
+        out[start:end] += RNG.standard_normal(end - start) * 10 ** (-22 / 20) * 32767
+    return out
+
+
+def _beep(ms, hz=1000.0):
+    t = np.arange(ms * 8) / 8000
+    return _floor(ms) + np.sin(2 * np.pi * hz * t) * 10 ** (-16 / 20) * 32767 * np.sqrt(2)
+
+
+def _int16(*parts):
+    return np.clip(np.concatenate(parts), -32768, 32767).astype(np.int16)
+
+
+CALL = "CA" + "5" * 32
+
+
+class _Control:
+    """Call control that records what it was asked (no carrier here)."""
+
+    def __init__(self, *, takes_back: bool = True):
+        self.actions = []
+        self.taken_back = []
+        self.takes_back = takes_back
+
+    def act(self, timeline, action):
+        self.actions.append(action)
+
+    def take_back_for_drop(self, timeline, parameters):
+        self.taken_back.append(dict(parameters))
+        return self.takes_back
+
+
+def _engine(control=None):
+    hub = DetectorHub(detector="afterbeep", settings=DetectorSettings(asr=False))
+    return MediaEngine(
+        hub=hub,
+        call_control=control,
+        message=lambda start: default_message(sample_rate=start.sample_rate, seconds=0.5),
+    )
+
+
+async def _stream(engine, samples, *, parameters=None, stream_id="MZ1", marks=True):
+    """Feed ``samples`` frame by frame in real time order; answer the drop's final mark."""
+    session = engine.session("twilio")
+    session.handle(StreamStarted(call_id=CALL, stream_id=stream_id, parameters=parameters or {}))
+    sent = []
+    for start in range(0, samples.size - 159, 160):
+        if session.ended:
+            break
+        session.handle(AudioIn(samples=samples[start : start + 160]))
+        await asyncio.sleep(0)  # the hub feeds its batch
+        while not session.outbox.empty():
+            frame = session.outbox.get_nowait()
+            sent.append(frame)
+            if marks and isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
+                session.handle(MarkReached(name=DROP_END_MARK))
+    for _ in range(50):  # the last of the message, paced by the engine's clock
+        if session.ended and session.outbox.empty():
+            break
+        await asyncio.sleep(0.02)
+        while not session.outbox.empty():
+            frame = session.outbox.get_nowait()
+            sent.append(frame)
+            if marks and isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
+                session.handle(MarkReached(name=DROP_END_MARK))
+    return session, sent
+
+
+# "Hello?", then quiet: by timing a person, and the call goes to the rep.
+HELLO = _int16(_floor(300), _talk(500), _floor(1600))
+# The rest of the prank's greeting, then the beep, then the line.
+AFTER_CONNECT = _int16(_talk(1800), _floor(300), _beep(300), _floor(1500))
+BEEP_END_IN_STREAM = 1800 + 300 + 300
+
+
+def test_the_reps_drop_plays_the_message_after_the_beep_once():
+    control = _Control()
+    engine = _engine(control)
+    heard_until = []
+
+    async def call():
+        _, first = await _stream(engine, HELLO)
+        timeline = engine.timelines[("twilio", CALL)]
+        assert (timeline.action, timeline.end_reason) == ("connect", "human")
+        heard_until.append(timeline.audio_ms)
+        answer = engine.rep_drop("twilio", CALL)
+        assert answer.accepted, answer
+        assert answer.redirected
+        assert control.taken_back == [{MODE_PARAMETER: REP_DROP}]
+        await asyncio.sleep(0.2)  # the carrier takes a moment to open the new stream
+        _, second = await _stream(
+            engine, AFTER_CONNECT, parameters=answer.parameters, stream_id="MZ2"
+        )
+        again = engine.rep_drop("twilio", CALL)
+        return first, second, again
+
+    first, second, again = asyncio.run(call())
+    assert not [f for f in first if isinstance(f, PlayAudio)]
+    played = [f for f in second if isinstance(f, PlayAudio)]
+    assert len(played) == 25  # the whole 0.5 s message
+    timeline = engine.timelines[("twilio", CALL)]
+    assert timeline.action == "drop"
+    assert timeline.end_reason == "completed"
+    assert timeline.decision == "machine"
+    assert timeline.streams == 2
+    # The new stream's audio starts where the call is: at least where the first one stopped.
+    assert timeline.rep_drop_ms is not None
+    assert timeline.rep_drop_ms >= heard_until[0]
+    # The beep and the message are in the call's time, and the message starts after the beep.
+    beep_end = timeline.rep_drop_ms + BEEP_END_IN_STREAM
+    assert abs(timeline.beep_end_ms - beep_end) <= 30
+    assert timeline.beep_end_ms <= timeline.message_start_ms <= timeline.beep_end_ms + 150
+    kinds = [e["kind"] for e in timeline.events]
+    assert kinds.index("human_detected") < kinds.index("rep_drop") < kinds.index("beep_ended")
+    rep = next(e for e in timeline.events if e["kind"] == "rep_drop")
+    assert rep["detector_decision"] == "human"
+    assert control.actions == ["connect", "drop"]
+    assert (again.accepted, again.reason) == (False, "already_dropped")
+
+
+def test_a_reps_drop_on_a_line_already_recording_plays_after_a_moment_of_quiet():
+    engine = _engine(_Control())
+
+    async def call():
+        await _stream(engine, HELLO)
+        answer = engine.rep_drop("twilio", CALL)
+        quiet = _int16(_floor(3000))
+        _, sent = await _stream(engine, quiet, parameters=answer.parameters, stream_id="MZ2")
+        return sent
+
+    sent = asyncio.run(call())
+    timeline = engine.timelines[("twilio", CALL)]
+    assert timeline.action == "drop"
+    assert [f for f in sent if isinstance(f, PlayAudio)]
+    settings = DetectorSettings(asr=False)
+    waited = timeline.message_start_ms - timeline.rep_drop_ms
+    assert settings.greeting_end_silence_ms <= waited <= settings.greeting_end_silence_ms + 60
+
+
+@pytest.mark.parametrize("when", ["unknown", "in_progress", "skipped"])
+def test_a_reps_drop_is_refused_unless_the_call_is_with_the_rep(when):
+    control = _Control()
+    engine = _engine(control)
+
+    async def call():
+        if when == "unknown":
+            return engine.rep_drop("twilio", CALL)
+        session = engine.session("twilio")
+        session.handle(StreamStarted(call_id=CALL, stream_id="MZ1"))
+        session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
+        if when == "skipped":
+            session._finish("skip", "general_mailbox")
+        return engine.rep_drop("twilio", CALL)
+
+    answer = asyncio.run(call())
+    expected = {"unknown": "unknown_call", "in_progress": "not_with_the_rep"}
+    assert (answer.accepted, answer.reason) == (False, expected.get(when, "not_with_the_rep"))
+    assert control.taken_back == []
+
+
+def test_without_a_carrier_to_ask_the_answer_names_the_stream_to_open():
+    engine = _engine(None)
+
+    async def call():
+        await _stream(engine, HELLO, parameters={"afterbeep.campaign": "7"})
+        return engine.rep_drop("twilio", CALL)
+
+    answer = asyncio.run(call())
+    assert answer.accepted
+    assert not answer.redirected
+    assert answer.parameters == {"afterbeep.campaign": "7", MODE_PARAMETER: REP_DROP}
+
+
+def test_end_frames_name_the_action():
+    # The rep's drop ends its stream like any drop: the final mark, then the end.
+    engine = _engine(_Control())
+
+    async def call():
+        await _stream(engine, HELLO)
+        answer = engine.rep_drop("twilio", CALL)
+        _, sent = await _stream(
+            engine, AFTER_CONNECT, parameters=answer.parameters, stream_id="MZ2"
+        )
+        return sent
+
+    sent = asyncio.run(call())
+    ends = [f for f in sent if isinstance(f, EndCall)]
+    assert [(e.action, e.reason) for e in ends] == [("drop", "completed")]
+
+
+@pytest.mark.parametrize(("offset_ms", "cue_in_stream_ms"), [(3000, 2000), (6000, 0)])
+def test_the_oracle_joins_a_known_machine_with_only_its_cue(offset_ms, cue_in_stream_ms):
+    import json
+
+    from afterbeep.detect import BeepEnded
+    from afterbeep.telephony._detection import TRUTH_PARAMETER, OracleDetector
+
+    truth = {"answered_by": "machine", "mailbox": "personal", "beep_end_ms": 5000}
+    heard = []
+    oracle = OracleDetector(
+        {TRUTH_PARAMETER: json.dumps({**truth, "greeting_end_ms": 4500})},
+        sample_rate=8000,
+        sink=heard.extend,
+        machine_known=True,
+        offset_ms=offset_ms,
+    )
+    for _ in range(200):
+        oracle.push(np.zeros(160, dtype=np.int16))
+    assert [type(e) for e in heard] == [BeepEnded]
+    assert heard[0].at_ms == cue_in_stream_ms
