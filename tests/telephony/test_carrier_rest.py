@@ -191,3 +191,42 @@ def test_twilio_refusals_become_carrier_errors_and_missing_credentials_config_er
         TwilioCalls(_settings(), http_client=RecordingHttp(status=400)).start_call("+12065550148")
     with pytest.raises(ConfigError, match="AFTERBEEP_TWILIO_ACCOUNT_SID"):
         TwilioCalls(load_telephony_settings({}, environ={}))
+
+
+def test_stream_again_brings_the_call_back_to_the_media_stream_for_the_reps_drop():
+    from afterbeep.telephony.engine import MODE_PARAMETER, REP_DROP
+
+    http = RecordingHttp(status=200)
+    calls = TwilioCalls(_settings(), http_client=http)
+    calls.stream_again(
+        "CA" + "3" * 32, {"afterbeep.call_attempt_id": "5", MODE_PARAMETER: REP_DROP}
+    )
+    [req] = http.requests
+    assert req["uri"].endswith(f"/Calls/CA{'3' * 32}.json")
+    stream = ET.fromstring(req["data"]["Twiml"]).find("./Connect/Stream")
+    assert stream.get("url") == "wss://dialer.example.com/media/twilio"
+    sent = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert sent == {"afterbeep.call_attempt_id": "5", MODE_PARAMETER: REP_DROP}
+
+
+def test_the_reps_drop_goes_to_the_calls_own_carrier_or_says_it_cannot():
+    from types import SimpleNamespace
+
+    from afterbeep.telephony.rest import CarrierCallControls, RestCallControl
+
+    class NoStreamAgain:
+        def transfer(self, call_id, to): ...
+
+        def hang_up(self, call_id): ...
+
+    timeline = SimpleNamespace(carrier="telnyx", call_id="v3:abc", parameters={})
+    with pytest.raises(CarrierError, match="not supported yet"):
+        RestCallControl(NoStreamAgain()).take_back_for_drop(timeline, {})
+    http = RecordingHttp(status=200)
+    controls = CarrierCallControls(
+        {"twilio": RestCallControl(TwilioCalls(_settings(), http_client=http))}
+    )
+    assert controls.take_back_for_drop(SimpleNamespace(carrier="sim", call_id="x"), {}) is False
+    twilio_call = SimpleNamespace(carrier="twilio", call_id="CA" + "4" * 32, parameters={})
+    assert controls.take_back_for_drop(twilio_call, {"afterbeep.mode": "drop"}) is True
+    assert len(http.requests) == 1

@@ -242,3 +242,49 @@ def test_the_oracle_joins_a_known_machine_with_only_its_cue(offset_ms, cue_in_st
         oracle.push(np.zeros(160, dtype=np.int16))
     assert [type(e) for e in heard] == [BeepEnded]
     assert heard[0].at_ms == cue_in_stream_ms
+
+
+def test_the_web_route_answers_the_reps_drop(tmp_path):
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from afterbeep.settings import Settings
+    from afterbeep.telephony import TelephonySettings
+    from afterbeep.telephony.engine import CallTimeline
+    from afterbeep.web.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path))
+    app.state.telephony = TelephonySettings()
+    control = _Control()
+    engine = _engine(control)
+    app.state.media_engine = engine
+
+    def timeline(call_id, action, end_reason):
+        engine.timelines[("twilio", call_id)] = CallTimeline(
+            carrier="twilio",
+            call_id=call_id,
+            stream_id="MZ",
+            parameters={"afterbeep.campaign": "3"},
+            started_at=datetime.now(UTC),
+            action=action,
+            end_reason=end_reason,
+        )
+
+    timeline("CA-rep", "connect", "human")
+    timeline("CA-busy", None, None)
+    with TestClient(app) as client:
+        unknown = client.post("/calls/drop", json={"carrier": "twilio", "call_id": "CA-none"})
+        busy = client.post("/calls/drop", json={"carrier": "twilio", "call_id": "CA-busy"})
+        bad = client.post("/calls/drop", json={"carrier": "twilio"})
+        accepted = client.post("/calls/drop", json={"carrier": "twilio", "call_id": "CA-rep"})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "unknown_call"
+    assert busy.status_code == 409
+    assert busy.json()["error"] == "not_with_the_rep"
+    assert bad.status_code == 422
+    assert accepted.status_code == 202
+    body = accepted.json()
+    assert body["redirected"] is True
+    assert body["parameters"] == {"afterbeep.campaign": "3", MODE_PARAMETER: REP_DROP}
+    assert control.taken_back == [body["parameters"]]

@@ -116,6 +116,11 @@ class TwilioCalls:
         """Hand the call to ``to`` (the rep's phone): its TwiML becomes a ``<Dial>``."""
         self.redirect(call_sid, dial_rep_twiml(to))
 
+    def stream_again(self, call_sid: str, parameters: Mapping[str, str]) -> None:
+        """Bring a call back to afterbeep's media stream with ``parameters`` (the rep's
+        drop): its TwiML becomes ``<Connect><Stream>`` again, which ends the rep's leg."""
+        self.redirect(call_sid, connect_stream_twiml(media_url(self.base, "twilio"), parameters))
+
     def hang_up(self, call_sid: str) -> None:
         try:
             self.client.calls(call_sid).update(status="completed")
@@ -153,6 +158,12 @@ class CarrierCallControls:
         if control is not None:
             control.act(timeline, action)
 
+    def take_back_for_drop(self, timeline: Any, parameters: Mapping[str, str]) -> bool:
+        """The rep's drop through the call's own carrier; False for calls of no configured
+        carrier (simulated ones, Asterisk), whose stream their far end opens."""
+        control = self.controls.get(timeline.carrier)
+        return control.take_back_for_drop(timeline, parameters) if control is not None else False
+
 
 class CarrierCalls(Protocol):
     """What call control needs of a carrier's REST adapter (``TwilioCalls``, ``TelnyxCalls``,
@@ -179,6 +190,19 @@ class RestCallControl:
             self.calls.transfer(timeline.call_id, rep)
         else:
             self.calls.hang_up(timeline.call_id)
+
+    def take_back_for_drop(self, timeline: Any, parameters: Mapping[str, str]) -> bool:
+        """Bring the call back from the rep to a media stream with ``parameters`` (the rep's
+        drop, ``MediaEngine.rep_drop``); True once the carrier was asked."""
+        stream_again = getattr(self.calls, "stream_again", None)
+        if stream_again is None:
+            raise CarrierError(
+                f"{timeline.carrier}: taking a call back from the rep for the drop is not "
+                "supported yet (Twilio is)",
+                carrier=timeline.carrier,
+            )
+        stream_again(timeline.call_id, parameters)
+        return True
 
 
 __all__ = [

@@ -14,7 +14,8 @@ Owns the routes:
   ``X-Plivo-Signature-V3``;
 - Vonage: ``/vonage/answer`` (an NCCO connecting the call to ``/media/vonage``) and
   ``/vonage/event``, refused with 403 without a fresh JWT signed over the body;
-- ``/calls/timelines`` (what the engine recorded for given call ids); ``/calls`` and
+- ``/calls/timelines`` (what the engine recorded for given call ids); ``/calls/drop`` (the
+  rep's drop: a call handed to the rep that was a recording takes its message); ``/calls`` and
   ``/calls/simulate`` (run a few corpus calls through the simulator against this very app
   and watch the outcomes).
 Must not decide anything about a call (``afterbeep.telephony`` does).
@@ -34,7 +35,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from afterbeep.errors import AfterbeepError, ConfigError
@@ -379,6 +380,39 @@ def call_timelines(query: TimelineQuery, request: Request) -> dict[str, Any]:
     wanted = set(query.call_ids)
     rows = [t.to_dict() for (_, call_id), t in engine.timelines.items() if call_id in wanted]
     return {"timelines": rows}
+
+
+class RepDropRequest(BaseModel):
+    carrier: str = Field(..., min_length=1, max_length=32)
+    call_id: str = Field(..., min_length=1, max_length=128)
+
+
+_REP_DROP_STATUS = {"unknown_call": 404, "already_dropped": 409, "not_with_the_rep": 409}
+
+
+@router.post("/calls/drop")
+async def rep_drop(body: RepDropRequest, request: Request) -> JSONResponse:
+    """The rep, handed a call that was a recording after all, has it take the message: 202
+    with the parameters of the stream that will drop it (and whether its carrier was asked
+    to open it); 404 for an unknown call, 409 for one not with the rep or already dropped."""
+    engine = media_engine(request.app)
+    # The carrier's REST call (Twilio: the call's TwiML) is made outside the media loop.
+    answer = await run_in_threadpool(engine.rep_drop, body.carrier, body.call_id)
+    if not answer.accepted:
+        return JSONResponse(
+            {"error": answer.reason, "message": answer.message},
+            status_code=_REP_DROP_STATUS.get(answer.reason, 409),
+        )
+    return JSONResponse(
+        {
+            "accepted": True,
+            "carrier": body.carrier,
+            "call_id": body.call_id,
+            "redirected": answer.redirected,
+            "parameters": answer.parameters,
+        },
+        status_code=202,
+    )
 
 
 class SimulateRequest(BaseModel):
