@@ -1,7 +1,8 @@
 """Scale acceptance: N concurrent simulated carrier calls against one afterbeep process.
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--calls 200] [--corpus DIR]
-[--detector afterbeep|oracle|both] [--carrier twilio|...|asterisk] [--asr] [--out DIR]``.
+[--detector afterbeep|oracle|both] [--carrier twilio|...|asterisk] [--asr]
+[--rep-drop-after-ms MS] [--out DIR]``.
 Builds a synthetic corpus (seed 21, 100 calls, espeak voices) when none is given, starts
 ``afterbeep serve`` in a child process per detector, dials the calls at once over the
 carrier's protocol (Twilio Media Streams by default; ``asterisk``: AudioSocket over TCP, with
@@ -39,6 +40,11 @@ def main() -> None:
     parser.add_argument(
         "--carrier", default="twilio", choices=["twilio", "telnyx", "plivo", "vonage", "asterisk"]
     )
+    parser.add_argument(
+        "--rep-drop-after-ms",
+        type=float,
+        help="a simulated rep handed a machine presses drop this long after being connected",
+    )
     args = parser.parse_args()
     asterisk = args.carrier == "asterisk"
     with tempfile.TemporaryDirectory() as scratch:
@@ -56,7 +62,12 @@ def main() -> None:
                 )
                 cpu0, t0 = _server_cpu_s(server.pid), time.monotonic()
                 report = simulate(
-                    corpus, url=url, calls=args.calls, carrier=args.carrier, web_url=server.url
+                    corpus,
+                    url=url,
+                    calls=args.calls,
+                    carrier=args.carrier,
+                    web_url=server.url,
+                    rep_drop_after_ms=args.rep_drop_after_ms,
                 )
                 cpu = _server_cpu_s(server.pid) - cpu0
                 wall = time.monotonic() - t0

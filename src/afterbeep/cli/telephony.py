@@ -40,6 +40,13 @@ def _print(report: Any) -> None:
     head.add_row("rep connected - end of greeting, ms", _fmt(s["human_connect_ms"]))
     head.add_row("inbound frames sent / late", f"{s['frames_sent']} / {s['frames_late']}")
     head.add_row("playback gaps", str(s["playback_gaps"]))
+    if s["rep_drops"]:
+        head.add_row("rep's drops (machines handed to the rep)", str(s["rep_drops"]))
+        head.add_row(
+            "right action, counting the rep's drops",
+            f"{s['right_with_rep_drops']} ({100 * s['right_with_rep_drops'] / s['calls']:.1f}%)",
+        )
+        head.add_row("rep's drop: message start - cue, ms", _fmt(s["rep_drop_message_latency_ms"]))
     head.add_row("stream errors", str(s["errors"]))
     head.add_row("wall time, s", str(s["wall_s"]))
     console.print(head)
@@ -91,6 +98,13 @@ def simulate(
         help="The server this command starts recognises greetings' words (mailbox full, "
         "company menus); shed per call when it cannot keep up.",
     ),
+    rep_drop_after_ms: float | None = typer.Option(
+        None,
+        "--rep-drop-after-ms",
+        min=0,
+        help="A simulated rep handed a machine presses drop this long after being connected "
+        "(the rep's drop, POST /calls/drop); default: the rep never does.",
+    ),
     output: str = typer.Option("text", "--format", help="text or json."),
     out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
 ) -> None:
@@ -120,9 +134,23 @@ def simulate(
                 f"started afterbeep ({detector} detector, {words} ASR) at {base}"
                 + (f", AudioSocket at {target}" if asterisk else "")
             )
-            report = run(corpus, url=target, calls=calls, carrier=carrier, web_url=base)
+            report = run(
+                corpus,
+                url=target,
+                calls=calls,
+                carrier=carrier,
+                web_url=base,
+                rep_drop_after_ms=rep_drop_after_ms,
+            )
     else:
-        report = run(corpus, url=url, calls=calls, carrier=carrier, web_url=web_url)
+        report = run(
+            corpus,
+            url=url,
+            calls=calls,
+            carrier=carrier,
+            web_url=web_url,
+            rep_drop_after_ms=rep_drop_after_ms,
+        )
     data = report.to_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=1))

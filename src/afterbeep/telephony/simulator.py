@@ -396,10 +396,20 @@ class SimulatedCall:
     error: str | None = None
     cause: str | None = None
     server: dict[str, Any] | None = None
+    rep_drop_ms: float | None = None
+    """When the simulated rep, handed a machine, pressed drop (call audio time)."""
+    rep_dropped: bool = False
+    """The rep's drop played the message (on the stream that took the call back)."""
 
     @property
     def correct(self) -> bool:
         return self.action == self.expected
+
+    @property
+    def right_with_rep(self) -> bool:
+        """The right outcome once the rep's drop is counted: a machine the rep was handed
+        got its message after all, not before its cue."""
+        return self.correct or (self.rep_dropped and self.expected == "drop" and not self.early)
 
     @property
     def early(self) -> bool:
@@ -472,6 +482,14 @@ class SimulationReport:
             "playback_gaps": sum(c.playback_gaps for c in calls),
             "errors": sum(1 for c in calls if c.error),
             "wall_s": round(self.wall_s, 1),
+            # The simulated rep's drops (simulate_calls(rep_drop_after_ms=...)): machines
+            # handed to the rep that got their message after all, and how late after the cue.
+            "rep_drops": sum(1 for c in calls if c.rep_drop_ms is not None),
+            "rep_dropped": sum(c.rep_dropped for c in calls),
+            "right_with_rep_drops": sum(c.right_with_rep for c in calls),
+            "rep_drop_message_latency_ms": _stats(
+                [c.message_latency_ms for c in calls if c.rep_dropped]  # type: ignore[misc]
+            ),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -504,6 +522,7 @@ class _Call:
         self.index = index
         self.labelled = labelled
         self.far_end = far_end
+        self.far_end_carrier = ""
         self.result = result
         n = audio.size - audio.size % 160
         frames = audio[:n].reshape(-1, 160)
@@ -521,6 +540,8 @@ class _Call:
         self.payloads: list[str] | None = None
         self.silence_payload = _mulaw(self.silence)
         self.hangup_ms: float | None = None  # when afterbeep hung up (AudioSocket)
+        self.rep_stream = False  # the stream that took the call back for the rep's drop
+        self.finished = False  # no stream of this call will come any more
 
     def audio_ms(self, now: float) -> float:
         """The far end's audio clock at ``now``: the end of the last frame sent, plus the time
@@ -557,7 +578,9 @@ class _Call:
                 r.playback_gaps += 1
             self.playout_end = max(self.playout_end, now) + ms / 1000.0
             r.media_frames_received += 1
-            if r.action == "none":
+            if self.rep_stream:
+                r.rep_dropped = True
+            elif r.action == "none":
                 r.action = "drop"
         elif kind == "mark":
             if value.startswith("afterbeep:") and value != "afterbeep:drop-end":
@@ -582,6 +605,8 @@ class _Call:
     def connected_at(self, ms: float) -> None:
         """afterbeep handed the call to the rep at audio time ``ms``."""
         r = self.result
+        if self.rep_stream:
+            return
         r.connect_ms = ms
         if self.labelled.human_greeting_end_ms is not None:
             r.connect_delay_ms = round(ms - self.labelled.human_greeting_end_ms, 1)
@@ -633,10 +658,13 @@ async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
         async with websockets.connect(
             url, open_timeout=connect_timeout, max_size=2**20, compression=None
         ) as ws:
-            call.ws = ws
             for message in call.far_end.opening():
                 await ws.send(message)
-            call.t0 = time.monotonic()
+            # Media only after the opening: a rep's stream goes on the call's own clock, so
+            # the pacer would otherwise send it the moment the socket is there.
+            call.ws = ws
+            if not call.rep_stream:
+                call.t0 = time.monotonic()
             try:
                 async for message in ws:
                     call.on_message(message, time.monotonic())
@@ -651,6 +679,41 @@ async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
         call.closed.set()
 
 
+async def _rep_drop(
+    call: _Call, url: str, web_url: str, after_ms: float, timeout: float, client: Any
+) -> None:
+    """The simulated rep, handed a recording, presses drop ``after_ms`` after being connected;
+    the simulator, as the carrier, then opens the stream afterbeep asks for, from where the
+    call's audio is by then (what the rep heard meanwhile is not sent). ``client``: one
+    ``httpx.AsyncClient`` for the run (making one per request stalls the pacer)."""
+    import httpx
+
+    r = call.result
+    assert r.connect_ms is not None
+    await asyncio.sleep(max(0.0, r.connect_ms + after_ms - call.audio_ms(time.monotonic())) / 1000)
+    r.rep_drop_ms = round(call.audio_ms(time.monotonic()), 1)
+    try:
+        response = await client.post(
+            web_url.rstrip("/") + "/calls/drop",
+            json={"carrier": call.far_end_carrier, "call_id": r.call_id},
+        )
+    except httpx.HTTPError as error:
+        r.error = f"rep's drop: {type(error).__name__}: {error}"
+        return
+    if response.status_code != 202:
+        return  # refused (already dropped, not with the rep): the call is over
+    parameters = response.json()["parameters"]
+    call.far_end = type(call.far_end)(r.call_id, parameters)
+    call.rep_stream = True
+    call.ws = None  # the pacer waits for the new stream
+    call.closed.clear()
+    call.hanging_up = False
+    call.sent = min(call.total_frames, int((time.monotonic() - call.t0) / (FRAME_MS / 1000.0)))
+    call.last_sent_at = time.monotonic()
+    call.playout_end = 0.0
+    await _run_call(call, url, timeout)
+
+
 async def _pace(calls: list[_Call]) -> None:
     """One pacer for every call: every ``PACER_TICK_MS`` it sends each call's frames that are
     due on that call's own clock."""
@@ -658,7 +721,8 @@ async def _pace(calls: list[_Call]) -> None:
     step = PACER_TICK_MS / 1000.0
     hang_ups: set[asyncio.Task[None]] = set()
     while True:
-        active = [c for c in calls if not c.closed.is_set()]
+        # A call between streams (the rep listening before the drop) is not over yet.
+        active = [c for c in calls if not c.finished]
         if not active:
             if hang_ups:
                 await asyncio.gather(*hang_ups)
@@ -666,7 +730,7 @@ async def _pace(calls: list[_Call]) -> None:
         now = time.monotonic()
         sends = []
         for call in active:
-            if not call.t0 or call.ws is None:
+            if not call.t0 or call.ws is None or call.closed.is_set():
                 continue
             # Frame k holds audio [20k, 20k + 20) ms: it can leave once that audio is over.
             due = min(call.total_frames, int((now - call.t0) / tick))
@@ -735,6 +799,9 @@ def _cause(call: SimulatedCall) -> str:
     if server is None:
         return "unknown"
     decision = server.get("decision")
+    for event in server.get("events", []):
+        if event.get("kind") == "rep_drop":  # the rep corrected it: judge the detector's
+            decision = event.get("detector_decision")
     kinds = {e.get("kind") for e in server.get("events", [])}
     truth = call.answered_by
     if truth in ("human", "machine") and decision != truth:
@@ -762,13 +829,18 @@ async def simulate_calls(
     progress: Callable[[SimulatedCall], None] | None = None,
     parameters: dict[str, str] | None = None,
     web_url: str | None = None,
+    rep_drop_after_ms: float | None = None,
 ) -> SimulationReport:
     """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end.
     ``parameters`` are added to every call's stream parameters. ``web_url`` is the server's
     web app, where its timelines are read (default: ``url``'s host; AudioSocket's ``tcp://``
-    URL has none, and without timelines only its drops can be seen)."""
+    URL has none, and without timelines only its drops can be seen). ``rep_drop_after_ms``:
+    a simulated rep handed a machine presses drop this long after being connected (the
+    rep's drop, ``POST /calls/drop``), and the simulator opens the stream it asks for."""
     if carrier not in _FAR_ENDS:
         raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
+    if rep_drop_after_ms is not None and _FAR_ENDS[carrier].tcp:
+        raise ConfigError("the rep's drop needs a carrier with a web app (not AudioSocket)")
     report = SimulationReport(carrier=carrier, url=url)
     sims: list[_Call] = []
     payload_cache: dict[str, list[str]] = {}
@@ -795,6 +867,7 @@ async def simulate_calls(
         )
         far_end = _FAR_ENDS[carrier](call_id, params)
         sim = _Call(index, labelled, audio, far_end, result, tail_ms)
+        sim.far_end_carrier = carrier
         if carrier == "twilio":
             if labelled.id not in payload_cache:
                 payload_cache[labelled.id] = [_mulaw(frame) for frame in sim.frames]
@@ -802,20 +875,40 @@ async def simulate_calls(
         sims.append(sim)
         report.calls.append(result)
 
+    if web_url is None and not url.startswith("tcp://"):
+        web_url = _http_base(url)
+    rep_client: Any = None
+    if rep_drop_after_ms is not None:
+        import httpx
+
+        rep_client = httpx.AsyncClient(timeout=10.0)
     began = time.monotonic()
 
     async def dial(call: _Call) -> None:
         await asyncio.sleep(call.index * stagger_ms / 1000.0)
         await _run_call(call, url, connect_timeout)
+        r = call.result
+        if (
+            rep_drop_after_ms is not None
+            and web_url is not None
+            and r.action == "connect"
+            and r.answered_by == "machine"
+            and r.connect_ms is not None
+            and call.sent < call.total_frames
+        ):
+            await _rep_drop(call, url, web_url, rep_drop_after_ms, connect_timeout, rep_client)
+        call.finished = True
         if progress is not None:
             progress(call.result)
 
     pacer = asyncio.create_task(_pace(sims))
-    await asyncio.gather(*(dial(c) for c in sims))
-    await pacer
+    try:
+        await asyncio.gather(*(dial(c) for c in sims))
+        await pacer
+    finally:
+        if rep_client is not None:
+            await rep_client.aclose()
     report.wall_s = time.monotonic() - began
-    if web_url is None and not url.startswith("tcp://"):
-        web_url = _http_base(url)
     timelines = (
         await _fetch_timelines(web_url, [c.call_id for c in report.calls]) if web_url else {}
     )
@@ -873,6 +966,7 @@ def simulate(
     carrier: str = "twilio",
     progress: Callable[[SimulatedCall], None] | None = None,
     web_url: str | None = None,
+    rep_drop_after_ms: float | None = None,
 ) -> SimulationReport:
     """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking)."""
     if calls < 1:
@@ -880,7 +974,14 @@ def simulate(
     loaded = load_simulation_calls(corpus, count=calls)
     with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
         return runner.run(
-            simulate_calls(loaded, url=url, carrier=carrier, progress=progress, web_url=web_url)
+            simulate_calls(
+                loaded,
+                url=url,
+                carrier=carrier,
+                progress=progress,
+                web_url=web_url,
+                rep_drop_after_ms=rep_drop_after_ms,
+            )
         )
 
 
