@@ -44,3 +44,16 @@ def test_a_simulated_session_runs_against_the_app_itself(live_server):
     # The app's engine runs the oracle detector in this fixture: every action is right.
     assert all(r["correct"] for r in run["results"])
     assert run["summary"]["early_starts"] == 0
+
+
+def test_the_page_offers_the_simulated_reps_drop_and_the_session_takes_it(live_server):
+    page = httpx.get(live_server.base + "/calls", timeout=10)
+    assert 'id="rep-drop"' in page.text
+    script = httpx.get(live_server.base + "/static/calls.js", timeout=10)
+    assert "rep_drop_after_ms" in script.text
+    refused = httpx.post(
+        live_server.base + "/calls/simulate",
+        json={"calls": 1, "rep_drop_after_ms": -5},
+        timeout=10,
+    )
+    assert refused.status_code == 422

@@ -422,7 +422,7 @@ class SimulatedCall:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(correct=self.correct, early=self.early)
+        data.update(correct=self.correct, early=self.early, right_with_rep=self.right_with_rep)
         return data
 
 

@@ -418,6 +418,8 @@ async def rep_drop(body: RepDropRequest, request: Request) -> JSONResponse:
 class SimulateRequest(BaseModel):
     calls: int = Field(8, ge=1, le=MAX_DEMO_CALLS)
     carrier: str = "twilio"
+    # A simulated rep handed a machine presses drop this long after being connected.
+    rep_drop_after_ms: float | None = Field(None, ge=0, le=10_000)
 
 
 def _demo_corpus(data_dir: Path) -> Path:
@@ -445,7 +447,12 @@ async def _run_session(app: Any, run: dict[str, Any], url: str, request: Simulat
             run["results"][result.index] = result.to_dict()
 
         report = await simulate_calls(
-            calls, url=url, carrier=request.carrier, stagger_ms=200.0, progress=progress
+            calls,
+            url=url,
+            carrier=request.carrier,
+            stagger_ms=200.0,
+            progress=progress,
+            rep_drop_after_ms=request.rep_drop_after_ms,
         )
         run["results"] = {c.index: c.to_dict() for c in report.calls}
         run["summary"] = report.summary()

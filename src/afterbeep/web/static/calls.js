@@ -26,8 +26,10 @@
       if (!r) {
         tr.append(cell("on the line…", "pending"), cell(null), cell(null), cell(null));
       } else {
+        const did = r.rep_dropped ? "connect → rep's drop" : r.action;
+        const right = r.correct || r.right_with_rep;
         tr.append(
-          cell(r.action + (r.correct ? " ✓" : " ✗"), r.correct ? "ok" : "bad"),
+          cell(did + (right ? " ✓" : " ✗"), right ? "ok" : "bad"),
           cell(ms(r.message_latency_ms)),
           cell(ms(r.connect_delay_ms)),
           cell(ms(r.played_before_cue_ms)),
@@ -37,11 +39,12 @@
     });
     if (run.summary) {
       const s = run.summary;
-      const lat = s.message_latency_ms;
+      const lat = s.message_after_beep_ms;  // beep-less greetings wait 1.5 s of quiet
       const hum = s.human_connect_ms;
       summary.hidden = false;
+      const rep = s.rep_drops ? ` (${s.right_with_rep_drops} with the rep's drops)` : "";
       summary.textContent =
-        `${s.correct}/${s.calls} right actions · early starts ${s.early_starts} · ` +
+        `${s.correct}/${s.calls} right actions${rep} · early starts ${s.early_starts} · ` +
         `message start after beep p50 ${lat.p50 ?? "–"} ms, p95 ${lat.p95 ?? "–"} ms · ` +
         `rep connected p95 ${hum.p95 ?? "–"} ms after the greeting`;
     }
@@ -61,10 +64,11 @@
     start.disabled = true;
     summary.hidden = true;
     const calls = parseInt(document.getElementById("calls").value, 10) || 8;
+    const repDrop = document.getElementById("rep-drop").checked ? 1500 : null;
     const response = await fetch("/calls/simulate", {
       method: "POST",
       headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({calls: calls}),
+      body: JSON.stringify({calls: calls, rep_drop_after_ms: repDrop}),
     });
     const body = await response.json();
     if (!response.ok) {
