@@ -279,3 +279,17 @@ def test_missing_plivo_settings_are_config_errors_naming_them():
         PlivoCalls(_settings("http://127.0.0.1:9/v1", plivo_from_number=None)).start_call(
             "+12065550148"
         )
+
+
+def test_the_reps_drop_brings_the_call_back_to_the_answer_url_with_the_drop_mode(plivo_api):
+    url, requests = plivo_api
+    control = CarrierCallControls({"plivo": RestCallControl(PlivoCalls(_settings(url)))})
+    live = CallTimeline("plivo", "call-1", "s1", {}, datetime.now(UTC))
+    assert control.take_back_for_drop(live, {"afterbeep.campaign": "3", "afterbeep.mode": "drop"})
+    [request] = requests
+    assert (request["method"], request["path"]) == ("POST", f"/v1/Account/{AUTH_ID}/Call/call-1/")
+    assert request["body"] == {
+        "legs": "aleg",
+        "aleg_url": PUBLIC + "/plivo/answer?afterbeep.campaign=3&afterbeep.mode=drop",
+        "aleg_method": "POST",
+    }

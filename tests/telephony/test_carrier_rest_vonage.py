@@ -292,3 +292,19 @@ def test_missing_or_unusable_vonage_settings_are_config_errors_naming_them(tmp_p
         VonageCalls(_settings("http://x/v1", key_file, vonage_from_number=None)).start_call(
             "+12065550148"
         )
+
+
+def test_the_reps_drop_transfers_the_call_back_to_our_websocket(vonage_api, key_file):
+    url, requests = vonage_api
+    control = CarrierCallControls(
+        {"vonage": RestCallControl(VonageCalls(_settings(url, key_file)))}
+    )
+    live = CallTimeline("vonage", "call-1", "s1", {}, datetime.now(UTC))
+    assert control.take_back_for_drop(live, {"afterbeep.mode": "drop"})
+    [request] = requests
+    assert (request["method"], request["path"]) == ("PUT", "/v1/calls/call-1")
+    [connect] = request["body"]["destination"]["ncco"]
+    assert request["body"]["action"] == "transfer"
+    [endpoint] = connect["endpoint"]
+    assert endpoint["uri"] == "wss://dialer.example.com/media/vonage"
+    assert endpoint["headers"] == {"afterbeep.mode": "drop", "call_uuid": "call-1"}

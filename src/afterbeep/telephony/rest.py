@@ -198,7 +198,7 @@ class RestCallControl:
         if stream_again is None:
             raise CarrierError(
                 f"{timeline.carrier}: taking a call back from the rep for the drop is not "
-                "supported yet (Twilio is)",
+                "supported yet (Twilio, Plivo and Vonage are)",
                 carrier=timeline.carrier,
             )
         stream_again(timeline.call_id, parameters)

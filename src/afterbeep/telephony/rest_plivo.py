@@ -166,6 +166,16 @@ class PlivoCalls:
         }
         self._request("POST", f"/Call/{call_uuid}/", body, f"transfer call {call_uuid}")
 
+    def stream_again(self, call_uuid: str, parameters: Mapping[str, str]) -> None:
+        """Bring a call back to afterbeep's media stream (the rep's drop): its A leg fetches
+        ``/plivo/answer`` again, with ``parameters`` in the query, which ends the rep's leg."""
+        body = {
+            "legs": "aleg",
+            "aleg_url": self.base + "/plivo/answer?" + urlencode(dict(parameters)),
+            "aleg_method": "POST",
+        }
+        self._request("POST", f"/Call/{call_uuid}/", body, f"take back call {call_uuid}")
+
     def hang_up(self, call_uuid: str) -> None:
         self._request("DELETE", f"/Call/{call_uuid}/", None, f"end call {call_uuid}")
 

@@ -29,7 +29,7 @@ import httpx
 
 from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
-from afterbeep.telephony._http import call_api, public_base
+from afterbeep.telephony._http import call_api, media_url, public_base
 from afterbeep.telephony.config import TelephonySettings
 
 # A signed webhook older than this is refused (a replay); Vonage signs as it sends.
@@ -180,6 +180,14 @@ class VonageCalls:
         ncco = [{"action": "connect", "endpoint": [{"type": "phone", "number": to.lstrip("+")}]}]
         body = {"action": "transfer", "destination": {"type": "ncco", "ncco": ncco}}
         self._request("PUT", f"/calls/{call_uuid}", body, f"transfer call {call_uuid}")
+
+    def stream_again(self, call_uuid: str, parameters: Mapping[str, str]) -> None:
+        """Bring a call back to afterbeep's websocket (the rep's drop): a transfer to the
+        NCCO that connects it, with ``parameters`` and the call's UUID as headers."""
+        headers = {**parameters, "call_uuid": call_uuid}
+        ncco = ncco_connect_stream(media_url(self.base, "vonage"), headers)
+        body = {"action": "transfer", "destination": {"type": "ncco", "ncco": ncco}}
+        self._request("PUT", f"/calls/{call_uuid}", body, f"take back call {call_uuid}")
 
     def hang_up(self, call_uuid: str) -> None:
         self._request("PUT", f"/calls/{call_uuid}", {"action": "hangup"}, f"end call {call_uuid}")
