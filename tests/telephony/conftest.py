@@ -2,7 +2,8 @@
 (in a thread, with its own event loop) and short synthetic labelled calls.
 
 The app's media engine uses the oracle detector (the calls' labels), so these tests judge the
-engine and the transports, not the detector; a 1 s message keeps calls short.
+engine and the transports, not the detector (``real_detector_server``: afterbeep's own
+detector, for what only its mistakes show); a 1 s message keeps calls short.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from telephony_helpers import LiveServer, start_server
 from afterbeep.detect.corpus import LabelledCall
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def _serve(tmp_path_factory: pytest.TempPathFactory, detector: str) -> Iterator[LiveServer]:
     from afterbeep.settings import Settings
     from afterbeep.telephony import EngineSettings, MediaEngine, TelephonySettings, default_message
     from afterbeep.web.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data")))
-    app.state.telephony = TelephonySettings(engine=EngineSettings(detector="oracle"))
+    app.state.telephony = TelephonySettings(engine=EngineSettings(detector=detector))
     app.state.media_engine = MediaEngine(
         app.state.telephony.engine,
         message=lambda start: default_message(sample_rate=start.sample_rate, seconds=1.0),
@@ -36,6 +36,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from _serve(tmp_path_factory, "oracle")
+
+
+@pytest.fixture(scope="module")
+def real_detector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same app with afterbeep's own detector (no recognition): what it decides counts."""
+    yield from _serve(tmp_path_factory, "afterbeep")
 
 
 def _noise(ms: int, dbfs: float, rng: np.random.Generator) -> np.ndarray:

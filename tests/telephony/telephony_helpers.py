@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
+import numpy as np
 import websockets
 
 from afterbeep.telephony.twilio import twilio_far_end_messages, twilio_media_message
@@ -153,3 +154,31 @@ def serve_api(
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- line sounds for the real detector (the rep's drop tests) -----------------------------
+
+_RNG = np.random.default_rng(5)
+
+
+def line_floor(ms: int) -> Any:
+    """A quiet line: noise at -60 dBFS, 8 kHz."""
+    return _RNG.standard_normal(ms * 8) * 10 ** (-60 / 20) * 32767
+
+
+def talk(ms: int) -> Any:
+    """Speech-like sound: 200 ms bursts of loud noise with 60 ms dips, over the floor."""
+    out = line_floor(ms)
+    for start in range(0, ms * 8, 260 * 8):
+        end = min(start + 200 * 8, out.size)
+        out[start:end] += _RNG.standard_normal(end - start) * 10 ** (-22 / 20) * 32767
+    return out
+
+
+def beep(ms: int, hz: float = 1000.0) -> Any:
+    t = np.arange(ms * 8) / 8000
+    return line_floor(ms) + np.sin(2 * np.pi * hz * t) * 10 ** (-16 / 20) * 32767 * np.sqrt(2)
+
+
+def as_int16(*parts: Any) -> Any:
+    return np.clip(np.concatenate(parts), -32768, 32767).astype(np.int16)

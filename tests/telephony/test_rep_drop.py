@@ -7,6 +7,7 @@ import asyncio
 
 import numpy as np
 import pytest
+from telephony_helpers import as_int16, beep, line_floor, talk
 
 from afterbeep.detect import DetectorSettings
 from afterbeep.telephony import DetectorHub, MediaEngine, default_message
@@ -19,31 +20,6 @@ from afterbeep.telephony.frames import (
     SendMark,
     StreamStarted,
 )
-
-RNG = np.random.default_rng(5)
-
-
-def _floor(ms):
-    return RNG.standard_normal(ms * 8) * 10 ** (-60 / 20) * 32767
-
-
-def _talk(ms):
-    """Speech-like sound: 200 ms bursts of loud noise with 60 ms dips, over the floor."""
-    out = _floor(ms)
-    for start in range(0, ms * 8, 260 * 8):
-        end = min(start + 200 * 8, out.size)
-        out[start:end] += RNG.standard_normal(end - start) * 10 ** (-22 / 20) * 32767
-    return out
-
-
-def _beep(ms, hz=1000.0):
-    t = np.arange(ms * 8) / 8000
-    return _floor(ms) + np.sin(2 * np.pi * hz * t) * 10 ** (-16 / 20) * 32767 * np.sqrt(2)
-
-
-def _int16(*parts):
-    return np.clip(np.concatenate(parts), -32768, 32767).astype(np.int16)
-
 
 CALL = "CA" + "5" * 32
 
@@ -101,9 +77,9 @@ async def _stream(engine, samples, *, parameters=None, stream_id="MZ1", marks=Tr
 
 
 # "Hello?", then quiet: by timing a person, and the call goes to the rep.
-HELLO = _int16(_floor(300), _talk(500), _floor(1600))
+HELLO = as_int16(line_floor(300), talk(500), line_floor(1600))
 # The rest of the prank's greeting, then the beep, then the line.
-AFTER_CONNECT = _int16(_talk(1800), _floor(300), _beep(300), _floor(1500))
+AFTER_CONNECT = as_int16(talk(1800), line_floor(300), beep(300), line_floor(1500))
 BEEP_END_IN_STREAM = 1800 + 300 + 300
 
 
@@ -158,7 +134,7 @@ def test_a_reps_drop_on_a_line_already_recording_plays_after_a_moment_of_quiet()
     async def call():
         await _stream(engine, HELLO)
         answer = engine.rep_drop("twilio", CALL)
-        quiet = _int16(_floor(3000))
+        quiet = as_int16(line_floor(3000))
         _, sent = await _stream(engine, quiet, parameters=answer.parameters, stream_id="MZ2")
         return sent
 

@@ -5,40 +5,19 @@ asks for; the message plays after the beep, over a real websocket on loopback.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
-from telephony_helpers import LiveServer, start_server
+from telephony_helpers import beep, line_floor, talk
 
 from afterbeep.detect.corpus import LabelledCall
 from afterbeep.telephony.simulator import simulate_calls
 
-RNG = np.random.default_rng(9)
-
-
-def _floor(ms):
-    return RNG.standard_normal(ms * 8) * 10 ** (-60 / 20) * 32767
-
-
-def _talk(ms):
-    out = _floor(ms)
-    for start in range(0, ms * 8, 260 * 8):
-        end = min(start + 200 * 8, out.size)
-        out[start:end] += RNG.standard_normal(end - start) * 10 ** (-22 / 20) * 32767
-    return out
-
-
-def _beep(ms, hz=1000.0):
-    t = np.arange(ms * 8) / 8000
-    return _floor(ms) + np.sin(2 * np.pi * hz * t) * 10 ** (-16 / 20) * 32767 * np.sqrt(2)
-
 
 def _prank():
     """'Hello?', 1.6 s as if listening, the rest of the greeting (3 s), a beep, the line."""
-    parts = [_floor(300), _talk(500), _floor(1600), _talk(3000), _floor(300)]
+    parts = [line_floor(300), talk(500), line_floor(1600), talk(3000), line_floor(300)]
     beep_end = sum(p.size for p in parts) // 8 + 300
-    audio = np.concatenate([*parts, _beep(300), _floor(2500)])
+    audio = np.concatenate([*parts, beep(300), line_floor(2500)])
     call = LabelledCall(
         id="prank",
         audio="prank.wav",
@@ -50,26 +29,6 @@ def _prank():
         notes="",
     )
     return call, np.clip(audio, -32768, 32767).astype(np.int16)
-
-
-@pytest.fixture(scope="module")
-def real_detector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from afterbeep.settings import Settings
-    from afterbeep.telephony import EngineSettings, MediaEngine, TelephonySettings, default_message
-    from afterbeep.web.app import create_app
-
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data")))
-    app.state.telephony = TelephonySettings(engine=EngineSettings(detector="afterbeep"))
-    app.state.media_engine = MediaEngine(
-        app.state.telephony.engine,
-        message=lambda start: default_message(sample_rate=start.sample_rate, seconds=1.0),
-    )
-    server, thread, port = start_server(app)
-    try:
-        yield LiveServer(app, port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_a_prank_handed_to_the_rep_gets_its_message_after_the_beep(real_detector_server):
