@@ -596,6 +596,8 @@ class _Call:
         elif kind == "hangup":
             if self.hangup_ms is None:
                 self.hangup_ms = round(self.audio_ms(now), 1)
+            # afterbeep is done with the call: send no more audio into a socket it closes.
+            self.closed.set()
         elif kind == "clear":
             r.clears += 1
             self.playout_end = now
@@ -638,6 +640,11 @@ async def _run_tcp_call(call: _Call, url: str, connect_timeout: float) -> None:
         async for message in link:
             call.on_message(message, time.monotonic())
         writer.close()
+    except ConnectionResetError as error:
+        # afterbeep hung up and closed the socket while audio was still on its way to it:
+        # its kernel answers that audio with a reset, which may come before the end of file.
+        if call.hangup_ms is None and r.error is None:
+            r.error = f"{type(error).__name__}: {error}"
     except (OSError, asyncio.TimeoutError, ValueError) as error:  # noqa: UP041
         if r.error is None:
             r.error = f"{type(error).__name__}: {error}"
