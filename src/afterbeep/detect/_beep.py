@@ -65,8 +65,6 @@ class BeepTracker:
     __slots__ = (
         "_cfg",
         "_highest_hz",
-        "_lead_1",
-        "_lead_2",
         "_loud_after",
         "_lowest_hz",
         "_min_frames",
@@ -77,7 +75,6 @@ class BeepTracker:
         "_pending_level",
         "_pending_sounding",
         "_pending_tones",
-        "_prev_energy",
         "_recent",
         "_sample_rate",
         "_tone_best_harmonic",
@@ -118,9 +115,6 @@ class BeepTracker:
         self._pending_tones = 0
         self._pending_sounding = False
         self._loud_after = 0
-        self._prev_energy = -200.0
-        self._lead_1 = -200.0
-        self._lead_2 = -200.0
         # (energy, frequency, ratio, partials) of the last frames, to find where a tone that
         # passed the purity tests late really began (see _start_tone).
         self._recent: deque[tuple[float, float, float, float]] = deque(maxlen=BACKDATE_FRAMES + 3)
@@ -195,8 +189,6 @@ class BeepTracker:
             self._tone_best_ratio = ratio
             self._tone_best_harmonic = harmonic_db
 
-        self._lead_2, self._lead_1 = self._lead_1, self._prev_energy
-        self._prev_energy = energy_db
         self._recent.append((energy_db, hz, ratio, harmonic_db))
         if self._pending_end is None or self.tone_active:
             return None
@@ -224,7 +216,7 @@ class BeepTracker:
         )
         if (
             frame_end_ms - self._pending_end >= cfg.confirm_ms
-            and self._lead_1 < self._pending_level - margin
+            and self._recent[-2][0] < self._pending_level - margin  # the frame before
         ):
             # Confirmed only on the second quiet frame in a row: a loud frame just before may
             # be the next tone's onset, with this frame lost on the network (zeros).
