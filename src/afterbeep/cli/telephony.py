@@ -7,6 +7,7 @@ See docs/telephony.md.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,9 @@ def simulate(
             "--detector oracle reads each call's labels from its stream parameters, which "
             "AudioSocket cannot carry: use --detector afterbeep with --carrier asterisk"
         )
+    dial = functools.partial(
+        run, corpus, calls=calls, carrier=carrier, rep_drop_after_ms=rep_drop_after_ms
+    )
     if url is None:
         with local_server(detector=detector, asr=asr, audiosocket=asterisk) as server:
             base = server.url
@@ -134,23 +138,9 @@ def simulate(
                 f"started afterbeep ({detector} detector, {words} ASR) at {base}"
                 + (f", AudioSocket at {target}" if asterisk else "")
             )
-            report = run(
-                corpus,
-                url=target,
-                calls=calls,
-                carrier=carrier,
-                web_url=base,
-                rep_drop_after_ms=rep_drop_after_ms,
-            )
+            report = dial(url=target, web_url=base)
     else:
-        report = run(
-            corpus,
-            url=url,
-            calls=calls,
-            carrier=carrier,
-            web_url=web_url,
-            rep_drop_after_ms=rep_drop_after_ms,
-        )
+        report = dial(url=url, web_url=web_url)
     data = report.to_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=1))
