@@ -527,6 +527,16 @@ def test_a_greeting_that_signs_off_with_thanks_for_calling_is_read_once_it_is_ov
         # A recording's good wishes; a person's thanks opens their answer.
         ("Hi, Greg here. Have a great day.", True, False),
         ("Thank you for calling Granite Insurance, this is Laura.", False, True),
+        # An opening and nothing else, its name lost (tiny.en); a recording goes on.
+        ("Thank you for calling him a real insurance living game.", False, True),
+        ("Good afternoon, I tried to make a factory, David", False, True),
+        ("Thanks for calling. Have a great day!", True, False),
+        (
+            "Thank you for calling Acme. If you know your party's extension, dial it now.",
+            True,
+            False,
+        ),
+        ("Good afternoon, and thank you for calling Acme. Our office is closed.", True, False),
     ],
 )
 def test_answer_words_mark_recordings_and_people(text, recording, person):
@@ -570,6 +580,138 @@ def test_a_short_greeting_that_signs_off_is_a_recording(text, expected):
     assert ms_len(*head) + 950 <= decision.emitted_ms <= ms_len(*head) + 1000
 
 
+class PromptedTranscriber(FakeTranscriber):
+    """A prompted recogniser whose prompt-less second opinion says ``second``."""
+
+    def __init__(self, texts, second, *, seconds=0.0, second_seconds=0.0):
+        super().__init__(texts, seconds)
+        self.second = FakeTranscriber(second, second_seconds)
+
+    def without_prompt(self):
+        return self.second
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        # The prompt made a name sound like a mailbox ("Maria Taylor." -> "I'll read this
+        # mailbox."): without it, a name; timing decides, and the pause says a person.
+        ("Read this Taylor.", HumanDetected),
+        # Both readings say a recording: the words decide, still inside the pause.
+        ("Hi, you reached Dana Smith.", MachineDetected),
+    ],
+)
+def test_words_of_a_recording_are_heard_again_without_the_prompt(second, expected):
+    samples, head = _short_then_pause()
+    fake = PromptedTranscriber(["I'll read this mailbox."] * 3, [second])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, expected), events
+    assert len(fake.second.calls) == 1  # once, on the same audio as the first reading
+    assert fake.second.calls[0] == fake.calls[0]
+    assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
+    if expected is MachineDetected:
+        assert decision.reason == "words of a recording"
+        assert decision.emitted_ms < ms_len(*head) + REPLAY.human_silence_ms
+
+
+def test_a_second_opinion_too_late_leaves_the_words_as_heard():
+    # The words themselves come back 700 ms after the pause they were sent at; their second
+    # opinion would come after timing's grace: the words decide, as with no second opinion.
+    samples, head = _short_then_pause()
+    fake = PromptedTranscriber(
+        ["Hi, you've reached Dana Smith."] * 3,
+        ["Hi, you read Dana Smith."],
+        seconds=0.7,
+        second_seconds=0.5,
+    )
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert decision.reason == "words of a recording"
+    assert len(fake.second.calls) == 1
+    assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
+
+
+def test_a_hang_up_after_words_of_a_recording_is_a_machine_whatever_the_second_opinion():
+    # "This mailbox is full. Goodbye." and the line drops before any decision; the second
+    # opinion heard nothing of a recording, but with no one left to hand over, the words go.
+    samples = to_int16(mix(silence(500), speech(1500, seed=5), silence(700)))
+    fake = PromptedTranscriber(["This mailbox is in full."] * 3, ["It may look simple."] * 3)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert decision.reason == "words of a recording"
+
+
+def test_no_second_opinion_when_the_setting_is_off():
+    samples, _ = _short_then_pause()
+    fake = PromptedTranscriber(["I'll read this mailbox."] * 3, ["Read this Taylor."])
+    settings = DetectorSettings(asr_threaded=False, asr_recheck_recording=False)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, MachineDetected), events
+    assert not fake.second.calls
+
+
+class TimedTranscriber(FakeTranscriber):
+    """Scripted text whose words are spread evenly from 0.2 s to ``ends[i]`` s of the chunk
+    (None: to 50 ms before the chunk's end)."""
+
+    def __init__(self, texts, ends):
+        super().__init__(texts)
+        self.ends = list(ends)
+
+    def transcribe(self, samples, *, sample_rate):
+        text = super().transcribe(samples, sample_rate=sample_rate).text
+        end = self.ends.pop(0) if self.ends else None
+        end = samples.size / sample_rate - 0.05 if end is None else end
+        words = text.split()
+        if not words:
+            return Transcript("", ())
+        step = (end - 0.2) / len(words)
+        timed = tuple(
+            TranscribedWord(w, 0.2 + i * step, 0.2 + (i + 1) * step) for i, w in enumerate(words)
+        )
+        return Transcript(text, timed)
+
+
+@pytest.mark.parametrize(
+    ("again", "expected"),
+    [
+        # Heard again, the sentence went on where the level detector heard nothing (a
+        # recording's speech lost in noise): its words decide.
+        (
+            "Hello, this is Derek Mitchell with Granite Logistics. I'm away from my desk.",
+            MachineDetected,
+        ),
+        # Nothing more: the pause was a pause.
+        ("Hello, this is Derek Mitchell with", HumanDetected),
+    ],
+)
+def test_words_that_stop_mid_sentence_are_heard_again_past_the_pause(again, expected):
+    head = [silence(500), speech(1200, seed=5)]
+    samples = to_int16(mix(*head, silence(4000)))
+    fake = TimedTranscriber(["Hello, this is Derek Mitchell with", again], [1.4, None])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, expected), events
+    first, second = fake.calls[:2]
+    assert second[0] > first[0]  # heard again up to later in the pause
+    if expected is HumanDetected:
+        assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
+
+
+def test_words_that_end_a_sentence_are_not_heard_again():
+    head = [silence(500), speech(1200, seed=5)]
+    samples = to_int16(mix(*head, silence(4000)))
+    fake = TimedTranscriber(["Hello, this is Derek Mitchell."] * 3, [1.4] * 3)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    assert isinstance(decision, HumanDetected), events
+    assert len(fake.calls) == 1  # the greeting, once
+
+
 def test_words_too_late_leave_the_decision_to_timing():
     samples, head = _short_then_pause()
     slow = FakeTranscriber(["Hi, you've reached Dana Smith."], seconds=1.0)
@@ -598,9 +740,17 @@ def _long_answer():
     return to_int16(mix(*head, silence(4000))), head
 
 
-def test_a_long_company_answer_that_ends_with_a_name_is_a_person():
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Good afternoon, Westfield Engineering, Maria speaking.",
+        # Only the opening was heard (the name at the end lost), then quiet: a person.
+        "Thank you for calling Westfield Engineering.",
+    ],
+)
+def test_a_long_company_answer_that_ends_with_a_name_is_a_person(text):
     samples, head = _long_answer()
-    fake = FakeTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."])
+    fake = FakeTranscriber([text])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
     assert isinstance(decision, HumanDetected), events
@@ -609,7 +759,7 @@ def test_a_long_company_answer_that_ends_with_a_name_is_a_person():
 
 
 @pytest.mark.parametrize(
-    "text", ["Thank you for calling Westfield Engineering.", "Good afternoon, how are you"]
+    "text", ["Westfield Engineering, Monday through Friday.", "Thank you for calling."]
 )
 def test_a_long_greeting_without_the_words_of_a_person_is_a_machine(text):
     samples, _ = _long_answer()

@@ -120,6 +120,13 @@ class WhisperTranscriber:
         self._prompt = prompt
         self._prompt_tokens: list[int] = []
 
+    def without_prompt(self) -> WhisperTranscriber | None:
+        """The same model with no prompt (a second opinion on what the prompt made it hear);
+        None when this one has no prompt."""
+        if not self._prompt:
+            return None
+        return WhisperTranscriber(self._model_path, cpu_threads=self._cpu_threads)
+
     def _load(self) -> None:
         self._model = shared_whisper_model(self._model_path, self._cpu_threads)
         tokenizer_module = require("faster_whisper.tokenizer", "asr")

@@ -231,6 +231,21 @@ _PROMISES_TONE = re.compile(
 )
 
 
+# Words a sentence does not end on: a transcript that stops on one ("Hello, this is Derek
+# Mitchell with") was cut mid-sentence, by a pause or by speech the level detector lost in
+# the noise, and the speaker is more likely going on than waiting.
+_OPEN_ENDINGS = frozenset(
+    {"with", "and", "the", "a", "an", "of", "for", "to", "from", "at", "or", "but", "my"}
+    | {"your", "our", "their", "is", "are", "am", "im", "were", "weve", "youve", "youre"}
+)
+
+
+def trails_off(text: str) -> bool:
+    """Whether the transcript stops mid-sentence (see ``_OPEN_ENDINGS``)."""
+    words = normalize(text).split()
+    return bool(words) and words[-1] in _OPEN_ENDINGS
+
+
 def promises_tone(text: str) -> bool:
     """Whether the greeting's words say a tone will follow."""
     return bool(_PROMISES_TONE.search(normalize(text)))
@@ -303,6 +318,14 @@ _PERSON_PATTERNS: tuple[str, ...] = (
     r"\bthis is\s+[a-z]+(?:\s+[a-z]+)?\s*$",
     r"\b[a-z]+\s+here\s*$",
 )
+# All it said was an opening: "Good afternoon, Trident Manufacturing." or "Thank you for
+# calling Evergreen Insurance, ..." cut short (tiny.en often drops the name at the end),
+# then quiet. A company's recording goes on to what it is for ("If you know your party's
+# extension..."); a person answering stops and waits. Not when the rest is a recording's
+# ("Thanks for calling. Have a great day.").
+_OPENING_ONLY = re.compile(
+    r"^(?:good (?:morning|afternoon|evening)|(?:thanks|thank you) for calling)(?:\s+\w+){1,8}$"
+)
 _RECORDING_COMPILED = tuple(re.compile(p) for p in _RECORDING_PATTERNS)
 _PERSON_COMPILED = tuple(re.compile(p) for p in _PERSON_PATTERNS)
 
@@ -339,7 +362,9 @@ def answer_words(text: str) -> AnswerWords:
     recording = any(p.search(clean) for p in _RECORDING_COMPILED) or (
         classify_mailbox(text) not in (MailboxState.PERSONAL, MailboxState.TAKES_NO_MESSAGES)
     )
-    person = any(p.search(clean) for p in _PERSON_COMPILED)
+    person = any(p.search(clean) for p in _PERSON_COMPILED) or (
+        not recording and bool(_OPENING_ONLY.search(clean))
+    )
     return AnswerWords(recording=recording, person=person, signs_off=bool(_SIGN_OFF.search(clean)))
 
 
@@ -454,4 +479,5 @@ __all__ = [
     "greeting_notes",
     "normalize",
     "operator_digit",
+    "trails_off",
 ]

@@ -57,6 +57,7 @@ from afterbeep.detect._mailbox import (
     operator_digit,
     promises_tone,
     spoken_words,
+    trails_off,
 )
 from afterbeep.detect._vad import NoiseFloorVad
 from afterbeep.detect.events import (
@@ -259,6 +260,14 @@ class DetectorSettings(BaseModel):
     # greetings make it expect them (tiny.en hears "voice mailbox that has not been set up"
     # on a formant-synthesised voice far more often with it). Empty: no prompt.
     asr_prompt: str = GREETING_PROMPT
+    # Before a greeting's words alone make it a machine ("you've reached", "mailbox"), hear
+    # the same audio once more without the prompt; a machine only if that reading agrees. The
+    # prompt that helps tiny.en hear greeting words also makes it hear them where there are
+    # none: "Maria Taylor." came out "I'll read this mailbox.", "Evergreen Logistics, Tina
+    # speaking" came out "And we've reached logistics." (dev corpora). No effect without a
+    # prompt, or with a transcriber that cannot drop its prompt. Only while the greeting is
+    # no longer than human_max_greeting_ms (a longer one is a machine by timing as well).
+    asr_recheck_recording: bool = True
     # Recognise in the process's worker thread, so no decision or beep cue ever waits for it
     # (live calls). False: inside ``feed``, for replaying recordings faster than real time
     # (evaluation, ``afterbeep detect``); each result is then released at the audio time it
@@ -367,6 +376,7 @@ class _CallState:
         transcriber: Transcriber | None,
         beep_config: BeepConfig,
         machine_known: bool = False,
+        checker: Transcriber | None = None,
     ) -> None:
         s = settings
         self.s = s
@@ -376,6 +386,17 @@ class _CallState:
         if machine_known:
             transcriber = None
         self.transcriber = transcriber
+        # The second opinion on words that say a recording (see asr_recheck_recording): the
+        # job in flight and the text it was asked for.
+        self.checker = checker if transcriber is not None else None
+        self.check_job: AsrJob | None = None
+        self.check_text: str | None = None
+        # Hearing the greeting again when its words stopped mid-sentence (see
+        # _submit_for_decision): the job, the words it is to go beyond, and the speech end it
+        # was sent after (once per pause).
+        self.relisten_job: AsrJob | None = None
+        self.relisten_words = 0
+        self.relistened_after = -1
         self.vad = NoiseFloorVad(
             window_frames=_frames(s.noise_floor_window_ms),
             short_window_frames=_frames(s.noise_floor_step_window_ms),
@@ -682,7 +703,7 @@ class _CallState:
             return
         span = (now if self.in_speech else self.last_speech_end) - self.greeting_start
         words = self.heard
-        if words is not None and words.recording and not words.person:
+        if words is not None and words.recording and not words.person and self._recording_stands():
             self.decision = "machine"
             events.append(self._emit(MachineDetected, now, reason="words of a recording"))
             return
@@ -710,6 +731,16 @@ class _CallState:
             if self._words_on_their_way(self.last_speech_end + s.human_silence_ms):
                 return
             if (
+                self.check_job is not None
+                and words is not None
+                and words.recording
+                and not words.person
+            ):
+                # The second opinion would come too late (the words themselves were late: a
+                # greeting's end found only afterwards, in music): the words go as heard.
+                self.decision = "machine"
+                events.append(self._emit(MachineDetected, now, reason="words of a recording"))
+            elif (
                 span <= s.human_max_greeting_ms
                 and words is not None
                 and words.signs_off
@@ -834,11 +865,56 @@ class _CallState:
             ):
                 self._submit_whole()
             return
-        if (
-            self.last_speech_end > self.transcribed_until
-            and self.now - self.last_speech_end >= self.s.asr_decide_pause_ms
-        ):
+        if self.now - self.last_speech_end < self.s.asr_decide_pause_ms:
+            return
+        if self.last_speech_end > self.transcribed_until:
             self._submit_whole()
+        elif (
+            self.relistened_after != self.last_speech_end
+            and self.transcripts
+            and self.transcripts[0][0] <= self.audio_start_ms
+            and trails_off(self._full_text())
+        ):
+            # The words stop mid-sentence ("..., this is Derek Mitchell with"): in noise the
+            # level detector can lose the rest of a recording's sentence. Hear the greeting
+            # again up to now; words beyond the pause say the speech went on (_collect).
+            assert self.transcriber is not None
+            self.relistened_after = self.last_speech_end
+            self.relisten_words = spoken_words(self._full_text())
+            self.relisten_job = self._send(
+                self.transcriber, self.audio_start_ms, self.now, PRIORITY_DECISION
+            )
+            if self.relisten_job is not None:
+                self.transcribed_until = self.now
+
+    def _recording_stands(self) -> bool:
+        """Whether the words that say a recording decide: no second opinion to ask (no
+        checker; the greeting transcribed in parts, long enough for timing; no time for it),
+        or it agreed (a reading without them clears ``heard.recording``, see ``_collect``).
+        Only for greetings no longer than a person's (``human_max_greeting_ms``): that is
+        where the words outvote timing, and it keeps the extra recognition to a few calls.
+        Asks for it once all the words are in; meanwhile timing waits for it as for any words
+        on their way."""
+        if self.checker is None:
+            return True
+        text = self._full_text()
+        if self.check_text == text:
+            return self.check_job is None
+        if self.jobs:
+            return False  # newer words are coming: the second opinion goes on those
+        assert self.greeting_start is not None
+        if (
+            self.transcripts[0][0] > self.audio_start_ms
+            or self.last_speech_end - self.greeting_start > self.s.human_max_greeting_ms
+        ):
+            return True  # in parts, or longer than a person's answer: timing agrees anyway
+        job = self._send(
+            self.checker, self.audio_start_ms, self.transcribed_until, PRIORITY_DECISION
+        )
+        if job is None:
+            return True
+        self.check_job, self.check_text = job, text
+        return False
 
     def _words_on_their_way(self, due_ms: int) -> bool:
         """Whether timing, due to decide at ``due_ms``, waits: the greeting's words are still
@@ -979,12 +1055,19 @@ class _CallState:
             priority = PRIORITY_CUE
         else:
             priority = PRIORITY_NOTES
+        self._send(self.transcriber, start_ms, end_ms, priority)
+
+    def _send(
+        self, transcriber: Transcriber, start_ms: int, end_ms: int, priority: int
+    ) -> AsrJob | None:
+        """Queue ``start_ms``-``end_ms`` of the call's audio for ``transcriber``, unless its
+        words could not be back in time (``_can_hear``)."""
         if not self._can_hear(priority, end_ms - start_ms):
-            return
+            return None
         samples = self._slice(start_ms, end_ms)
         self.transcribed_ms += samples.size * 1000 // self.sample_rate
         job = AsrJob(
-            self.transcriber,
+            transcriber,
             samples,
             sample_rate=self.sample_rate,
             sent_ms=self.now,
@@ -996,6 +1079,7 @@ class _CallState:
         if job.ready_ms is not None:
             self.asr_free_at = job.ready_ms
         self.jobs.append(job)
+        return job
 
     def _submit_pending(self) -> None:
         """Send the greeting's speech not yet sent (up to its last speech) to recognition:
@@ -1023,6 +1107,9 @@ class _CallState:
             self.jobs.popleft()
             if wait and job.ready_ms is not None:
                 self.busy_until = max(self.busy_until, job.ready_ms)
+            if job is self.check_job:
+                self._read_check(transcript)
+                continue
             if job.start_ms <= self.audio_start_ms:
                 # The greeting from its start: it supersedes what was heard of it before.
                 self._forget_words()
@@ -1030,15 +1117,47 @@ class _CallState:
                 self.transcripts.append((job.start_ms, transcript))
                 if self.decision is None:
                     self.heard = answer_words(self._full_text())
+            if job is self.relisten_job:
+                self._read_relisten(job, transcript)
             if self.decision == "machine":
                 events.extend(self._classify())
         return events
+
+    def _read_check(self, transcript: Transcript) -> None:
+        """The second opinion is back: without words of a recording of its own, the words
+        that said one do not decide (a person's marks it heard count)."""
+        self.check_job = None
+        words = self.heard
+        if self.decision is not None or words is None or self.check_text != self._full_text():
+            return
+        reading = answer_words(transcript.text)
+        if not reading.recording:
+            self.heard = AnswerWords(
+                recording=False, person=words.person or reading.person, signs_off=words.signs_off
+            )
+
+    def _read_relisten(self, job: AsrJob, transcript: Transcript) -> None:
+        """The greeting heard again past a mid-sentence stop: more words than before, the
+        last ending after what the level detector took for the end of speech, mean the
+        speech went on there; the greeting counts to that word's end."""
+        self.relisten_job = None
+        if (
+            self.decision is not None
+            or not transcript.words
+            or spoken_words(transcript.text) <= self.relisten_words
+        ):
+            return
+        word_end = job.start_ms + round(transcript.words[-1].end_s * 1000)
+        if word_end > self.last_speech_end:
+            self.last_speech_end = min(self.now, word_end)
 
     def _drop_jobs(self) -> None:
         """Forget the jobs sent; those the worker has not started are cancelled."""
         for job in self.jobs:
             job.cancel()
         self.jobs.clear()
+        self.check_job = None
+        self.relisten_job = None
 
     def _forget_words(self) -> None:
         self.transcripts.clear()
@@ -1093,6 +1212,11 @@ class _CallState:
         state = classify_mailbox(self._full_text()) if self.transcripts else None
         if state is not None and state is not MailboxState.PERSONAL:
             reason = f"words: {state.value}"
+        elif self.transcripts and answer_words(self._full_text()).recording:
+            # Words of a recording, even ones the second opinion did not hear ("This mailbox
+            # is in full."): the call is over, so there is no person to hand over, and a
+            # short system message hung up on is what they describe.
+            reason = "words of a recording"
         elif self.last_speech_end - self.greeting_start > self.s.human_max_greeting_ms:
             # Too long for a person, though the words (if any) did not say what it was.
             reason = "greeting too long for a person"
@@ -1210,6 +1334,12 @@ class DetectorBank:
                 cpu_threads=self.settings.asr_cpu_threads,
             )
         self._transcriber = transcriber if self.settings.asr else None
+        # The prompt-less second opinion (asr_recheck_recording), from transcribers that
+        # have one to give.
+        self._checker: Transcriber | None = None
+        if self._transcriber is not None and self.settings.asr_recheck_recording:
+            without_prompt = getattr(self._transcriber, "without_prompt", None)
+            self._checker = without_prompt() if callable(without_prompt) else None
         self.n_streams = n_streams
         self._beep_config = self.settings.beep_config()
         self._analyzer = FrameAnalyzer(
@@ -1228,6 +1358,7 @@ class DetectorBank:
             transcriber=self._transcriber,
             beep_config=self._beep_config,
             machine_known=machine_known,
+            checker=self._checker,
         )
 
     def reset(self, stream: int, *, machine_known: bool = False) -> None:
