@@ -245,6 +245,11 @@ def test_greeting_notes_name_span_pace_formality():
     assert casual.formality == "casual"
 
 
+def _decision(events):
+    """The call's human/machine decision event (the first one: there is at most one)."""
+    return next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+
+
 class FakeTranscriber:
     """Returns scripted text per call, and can pretend to take time."""
 
@@ -554,7 +559,7 @@ def test_a_short_recorded_phrase_then_a_pause_is_a_machine_by_its_words():
     samples, head = _short_then_pause()
     fake = FakeTranscriber(["Hi, you've reached Dana Smith.", "Please leave a message."])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert decision.reason == "words of a recording"
     # Decided in the pause, before timing alone would have said "human".
@@ -574,7 +579,7 @@ def test_a_short_greeting_that_signs_off_is_a_recording(text, expected):
     events = detect_samples(
         samples, sample_rate=8000, settings=REPLAY, transcriber=FakeTranscriber([text] * 3)
     )
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, expected), events
     # Decided when timing would decide: once the greeting is over.
     assert ms_len(*head) + 950 <= decision.emitted_ms <= ms_len(*head) + 1000
@@ -605,7 +610,7 @@ def test_words_of_a_recording_are_heard_again_without_the_prompt(second, expecte
     samples, head = _short_then_pause()
     fake = PromptedTranscriber(["I'll read this mailbox."] * 3, [second])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, expected), events
     assert len(fake.second.calls) == 1  # once, on the same audio as the first reading
     assert fake.second.calls[0] == fake.calls[0]
@@ -626,7 +631,7 @@ def test_a_second_opinion_too_late_leaves_the_words_as_heard():
         second_seconds=0.5,
     )
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert decision.reason == "words of a recording"
     assert len(fake.second.calls) == 1
@@ -639,7 +644,7 @@ def test_a_hang_up_after_words_of_a_recording_is_a_machine_whatever_the_second_o
     samples = to_int16(mix(silence(500), speech(1500, seed=5), silence(700)))
     fake = PromptedTranscriber(["This mailbox is in full."] * 3, ["It may look simple."] * 3)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert decision.reason == "words of a recording"
 
@@ -649,7 +654,7 @@ def test_no_second_opinion_when_the_setting_is_off():
     fake = PromptedTranscriber(["I'll read this mailbox."] * 3, ["Read this Taylor."])
     settings = DetectorSettings(asr_threaded=False, asr_recheck_recording=False)
     events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert not fake.second.calls
 
@@ -694,7 +699,7 @@ def test_words_that_stop_mid_sentence_are_heard_again_past_the_pause(again, expe
     samples = to_int16(mix(*head, silence(4000)))
     fake = TimedTranscriber(["Hello, this is Derek Mitchell with", again], [1.4, None])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, expected), events
     first, second = fake.calls[:2]
     assert second[0] > first[0]  # heard again up to later in the pause
@@ -707,7 +712,7 @@ def test_words_that_end_a_sentence_are_not_heard_again():
     samples = to_int16(mix(*head, silence(4000)))
     fake = TimedTranscriber(["Hello, this is Derek Mitchell."] * 3, [1.4] * 3)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, HumanDetected), events
     assert len(fake.calls) == 1  # the greeting, once
 
@@ -716,7 +721,7 @@ def test_words_too_late_leave_the_decision_to_timing():
     samples, head = _short_then_pause()
     slow = FakeTranscriber(["Hi, you've reached Dana Smith."], seconds=1.0)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, HumanDetected), events
     assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
 
@@ -727,7 +732,7 @@ def test_words_on_their_way_when_timing_would_decide_are_waited_for():
     samples, head = _short_then_pause()
     slow = FakeTranscriber(["Hi, you've reached Dana Smith."], seconds=0.7)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=slow)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert decision.reason == "words of a recording"
     assert ms_len(*head) + REPLAY.human_silence_ms < decision.emitted_ms
@@ -752,7 +757,7 @@ def test_a_long_company_answer_that_ends_with_a_name_is_a_person(text):
     samples, head = _long_answer()
     fake = FakeTranscriber([text])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, HumanDetected), events
     assert decision.reason == "words of a person"
     assert decision.emitted_ms <= ms_len(*head) + 1000
@@ -765,7 +770,7 @@ def test_a_long_greeting_without_the_words_of_a_person_is_a_machine(text):
     samples, _ = _long_answer()
     fake = FakeTranscriber([text])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
 
 
@@ -774,7 +779,7 @@ def test_without_word_decisions_a_long_answer_is_a_machine_while_it_talks():
     fake = FakeTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."])
     settings = DetectorSettings(asr_threaded=False, asr_decide=False)
     events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected)
     assert decision.reason == "long greeting"
     assert decision.emitted_ms < ms_len(*head)
@@ -784,7 +789,7 @@ def test_talking_past_the_sure_limit_is_a_machine_whatever_it_says():
     samples = to_int16(mix(silence(400), speech(6500, seed=9), silence(3000)))
     fake = FakeTranscriber(["Good afternoon, Maria speaking, how can I help you?"] * 3)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert decision.reason == "long greeting"
 
@@ -846,7 +851,7 @@ def test_a_word_or_two_in_long_speech_is_a_person_with_talkers_behind():
     samples, head = _yes_in_a_busy_room()
     fake = FakeTranscriber(["Yes?"] * 5)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, HumanDetected), events
     assert decision.reason == "few words"
     # Late (the talkers hid the pause), but a person hears the rep rather than a recording.
@@ -864,7 +869,7 @@ def test_long_speech_with_the_words_of_a_greeting_is_still_a_machine(text):
     samples, _ = _yes_in_a_busy_room()
     fake = FakeTranscriber([text] * 5)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
 
 
@@ -874,7 +879,7 @@ def test_a_few_words_reading_needs_a_second_transcript_to_agree():
     samples, _ = _yes_in_a_busy_room()
     fake = FakeTranscriber(["Hello?", *["Hello? Ha, got you! Hey, it's Luis."] * 4])
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
     assert len(fake.calls) >= 2
 
@@ -886,7 +891,7 @@ def test_talkers_that_stop_after_a_persons_word_leave_a_person():
     samples = to_int16(mix(*head, silence(3000)))
     fake = FakeTranscriber(["Yes?"] * 5)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
-    decision = next(e for e in events if isinstance(e, (HumanDetected, MachineDetected)))
+    decision = _decision(events)
     assert isinstance(decision, HumanDetected), events
     assert decision.reason == "few words"
     assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
