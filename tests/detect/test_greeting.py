@@ -77,6 +77,10 @@ EXAMPLES = {
         "Thank you for calling Acme. To reach the receptionist, stay on the line.",
         "For the front desk, dial zero.",
         "Thank you for calling. Our clinic is currently closed.",
+        "Thank you for calling Lakeside Construction. Our office is imploring to be closed.",
+        # tiny.en's "human resources department", and "all of our representatives are busy".
+        "You have reached the human remote in the department of Granite Marketing.",
+        "Thank you for calling. All of our equipment are busy.",
         "Press one to leave a message, or remain on the line to be transferred to our live "
         "receptionist team.",
         "Press 1 for sales. Press 2 for service.",
@@ -542,6 +546,8 @@ def test_a_greeting_that_signs_off_with_thanks_for_calling_is_read_once_it_is_ov
             False,
         ),
         ("Good afternoon, and thank you for calling Acme. Our office is closed.", True, False),
+        # A company line's menu, cut before its key words.
+        ("Thank you for calling Cedar Law Group. If you know your part", True, False),
     ],
 )
 def test_answer_words_mark_recordings_and_people(text, recording, person):
@@ -895,3 +901,72 @@ def test_talkers_that_stop_after_a_persons_word_leave_a_person():
     assert isinstance(decision, HumanDetected), events
     assert decision.reason == "few words"
     assert decision.emitted_ms <= ms_len(*head) + LATEST_HAND_OVER_MS
+
+
+class SpanTranscriber(FakeTranscriber):
+    """Scripted text whose words are spread evenly over ``spans[i]`` = (start, end) seconds of
+    the chunk."""
+
+    def __init__(self, texts, spans):
+        super().__init__(texts)
+        self.spans = list(spans)
+
+    def transcribe(self, samples, *, sample_rate):
+        text = super().transcribe(samples, sample_rate=sample_rate).text
+        start, end = self.spans.pop(0)
+        words = text.split()
+        step = (end - start) / max(1, len(words))
+        timed = tuple(
+            TranscribedWord(w, start + i * step, start + (i + 1) * step)
+            for i, w in enumerate(words)
+        )
+        return Transcript(text, timed)
+
+
+def test_a_whole_reading_that_says_less_keeps_what_was_heard_before():
+    # The second reading of the greeting from its start (tiny.en) left out its first
+    # sentence, heard in the first: that sentence still counts, and the line is skipped.
+    samples, _ = _machine_call(beep=True)
+    fake = SpanTranscriber(
+        [
+            "You've reached the general mailbox for Acme Logistics, thank you.",
+            "Please leave a message after the tone.",
+        ],
+        [(0.2, 2.9), (3.7, 5.0)],
+    )
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    kinds = [type(e) for e in events]
+    assert GeneralMailbox in kinds, events
+    cue_index = next(i for i, e in enumerate(events) if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert kinds.index(GeneralMailbox) < cue_index
+    notes = next(e for e in events if isinstance(e, GreetingTranscribed))
+    assert "general mailbox" in notes.transcript
+    assert "after the tone" in notes.transcript
+
+
+@pytest.mark.parametrize(
+    ("rest", "expected"),
+    [
+        # The rest of the answer, heard on its own, ends on who is speaking: a person.
+        ("Westfield Engineering, this is Kevin.", HumanDetected),
+        # Nothing more in it: the words heard stand, and timing says a machine.
+        ("", MachineDetected),
+    ],
+)
+def test_words_that_stop_short_of_the_speech_are_heard_on_their_own(rest, expected):
+    samples, head = _long_answer()
+    fake = SpanTranscriber(["Thank you for calling.", rest], [(0.2, 1.2), (0.2, 2.0)])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = _decision(events)
+    assert isinstance(decision, expected), events
+    whole, alone = fake.calls[:2]
+    assert alone[0] < whole[0]  # only the speech after the last word heard
+    assert decision.emitted_ms <= ms_len(*head) + 1000
+
+
+def test_words_that_reach_the_end_of_the_speech_are_not_heard_again():
+    samples, _ = _long_answer()
+    fake = SpanTranscriber(["Good afternoon, Westfield Engineering, Maria speaking."], [(0.2, 3.9)])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    assert isinstance(_decision(events), HumanDetected), events
+    assert len(fake.calls) == 1

@@ -391,7 +391,15 @@ class AsrJob:
     replay faster than real time (evaluation) must charge.
     """
 
-    __slots__ = ("_future", "_result", "not_before_ms", "ready_ms", "sent_ms", "start_ms")
+    __slots__ = (
+        "_future",
+        "_result",
+        "end_ms",
+        "not_before_ms",
+        "ready_ms",
+        "sent_ms",
+        "start_ms",
+    )
 
     def __init__(
         self,
@@ -407,6 +415,7 @@ class AsrJob:
     ) -> None:
         self.sent_ms = sent_ms
         self.start_ms = start_ms
+        self.end_ms = start_ms + samples.size * 1000 // sample_rate
         self.not_before_ms = not_before_ms
         self.ready_ms: int | None = None
         self._result: Transcript | None = None

@@ -83,14 +83,21 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:reach|speak (?:to|with)|talk to|transferred to|connected to|hold for)\s+"
             r"(?:the\s+|an\s+|our\s+)?(?:\w+\s+){0,2}(?:operator|receptionist|front desk|attendant)",
             r"(?:stay|remain) on the line",
-            # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed").
-            r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:now\s+|currently\s+)?closed\b",
+            # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed", "our
+            # office is imploring to be closed" for "currently closed").
+            r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:\w+\s+){0,3}closed\b",
             # A department line ("You have reached the claims department at ...", "Our
             # finance department is busy"), not a person's mention of one ("I'm in my
             # department"; tiny.en: "fill with my department").
             r"\b(?:(?:reached|calling|for|to)\s+(?:the\s+|our\s+)?|our\s+)(?:\w+\s+){1,2}department\b",
+            # tiny.en: "You have reached the human remote in the department of ..." (human
+            # resources department).
+            r"\breached\s+the\s+(?:\w+\s+){1,4}department\b",
             r"general\s+(?:mailbox|voicemail|delivery)",
             r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
+            # "All of our representatives are busy" however garbled ("all of our equipment
+            # are"): a person's own greeting speaks for one.
+            r"\ball\s+of\s+our\s+\w+\s+(?:are|is)\b",
             r"someone\s+will\s+(?:return|get back)",
         ),
     ),
@@ -296,6 +303,8 @@ _RECORDING_PATTERNS: tuple[str, ...] = (
     r"\bpress\s+(?:\w+\s+)?(?:one|two|three|four|five|six|seven|eight|nine|zero|pound|star|\d)\b",
     r"\bextension\b|\bdirectory\b|\bmenu\b|\boffice hours\b|\bbusiness hours\b",
     r"\bwelcome to\b|\bplease (?:record|enter|hold|listen)\b",
+    # A company line's "If you know your party's extension, ..." (often cut before it).
+    r"\bif you know (?:your|the)\b",
     r"\bhas been forwarded\b|\bis full\b|\bset up\b",
     # A carrier prompt's opening, which often pauses before the number or the owner's
     # recorded name ("The person you are calling, <1 s> Dana Smith, is unavailable"): a

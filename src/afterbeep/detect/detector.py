@@ -54,6 +54,7 @@ from afterbeep.detect._mailbox import (
     classify_mailbox,
     greeting_notes,
     greeting_sounds_over,
+    normalize,
     operator_digit,
     promises_tone,
     spoken_words,
@@ -359,6 +360,10 @@ class DetectorSettings(BaseModel):
 
 # A few-words reading holds only if a transcript reaching this much further says the same.
 FEW_WORDS_CONFIRM_MS = 300
+# Speech this long after the last word heard is heard again on its own (_hear_the_rest).
+REST_MIN_MS = 600
+# Readings of at least this many words are kept when a later one leaves out their opening.
+SKIP_MIN_WORDS = 6
 
 
 def _frames(ms: int) -> int:
@@ -397,6 +402,11 @@ class _CallState:
         self.relisten_job: AsrJob | None = None
         self.relisten_words = 0
         self.relistened_after = -1
+        # Hearing the rest of a greeting whose words stopped short of its speech (see
+        # _hear_the_rest): the job, the word end it was sent from (once each) and its text.
+        self.rest_job: AsrJob | None = None
+        self.rest_from = -1
+        self.rest_text = ""
         self.vad = NoiseFloorVad(
             window_frames=_frames(s.noise_floor_window_ms),
             short_window_frames=_frames(s.noise_floor_step_window_ms),
@@ -1110,18 +1120,81 @@ class _CallState:
             if job is self.check_job:
                 self._read_check(transcript)
                 continue
-            if job.start_ms <= self.audio_start_ms:
-                # The greeting from its start: it supersedes what was heard of it before.
+            if job is self.rest_job:
+                self.rest_job = None
+                if self.decision is None and self.transcripts:
+                    self.rest_text = transcript.text
+                    self.heard = self._answer_words()
+                continue
+            # The greeting from its start supersedes what was heard of it before, unless it
+            # left out the opening heard then (tiny.en at times skips a sentence): then it is
+            # read as the part after it.
+            if job.start_ms <= self.audio_start_ms and not self._skips_the_opening(transcript):
                 self._forget_words()
+            self.rest_text = ""
             if transcript.text:
                 self.transcripts.append((job.start_ms, transcript))
                 if self.decision is None:
-                    self.heard = answer_words(self._full_text())
+                    self.heard = self._answer_words()
             if job is self.relisten_job:
                 self._read_relisten(job, transcript)
+            elif self.decision is None:
+                self._hear_the_rest(job)
             if self.decision == "machine":
                 events.extend(self._classify())
         return events
+
+    def _heard_until(self) -> int:
+        """Audio time the last recognised word ended (-1 when no word has a time)."""
+        ends = [
+            start_ms + round(transcript.words[-1].end_s * 1000)
+            for start_ms, transcript in self.transcripts
+            if transcript.words
+        ]
+        return max(ends, default=-1)
+
+    def _answer_words(self) -> AnswerWords:
+        """What the words heard so far say, with the rest heard on its own after them."""
+        return answer_words(f"{self._full_text()} {self.rest_text}".strip())
+
+    def _skips_the_opening(self, transcript: Transcript) -> bool:
+        """Whether a reading from the greeting's start says less than the readings before
+        (``SKIP_MIN_WORDS`` or more) and none of its first three words is one of theirs (it
+        left out their opening; a reading that starts as they did is a new reading of the
+        same words, "Hi, uh..." for "Hi, it's fine. Let me know"): Whisper's word times
+        are no guide there (it stretches the first word it keeps over what it skipped)."""
+        before = self._full_text()
+        opening = set(normalize(before).split()[:3])
+        return (
+            spoken_words(before) >= SKIP_MIN_WORDS
+            and spoken_words(transcript.text) < spoken_words(before)
+            and not opening.intersection(normalize(transcript.text).split()[:3])
+        )
+
+    def _hear_the_rest(self, job: AsrJob) -> None:
+        """Whisper at times stops early: "Thank you for calling." for "Thank you for calling
+        Vantage Logistics, this is Kevin." When the words heard end ``REST_MIN_MS`` or more
+        before the speech the job was sent for, hear that rest on its own, once, before
+        timing decides (it waits for words on their way). Its words join what the greeting's
+        words say (``heard``) but not its transcript: where the rest is background talkers,
+        Whisper was right to leave them out, and a few words stay few."""
+        heard_until = self._heard_until()
+        speech_end = min(self.last_speech_end, job.end_ms)
+        if (
+            heard_until < 0
+            or self.rest_from == heard_until
+            or self.jobs
+            or speech_end - heard_until < REST_MIN_MS
+            # A word or two in longer "speech": a person with talkers behind, as likely as
+            # not (see asr_few_words); the rest would be the talkers.
+            or spoken_words(self._full_text()) <= self.s.asr_few_words
+        ):
+            return
+        self.rest_from = heard_until
+        assert self.transcriber is not None
+        self.rest_job = self._send(
+            self.transcriber, max(job.start_ms, heard_until - 100), job.end_ms, PRIORITY_DECISION
+        )
 
     def _read_check(self, transcript: Transcript) -> None:
         """The second opinion is back: without words of a recording of its own, the words
@@ -1158,10 +1231,12 @@ class _CallState:
         self.jobs.clear()
         self.check_job = None
         self.relisten_job = None
+        self.rest_job = None
 
     def _forget_words(self) -> None:
         self.transcripts.clear()
         self.heard = None
+        self.rest_text = ""
 
     def _after_words(self) -> list[DetectionEvent]:
         """Every transcript is in: for a machine, the final mailbox reading and the notes;
