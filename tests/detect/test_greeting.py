@@ -665,6 +665,18 @@ def test_no_second_opinion_when_the_setting_is_off():
     assert not fake.second.calls
 
 
+def _spread_words(text, start, end):
+    """``text`` as a transcript whose words are spread evenly from ``start`` to ``end`` s."""
+    words = text.split()
+    if not words:
+        return Transcript("", ())
+    step = (end - start) / len(words)
+    timed = tuple(
+        TranscribedWord(w, start + i * step, start + (i + 1) * step) for i, w in enumerate(words)
+    )
+    return Transcript(text, timed)
+
+
 class TimedTranscriber(FakeTranscriber):
     """Scripted text whose words are spread evenly from 0.2 s to ``ends[i]`` s of the chunk
     (None: to 50 ms before the chunk's end)."""
@@ -677,14 +689,7 @@ class TimedTranscriber(FakeTranscriber):
         text = super().transcribe(samples, sample_rate=sample_rate).text
         end = self.ends.pop(0) if self.ends else None
         end = samples.size / sample_rate - 0.05 if end is None else end
-        words = text.split()
-        if not words:
-            return Transcript("", ())
-        step = (end - 0.2) / len(words)
-        timed = tuple(
-            TranscribedWord(w, 0.2 + i * step, 0.2 + (i + 1) * step) for i, w in enumerate(words)
-        )
-        return Transcript(text, timed)
+        return _spread_words(text, 0.2, end)
 
 
 @pytest.mark.parametrize(
@@ -913,14 +918,7 @@ class SpanTranscriber(FakeTranscriber):
 
     def transcribe(self, samples, *, sample_rate):
         text = super().transcribe(samples, sample_rate=sample_rate).text
-        start, end = self.spans.pop(0)
-        words = text.split()
-        step = (end - start) / max(1, len(words))
-        timed = tuple(
-            TranscribedWord(w, start + i * step, start + (i + 1) * step)
-            for i, w in enumerate(words)
-        )
-        return Transcript(text, timed)
+        return _spread_words(text, *self.spans.pop(0))
 
 
 def test_a_whole_reading_that_says_less_keeps_what_was_heard_before():
