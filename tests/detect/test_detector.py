@@ -16,6 +16,7 @@ from afterbeep.detect.events import (
     HumanDetected,
     MachineDetected,
     NotSure,
+    RecordingAfterAll,
     Timeout,
 )
 from afterbeep.errors import ConfigError
@@ -373,3 +374,69 @@ def test_a_bank_slot_reset_as_a_known_machine_matches_the_single_detector():
     assert [(type(e), e.at_ms, e.emitted_ms) for e in from_bank] == [
         (type(e), e.at_ms, e.emitted_ms) for e in single
     ]
+
+
+# -- a person's answer, watched ------------------------------------------------------------
+def _prank(rest_ms=5000, pause_ms=1800, beep_after_ms=400):
+    """ "Hello?", a pause as if listening, then the rest of a recorded greeting and a beep."""
+    hello = [silence(600), speech(500, seed=11)]
+    rest = [silence(pause_ms), speech(rest_ms, seed=12), silence(beep_after_ms)]
+    return hello, rest
+
+
+def test_a_greeting_that_goes_on_to_a_beep_is_taken_back_for_the_drop():
+    hello, rest = _prank()
+    beep_end = ms_len(*hello, *rest) + 400
+    events = _run(mix(*hello, *rest, tone(1000, 400), silence(2000)))
+    decisions = _decisions(events)
+    assert len(decisions) == 1
+    assert isinstance(decisions[0], HumanDetected)
+    assert decisions[0].emitted_ms <= ms_len(*hello) + 1000  # the rep got it in time
+    taken = [e for e in events if isinstance(e, RecordingAfterAll)]
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(taken) == 1
+    assert len(cues) == 1
+    assert isinstance(cues[0], BeepEnded)
+    assert events.index(decisions[0]) < events.index(taken[0]) < events.index(cues[0])
+    assert abs(cues[0].at_ms - beep_end) <= 40
+    assert beep_end <= cues[0].emitted_ms <= beep_end + 150
+
+
+def test_a_persons_second_hello_and_a_tone_is_not_taken_back():
+    # "Hello?" ... "Hello?" (under watch_min_speech_ms of speech after the decision), then a
+    # tone on the line: still the person.
+    events = _run(
+        mix(
+            silence(600),
+            speech(500, seed=11),
+            silence(1800),
+            speech(700, seed=13),
+            silence(400),
+            tone(1000, 400),
+            silence(2000),
+        )
+    )
+    assert isinstance(_decisions(events)[0], HumanDetected)
+    assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
+
+
+def test_a_tone_long_after_the_person_last_spoke_is_not_taken_back():
+    hello, rest = _prank(beep_after_ms=3000)  # a beep 3 s after the speech: not a mailbox's
+    events = _run(mix(*hello, *rest, tone(1000, 400), silence(2000)))
+    assert isinstance(_decisions(events)[0], HumanDetected)
+    assert not [e for e in events if isinstance(e, RecordingAfterAll)]
+
+
+def test_a_beep_after_the_watch_is_over_is_not_taken_back():
+    hello, rest = _prank()
+    settings = DetectorSettings(asr=False, watch_after_human_ms=3000)
+    events = _run(mix(*hello, *rest, tone(1000, 400), silence(2000)), settings=settings)
+    assert isinstance(_decisions(events)[0], HumanDetected)
+    assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
+
+
+def test_watching_off_leaves_the_person_handed_over():
+    hello, rest = _prank()
+    settings = DetectorSettings(asr=False, watch_after_human_ms=0)
+    events = _run(mix(*hello, *rest, tone(1000, 400), silence(2000)), settings=settings)
+    assert [type(e) for e in events] == [HumanDetected]

@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 
 from afterbeep.cli import app
 from afterbeep.detect.corpus import CorpusWriter, LabelledCall, load_corpus
-from afterbeep.detect.evaluate import Stats, evaluate, read_events, write_chart
+from afterbeep.detect.evaluate import (
+    Stats,
+    evaluate,
+    read_events,
+    summarize_outcomes,
+    write_chart,
+)
 from afterbeep.detect.events import (
     BeepEnded,
     DetectionEvent,
@@ -24,6 +30,7 @@ from afterbeep.detect.events import (
     MachineDetected,
     MailboxFull,
     NotSure,
+    RecordingAfterAll,
 )
 from afterbeep.detect.registry import DETECTOR_NAMES, create_detector
 from afterbeep.errors import ConfigError
@@ -268,6 +275,55 @@ def test_reading_rules_by_hand():
         human, [MachineDetected(at_ms=1, emitted_ms=20), GreetingEnded(at_ms=1, emitted_ms=40)]
     )
     assert (row.action, row.early_start, row.correct) == ("drop", False, False)
+
+
+def test_a_call_taken_back_from_the_rep_is_read_as_its_final_action():
+    personal = _call("machine", "personal", greeting_end_ms=7000, beep_end_ms=7600)
+    human = _call("human", human_greeting_end_ms=1000)
+    taken = [
+        HumanDetected(at_ms=1000, emitted_ms=1960),
+        RecordingAfterAll(at_ms=7600, emitted_ms=7700, reason="beep"),
+        BeepEnded(at_ms=7600, emitted_ms=7700),
+    ]
+    row = read_events(personal, taken)
+    assert (row.first_decision, row.decision, row.taken_back) == ("human", "machine", True)
+    assert (row.action, row.correct, row.beep_latency_ms) == ("drop", True, 100)
+    # A person taken back is a person played a message: wrong, and no decision time.
+    row = read_events(human, taken)
+    assert (row.decision, row.action, row.correct, row.human_decision_ms) == (
+        "machine",
+        "drop",
+        False,
+        None,
+    )
+    # Without a take-back the first decision is the decision.
+    row = read_events(personal, taken[:1])
+    assert (row.first_decision, row.decision, row.taken_back, row.action) == (
+        "human",
+        "human",
+        False,
+        "connect",
+    )
+
+
+def test_the_report_gives_accuracy_at_the_first_decision_and_the_take_backs():
+    calls = [
+        _call("machine", "personal", id="m1", greeting_end_ms=7000, beep_end_ms=7600),
+        _call("machine", "personal", id="m2", greeting_end_ms=7000, beep_end_ms=7600),
+        _call("human", id="h1", human_greeting_end_ms=1000),
+    ]
+    first = [HumanDetected(at_ms=1000, emitted_ms=1960)]
+    back = [
+        *first,
+        RecordingAfterAll(at_ms=7600, emitted_ms=7700),
+        BeepEnded(at_ms=7600, emitted_ms=7700),
+    ]
+    rows = [read_events(calls[0], back), read_events(calls[1], first), read_events(calls[2], first)]
+    report = summarize_outcomes(rows, detector="fake", corpus="x")
+    assert report.accuracy == round(2 / 3, 4)
+    assert report.first_decision_accuracy == round(1 / 3, 4)
+    assert report.taken_back == {"machine": 1, "human": 0}
+    assert report.to_json()["taken_back"] == {"machine": 1, "human": 0}
 
 
 def test_nearest_rank_percentiles():

@@ -17,7 +17,7 @@ from afterbeep.detect import (
     MailboxNotSetUp,
     MailboxTakesNoMessages,
 )
-from afterbeep.telephony import DetectorHub, MediaEngine
+from afterbeep.telephony import DetectorHub, EngineSettings, MediaEngine
 from afterbeep.telephony._detection import LiveDetector
 from afterbeep.telephony.frames import AudioIn, EndCall, StreamStarted
 
@@ -128,7 +128,12 @@ def test_notes_that_arrive_after_a_person_was_connected_reach_the_recorder():
         name_wav=b"RIFF-a-clip",
     )
     kept = _Kept()
-    engine = MediaEngine(hub=_NotesLaterHub(person, notes), recorder=kept)
+    # Handed over at once (the answer not watched), so the notes come after the end.
+    engine = MediaEngine(
+        EngineSettings(watch_after_hand_over=False),
+        hub=_NotesLaterHub(person, notes),
+        recorder=kept,
+    )
     heard = []
     engine.listeners.append(lambda timeline: heard.append(timeline.notes))
 

@@ -11,7 +11,14 @@ from telephony_helpers import as_int16, beep, line_floor, talk
 
 from afterbeep.detect import DetectorSettings
 from afterbeep.telephony import DetectorHub, MediaEngine, default_message
-from afterbeep.telephony.engine import DROP_END_MARK, MODE_PARAMETER, REP_DROP
+from afterbeep.telephony.engine import (
+    ACTION_MARK_PREFIX,
+    DROP_END_MARK,
+    MODE_PARAMETER,
+    REP_DROP,
+    TAKE_BACK,
+    EngineSettings,
+)
 from afterbeep.telephony.frames import (
     AudioIn,
     EndCall,
@@ -40,9 +47,10 @@ class _Control:
         return self.takes_back
 
 
-def _engine(control=None):
+def _engine(control=None, *, watch=True):
     hub = DetectorHub(detector="afterbeep", settings=DetectorSettings(asr=False))
     return MediaEngine(
+        EngineSettings(watch_after_hand_over=watch),
         hub=hub,
         call_control=control,
         message=lambda start: default_message(sample_rate=start.sample_rate, seconds=0.5),
@@ -53,6 +61,12 @@ async def _stream(engine, samples, *, parameters=None, stream_id="MZ1", marks=Tr
     """Feed ``samples`` frame by frame in real time order; answer the drop's final mark."""
     session = engine.session("twilio")
     session.handle(StreamStarted(call_id=CALL, stream_id=stream_id, parameters=parameters or {}))
+    sent = await _feed(session, samples, marks=marks)
+    return session, sent
+
+
+async def _feed(session, samples, *, marks=True):
+    """Feed an open session ``samples``, then let its message play out (what it sent)."""
     sent = []
     for start in range(0, samples.size - 159, 160):
         if session.ended:
@@ -73,7 +87,7 @@ async def _stream(engine, samples, *, parameters=None, stream_id="MZ1", marks=Tr
             sent.append(frame)
             if marks and isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
                 session.handle(MarkReached(name=DROP_END_MARK))
-    return session, sent
+    return sent
 
 
 # "Hello?", then quiet: by timing a person, and the call goes to the rep.
@@ -169,7 +183,7 @@ def test_a_reps_drop_is_refused_unless_the_call_is_with_the_rep(when):
 
 
 def test_without_a_carrier_to_ask_the_answer_names_the_stream_to_open():
-    engine = _engine(None)
+    engine = _engine(None, watch=False)
 
     async def call():
         await _stream(engine, HELLO, parameters={"afterbeep.campaign": "7"})
@@ -264,3 +278,115 @@ def test_the_web_route_answers_the_reps_drop(tmp_path):
     assert body["redirected"] is True
     assert body["parameters"] == {"afterbeep.campaign": "3", MODE_PARAMETER: REP_DROP}
     assert control.taken_back == [body["parameters"]]
+
+
+# -- the answer watched on its stream (no call control: the far end keeps the stream) -------
+def _marks(sent):
+    return [f.name for f in sent if isinstance(f, SendMark)]
+
+
+# The prank's greeting going on after the hand-over, then its beep.
+PRANK_REST = as_int16(talk(3000), line_floor(300), beep(300), line_floor(1500))
+PRANK_BEEP_END_IN_REST = 3000 + 300 + 300
+
+
+def test_a_watched_answer_that_goes_on_to_a_beep_is_taken_back_and_dropped_on_its_stream():
+    engine = _engine(None)
+
+    async def call():
+        return await _stream(engine, np.concatenate([HELLO, PRANK_REST]))
+
+    _session, sent = asyncio.run(call())
+    marks = _marks(sent)
+    connect, back = ACTION_MARK_PREFIX + "connect", ACTION_MARK_PREFIX + TAKE_BACK
+    assert marks == [connect, back, DROP_END_MARK]
+    played = [f for f in sent if isinstance(f, PlayAudio)]
+    assert len(played) == 25
+    # The rep was connected before any of the message, and released before it.
+    assert sent.index(next(f for f in sent if isinstance(f, SendMark) and f.name == back)) < (
+        sent.index(played[0])
+    )
+    timeline = engine.timelines[("twilio", CALL)]
+    assert (timeline.action, timeline.end_reason, timeline.decision) == (
+        "drop",
+        "completed",
+        "machine",
+    )
+    assert timeline.streams == 1
+    assert timeline.rep_drop_ms is None
+    assert timeline.taken_back_ms is not None
+    beep_end = HELLO.size // 8 + PRANK_BEEP_END_IN_REST
+    assert abs(timeline.beep_end_ms - beep_end) <= 30
+    assert timeline.beep_end_ms <= timeline.message_start_ms <= timeline.beep_end_ms + 150
+    kinds = [e["kind"] for e in timeline.events]
+    assert kinds.index("human_detected") < kinds.index("recording_after_all")
+    assert kinds.index("recording_after_all") < kinds.index("beep_ended")
+    assert engine.watching == {}
+
+
+def test_a_watched_person_stays_with_the_rep_and_the_stream_ends_after_the_watch():
+    engine = _engine(None)
+    watch_ms = DetectorSettings().watch_after_human_ms
+
+    async def call():
+        return await _stream(engine, np.concatenate([HELLO, as_int16(line_floor(watch_ms))]))
+
+    session, sent = asyncio.run(call())
+    assert session.ended
+    assert _marks(sent) == [ACTION_MARK_PREFIX + "connect"]  # once, at the hand-over
+    assert [(f.action, f.reason) for f in sent if isinstance(f, EndCall)] == [("connect", "human")]
+    assert not [f for f in sent if isinstance(f, PlayAudio)]
+    timeline = engine.timelines[("twilio", CALL)]
+    assert (timeline.action, timeline.end_reason, timeline.taken_back_ms) == (
+        "connect",
+        "human",
+        None,
+    )
+    # The hand-over came at the decision, long before the stream's end.
+    assert timeline.decided_ms < HELLO.size // 8 + 200
+    assert engine.watching == {}
+
+
+def test_a_reps_drop_on_a_watched_stream_plays_on_that_stream_after_the_beep():
+    engine = _engine(None)
+
+    async def call():
+        session, first = await _stream(engine, HELLO)
+        assert not session.ended
+        answer = engine.rep_drop("twilio", CALL)
+        await asyncio.sleep(0)  # made in the media loop
+        rest = await _feed(session, AFTER_CONNECT)
+        return answer, first + rest
+
+    answer, sent = asyncio.run(call())
+    assert answer.accepted
+    assert answer.in_stream
+    assert not answer.redirected
+    assert _marks(sent) == [
+        ACTION_MARK_PREFIX + "connect",
+        ACTION_MARK_PREFIX + TAKE_BACK,
+        DROP_END_MARK,
+    ]
+    assert len([f for f in sent if isinstance(f, PlayAudio)]) == 25
+    timeline = engine.timelines[("twilio", CALL)]
+    assert (timeline.action, timeline.end_reason, timeline.streams) == ("drop", "completed", 1)
+    assert timeline.rep_drop_ms is not None
+    assert timeline.taken_back_ms is None
+    beep_end = HELLO.size // 8 + BEEP_END_IN_STREAM
+    assert abs(timeline.beep_end_ms - beep_end) <= 30
+    assert timeline.beep_end_ms <= timeline.message_start_ms <= timeline.beep_end_ms + 150
+    rep = next(e for e in timeline.events if e["kind"] == "rep_drop")
+    assert rep["detector_decision"] == "human"
+
+
+def test_with_a_call_control_the_person_is_handed_over_at_once():
+    control = _Control()
+    engine = _engine(control)
+
+    async def call():
+        return await _stream(engine, HELLO)
+
+    session, _sent = asyncio.run(call())
+    assert session.ended
+    assert control.actions == ["connect"]
+    assert engine.watching == {}

@@ -1,6 +1,7 @@
-"""The rep's drop end to end: the real detector hands a prank greeting to the rep, the
-simulated rep presses drop, and the simulator, as the carrier, opens the stream afterbeep
-asks for; the message plays after the beep, over a real websocket on loopback."""
+"""A prank greeting end to end, over a real websocket on loopback: the real detector hands
+it to the rep and goes on listening; the simulated rep presses drop, or, when the rep does
+not, afterbeep takes the call back by itself at the beep; either way the message plays after
+the beep, on the call's stream."""
 
 from __future__ import annotations
 
@@ -48,13 +49,14 @@ def test_a_prank_handed_to_the_rep_gets_its_message_after_the_beep(real_detector
     assert result.rep_drop_ms is not None
     assert result.connect_ms + 800 <= result.rep_drop_ms <= result.connect_ms + 900
     assert result.rep_dropped
+    assert result.taken_back_ms is None  # the rep's drop, not afterbeep's
     assert result.right_with_rep
     assert not result.early
     assert 0 <= result.message_latency_ms <= 200  # after the beep, as any drop
     timeline = result.server
     assert timeline["action"] == "drop"
     assert timeline["end_reason"] == "completed"
-    assert timeline["streams"] == 2
+    assert timeline["streams"] == 1  # the stream was still open: the drop played on it
     assert timeline["decision"] == "machine"
     summary = report.summary()
     assert (summary["rep_drops"], summary["rep_dropped"], summary["right_with_rep_drops"]) == (
@@ -65,13 +67,23 @@ def test_a_prank_handed_to_the_rep_gets_its_message_after_the_beep(real_detector
     assert summary["early_starts"] == 0
 
 
-def test_without_the_rep_the_prank_stays_with_the_rep(real_detector_server):
+def test_without_the_rep_afterbeep_takes_the_prank_back_at_its_beep(real_detector_server):
     call, audio = _prank()
     report = asyncio.run(
         simulate_calls([(call, audio)], url=real_detector_server.media_url(), tail_ms=1000)
     )
     [result] = report.calls
-    assert result.action == "connect"
+    assert result.error is None
+    assert result.connect_ms is not None  # handed to the rep first
+    assert result.taken_back_ms is not None
+    assert result.action == "drop"
+    assert result.correct
+    assert not result.early
+    assert 0 <= result.message_latency_ms <= 200
     assert result.rep_drop_ms is None
     assert not result.rep_dropped
-    assert report.summary()["rep_drops"] == 0
+    timeline = result.server
+    assert (timeline["action"], timeline["decision"], timeline["streams"]) == ("drop", "machine", 1)
+    assert timeline["taken_back_ms"] is not None
+    summary = report.summary()
+    assert (summary["rep_drops"], summary["taken_back"], summary["taken_back_right"]) == (0, 1, 1)

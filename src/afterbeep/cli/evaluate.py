@@ -42,6 +42,11 @@ def _print_report(report: EvalReport) -> None:
     head.add_row("calls", str(report.calls))
     head.add_row("errors", str(report.errors))
     head.add_row("accuracy (human vs machine)", _pct(report.accuracy))
+    head.add_row("  at the first decision", _pct(report.first_decision_accuracy))
+    head.add_row(
+        "taken back from the rep",
+        f"{report.taken_back.get('machine', 0)} machines, {report.taken_back.get('human', 0)} people",
+    )
     head.add_row("not sure", _pct(report.not_sure_rate))
     head.add_row("action accuracy", _pct(report.action_accuracy))
     head.add_row("early starts", str(report.early_starts))

@@ -41,6 +41,10 @@ def _print(report: Any) -> None:
     head.add_row("rep connected - end of greeting, ms", _fmt(s["human_connect_ms"]))
     head.add_row("inbound frames sent / late", f"{s['frames_sent']} / {s['frames_late']}")
     head.add_row("playback gaps", str(s["playback_gaps"]))
+    head.add_row(
+        "taken back from the rep by afterbeep (right)",
+        f"{s['taken_back']} ({s['taken_back_right']})",
+    )
     if s["rep_drops"]:
         head.add_row("rep's drops (machines handed to the rep)", str(s["rep_drops"]))
         head.add_row(

@@ -75,6 +75,7 @@ from afterbeep.detect.events import (
     MailboxTakesNoMessages,
     NotSure,
     RecognitionShed,
+    RecordingAfterAll,
     Timeout,
 )
 from afterbeep.errors import ConfigError
@@ -191,6 +192,21 @@ class DetectorSettings(BaseModel):
     greeting_end_tone_promised_ms: int = Field(2500, ge=300, le=20000)
     # Give up waiting for a cue after 60 s of audio (a Timeout event).
     total_timeout_ms: int = Field(60000, ge=2000, le=600000)
+    # --- after a person's answer ----------------------------------------------------------
+    # A person's answer is watched this long after the decision. A recording that opens like
+    # a person ("Hello?", a pause as if listening, "Ha, got you! You've reached Dana ...")
+    # cannot be told apart when a person's decision is due; its greeting then goes on and
+    # ends in a beep. Such a beep takes the call back for the drop (RecordingAfterAll): the
+    # rep need not press drop. 20 s covers the rest of a personal greeting (up to ~12 s of
+    # speech, its pauses and the beep). 0: not watched.
+    watch_after_human_ms: int = Field(20000, ge=0, le=120000)
+    # ... if this much speech came after the decision: the rest of a greeting, not a
+    # person's second "Hello?" (under a second) ...
+    watch_min_speech_ms: int = Field(1500, ge=0, le=60000)
+    # ... and the beep began within this of the last speech: mailboxes beep 0.2-1 s after
+    # the greeting, while a tone on the line in a long quiet (a person listening to the rep)
+    # is something else.
+    watch_beep_after_speech_ms: int = Field(2000, ge=0, le=20000)
     # --- beep -----------------------------------------------------------------------------
     beep_min_hz: float = Field(350.0, ge=100.0, le=4000.0)
     beep_max_hz: float = Field(2500.0, ge=100.0, le=7900.0)
@@ -460,6 +476,12 @@ class _CallState:
         self.shed_stages: set[str] = set()
         self.shed_reports: list[tuple[str, float]] = []
         self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
+        # A person's answer, watched for a greeting that goes on (see watch_after_human_ms):
+        # when it was decided, the speech and its end then, and whether the notes are out.
+        self.human_at: int | None = None
+        self.human_speech_ms = 0
+        self.human_end_ms = 0
+        self.human_notes_sent = False
         self.beep_heard = False  # the cue was a beep: a message would be recorded
         if machine_known:
             # Joined mid-greeting or after it: the greeting counts from the first frame, so a
@@ -552,12 +574,20 @@ class _CallState:
         if self.decision == "machine":
             self._machine_cues(beep, events)
         elif self.decision == "human":
-            if self.transcriber is not None:
+            if self.human_at is None:
+                self.human_at = now
+                self.human_speech_ms = self.speech_ms_total
+                self.human_end_ms = self.last_speech_end
                 # The name as spoken, for the rep: recognised while the call goes on.
-                if self.transcribed_until < self.last_speech_end + 100:
+                if self.transcriber is not None and (
+                    self.transcribed_until < self.last_speech_end + 100
+                ):
                     # Speech since the last whole-greeting job (or none sent yet).
                     self._drop_jobs()
                     self._submit_whole()
+            if self.s.watch_after_human_ms > 0:
+                self._watch_the_person(beep, events)
+            elif self.transcriber is not None:
                 self.draining = True
             else:
                 self.done = True
@@ -854,6 +884,35 @@ class _CallState:
                 return
             events.extend(self._after_words())
         self.done = True
+
+    def _watch_the_person(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
+        """After a person's answer: the notes once their words are in, and a beep that ends
+        a greeting which went on takes the call back for the drop (watch_after_human_ms)."""
+        s = self.s
+        assert self.human_at is not None
+        if self.transcriber is not None and not self.jobs and not self.human_notes_sent:
+            events.extend(self._after_words())
+        if (
+            beep is not None
+            and self.speech_ms_total - self.human_speech_ms >= s.watch_min_speech_ms
+            and beep.end_ms - beep.duration_ms - self.last_speech_end
+            <= s.watch_beep_after_speech_ms
+        ):
+            self.decision = "machine"
+            events.append(
+                self._emit(RecordingAfterAll, beep.end_ms, reason="the greeting went on to a beep")
+            )
+            # Heard from here as a machine: the beep is its cue, the rest of its words are
+            # read for the mailbox and the notes.
+            self.human_notes_sent = True
+            self._machine_cues(beep, events)
+            return
+        if self.now - self.human_at >= s.watch_after_human_ms:
+            if self.jobs:
+                self.draining = True
+            else:
+                events.extend(self._after_words())
+                self.done = True
 
     def _submit_for_decision(self) -> None:
         """Before a decision: at each pause of ``asr_decide_pause_ms`` with new speech, send
@@ -1242,6 +1301,9 @@ class _CallState:
         """Every transcript is in: for a machine, the final mailbox reading and the notes;
         for a person, the notes."""
         if self.decision == "human":
+            if self.human_notes_sent:
+                return []
+            self.human_notes_sent = True
             return self._notes("human")
         if self.decision != "machine":
             return []
@@ -1311,14 +1373,18 @@ class _CallState:
             return []
         first_start, first = self.transcripts[0]
         merged = Transcript(self._full_text(), first.words)
-        notes = greeting_notes(merged, offset_ms=first_start, speech_ms=self.speech_ms_total)
+        # A person's answer as it was at the decision (a watched line goes on afterwards).
+        person = speaker == "human" and self.human_at is not None
+        speech_ms = self.human_speech_ms if person else self.speech_ms_total
+        end_ms = self.human_end_ms if person else self.last_speech_end
+        notes = greeting_notes(merged, offset_ms=first_start, speech_ms=speech_ms)
         extra = {"speaker": speaker}
         if speaker == "machine":
             extra["mailbox"] = classify_mailbox(merged.text).value
         return [
             self._emit(
                 GreetingTranscribed,
-                self.last_speech_end,
+                end_ms,
                 transcript=notes.transcript,
                 spoken_name=notes.spoken_name,
                 name_span_ms=notes.name_span_ms,

@@ -28,6 +28,7 @@ from afterbeep.detect.events import (
     FaxDetected,
     HumanDetected,
     MachineDetected,
+    RecordingAfterAll,
 )
 from afterbeep.detect.registry import StreamingDetector, create_detector
 from afterbeep.detect.run import run_detector
@@ -59,6 +60,10 @@ class CallOutcome:
     greeting_latency_ms: int | None = None
     human_decision_ms: int | None = None
     error: str | None = None
+    first_decision: str | None = None
+    """The first decision event's class; differs from ``decision`` on a take-back."""
+    taken_back: bool = False
+    """Handed over as a person, then taken back for the drop (``RecordingAfterAll``)."""
     events: list[dict[str, Any]] = field(default_factory=list)
     """Every event the detector emitted: ``{kind, at_ms, emitted_ms}``, in order."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -101,6 +106,8 @@ class EvalReport:
     calls: int
     errors: int
     accuracy: float | None
+    first_decision_accuracy: float | None
+    taken_back: dict[str, int]
     not_sure_rate: float | None
     confusion: dict[str, dict[str, int]]
     early_starts: int
@@ -121,6 +128,8 @@ class EvalReport:
             "calls": self.calls,
             "errors": self.errors,
             "accuracy": self.accuracy,
+            "first_decision_accuracy": self.first_decision_accuracy,
+            "taken_back": self.taken_back,
             "not_sure_rate": self.not_sure_rate,
             "confusion": self.confusion,
             "early_starts": self.early_starts,
@@ -153,6 +162,13 @@ def read_events(call: LabelledCall, events: Iterable[DetectionEvent]) -> CallOut
         decision = "not_sure"
     decided_at = decision_event.emitted_ms if decision_event is not None else None
     reason = str(getattr(decision_event, "reason", "") or "")
+    first_decision = decision
+    taken_back = next((e for e in events if isinstance(e, RecordingAfterAll)), None)
+    if decision == "human" and taken_back is not None:
+        # Handed to the rep, then taken back for the drop: the call ends as a machine's.
+        decision = "machine"
+        decided_at = taken_back.emitted_ms
+        reason = f"taken back: {taken_back.reason}"
 
     action = "none"
     message_start: int | None = None
@@ -223,6 +239,8 @@ def read_events(call: LabelledCall, events: Iterable[DetectionEvent]) -> CallOut
         beep_latency_ms=beep_latency,
         greeting_latency_ms=greeting_latency,
         human_decision_ms=human_ms,
+        first_decision=first_decision,
+        taken_back=first_decision != decision,
         events=[{"kind": e.kind, "at_ms": e.at_ms, "emitted_ms": e.emitted_ms} for e in events],
         tags=call.tags,
     )
@@ -305,6 +323,13 @@ def summarize_outcomes(
         calls=len(ok),
         errors=len(outcomes) - len(ok),
         accuracy=_ratio(sum(r.decision_correct for r in decided), len(decided)),
+        first_decision_accuracy=_ratio(
+            sum(r.first_decision == r.truth for r in decided), len(decided)
+        ),
+        taken_back={
+            truth: sum(r.taken_back for r in ok if r.truth == truth)
+            for truth in ("machine", "human")
+        },
         not_sure_rate=_ratio(sum(r.decision == "not_sure" for r in decided), len(decided)),
         confusion=confusion,
         early_starts=sum(r.early_start for r in ok),

@@ -8,7 +8,8 @@ Every event carries two audio times, in milliseconds from the start of the call'
   cannot act before ``emitted_ms``. Evaluation measures latency from ``emitted_ms``.
 
 Decision events (``HumanDetected``, ``MachineDetected``, ``NotSure``) say who answered; at most
-one of them per call. Cue events (``BeepEnded``, ``GreetingEnded``) say when a message may
+one of them per call. A person's answer may later be found a recording after all
+(``RecordingAfterAll``, followed by its cue): the call is then taken back for the drop. Cue events (``BeepEnded``, ``GreetingEnded``) say when a message may
 start. Mailbox events say a message must not be dropped (``MailboxFull``, ``MailboxNotSetUp``,
 ``MailboxTakesNoMessages``, ``GeneralMailbox``) or carry notes for the rep (``GreetingTranscribed``); ``RecognitionShed``
 says a live call's words were not heard because recognition was too busy.
@@ -41,6 +42,17 @@ class HumanDetected(DetectionEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MachineDetected(DetectionEvent):
     """An answering machine or voicemail answered. ``at_ms`` is when that became clear."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingAfterAll(DetectionEvent):
+    """An answer handed over as a person's went on as a recording and ended in a beep (a
+    prank greeting: "Hello?", a pause as if listening, "Ha, got you! ..."): take the call
+    back from the rep for the drop. ``at_ms`` is the beep's end; the ``BeepEnded`` cue
+    follows at once. Only after a ``HumanDetected``, and only while the detector watches the
+    person's answer (``watch_after_human_ms``)."""
 
     reason: str = ""
 
@@ -137,6 +149,7 @@ class Timeout(DetectionEvent):
 _KIND_NAMES: dict[type[DetectionEvent], str] = {
     HumanDetected: "human_detected",
     MachineDetected: "machine_detected",
+    RecordingAfterAll: "recording_after_all",
     FaxDetected: "fax_detected",
     NotSure: "not_sure",
     BeepEnded: "beep_ended",
@@ -171,5 +184,6 @@ __all__ = [
     "MailboxTakesNoMessages",
     "NotSure",
     "RecognitionShed",
+    "RecordingAfterAll",
     "Timeout",
 ]

@@ -4,7 +4,10 @@ Owns ``MediaEngine`` (one per process: the shared detector loop, the playout clo
 ledger and the timelines of calls) and ``MediaSession`` (one carrier stream). Per call:
 frames in -> detector -> on its events:
 
-- a person (``HumanDetected``): connect the rep at once;
+- a person (``HumanDetected``): connect the rep at once; where the far end keeps the stream
+  open after the hand-over, go on listening while the detector watches the answer, and take
+  the call back for the drop when it was a recording after all (``RecordingAfterAll``: a
+  prank "Hello? ... Ha, got you!" that ends in a beep), or when the rep asks for the drop;
 - a machine, then its cue (``BeepEnded`` / ``GreetingEnded``): ask the compliance policy,
   then play the message as paced 20 ms frames ``lead_ms`` ahead of real time with a mark at
   the end, and hang up when the carrier reports the mark played;
@@ -51,6 +54,7 @@ from afterbeep.detect import (
     MailboxTakesNoMessages,
     NotSure,
     RecognitionShed,
+    RecordingAfterAll,
     Timeout,
 )
 from afterbeep.errors import ConfigError
@@ -76,6 +80,8 @@ log = logging.getLogger(__name__)
 FRAME_MS = 20
 DROP_END_MARK = "afterbeep:drop-end"
 ACTION_MARK_PREFIX = "afterbeep:"
+# The mark that takes a call handed to the rep back for the drop (release the rep's leg).
+TAKE_BACK = "take_back"
 ACTIONS = ("drop", "connect", "skip", "none")
 # A stream opened with this parameter set to REP_DROP joins a call the rep was handed and
 # found to be a recording: drop the message after its beep (see MediaEngine.rep_drop).
@@ -110,6 +116,13 @@ class EngineSettings(BaseModel):
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
     # A call with no final action after this much audio is ended (stuck far end).
     max_call_ms: int = Field(180_000, ge=5_000, le=3_600_000)
+    # A call handed to the rep stays on its stream while the detector watches the answer
+    # (DetectorSettings.watch_after_human_ms): a greeting that goes on to a beep is taken
+    # back from the rep and gets the message, and the rep's drop plays on the same stream.
+    # Only where the far end keeps the stream open after the hand-over mark (the simulator,
+    # a dialer that bridges the rep itself): with a call control the carrier moves the call
+    # to the rep and the stream ends.
+    watch_after_hand_over: bool = True
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -150,6 +163,9 @@ class RepDrop:
     message: str
     parameters: dict[str, str] | None = None
     redirected: bool = False
+    in_stream: bool = False
+    """The call's stream was still open (the answer watched): the drop plays on it, and no
+    stream needs opening."""
 
 
 CompliancePolicy = Callable[[CallContext], PolicyDecision]
@@ -211,6 +227,9 @@ class CallTimeline:
     """The rep's notes from the greeting's words (``greeting_notes``); may come after the end."""
     rep_drop_ms: int | None = None
     """When the rep, handed a call that was a recording after all, had it take the drop."""
+    taken_back_ms: int | None = None
+    """When a call handed to the rep was taken back for the drop, its answer having turned
+    out a recording (``RecordingAfterAll``)."""
 
     @property
     def finished(self) -> bool:
@@ -317,6 +336,8 @@ class MediaEngine:
         self._ticker: asyncio.Task[None] | None = None
         self.sessions_open = 0
         self.listeners: list[Callable[[CallTimeline], None]] = []
+        # Calls handed to the rep whose stream is still open, the answer watched.
+        self.watching: dict[tuple[str, str], MediaSession] = {}
 
     def session(self, carrier: str, *, marks: bool = True) -> MediaSession:
         """A session for one new stream of ``carrier``; ``marks``: whether the protocol reports
@@ -404,6 +425,13 @@ class MediaEngine:
             return RepDrop(False, "unknown_call", f"no call {call_id!r} of {carrier} is known")
         if self.ledger.claimed(key):
             return RepDrop(False, "already_dropped", "its message has already been played")
+        watched = self.watching.get(key)
+        if watched is not None and watched.loop is not None:
+            # Its stream is still open: the drop is made on it (in the media loop).
+            watched.loop.call_soon_threadsafe(watched.rep_drop_in_stream)
+            return RepDrop(
+                True, "accepted", "", parameters=dict(timeline.parameters), in_stream=True
+            )
         if not timeline.finished or timeline.action != "connect":
             return RepDrop(
                 False,
@@ -451,6 +479,14 @@ class MediaSession:
         # The call's audio time at this stream's first frame: 0, but for a stream that joins
         # a call the rep asked to drop (its audio times are the call's, from the answer).
         self._offset_ms = 0
+        # ... and at the detector's first frame (later for a detector that replaced the
+        # first one: the rep's drop on a watched stream).
+        self._events_offset_ms = 0
+        # Handed to the rep, the stream open while the answer is watched: until this audio
+        # time (None: not watching).
+        self._watch_until: int | None = None
+        self._handed_over = False
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._recent: deque[NDArray[np.int16]] = deque(maxlen=50)  # the last second
         self._loud_frames = 0
         # playback
@@ -500,6 +536,8 @@ class MediaSession:
             return
         if self._playing or self._awaiting_mark:
             self._finish("drop", "far_end_hangup", send=False)
+        elif self._watch_until is not None:
+            self._finish("connect", "human", send=False)  # the rep has the call
         else:
             end = "protocol_error" if reason.startswith("protocol") else "far_end_hangup"
             self._finish("none", end, send=False, note=reason)
@@ -529,6 +567,7 @@ class MediaSession:
             self._note("rep_drop", self._offset_ms, detector_decision=timeline.decision or "none")
             timeline.decision = "machine"
             timeline.rep_drop_ms = self._offset_ms
+        self._events_offset_ms = self._offset_ms
         try:
             self._detector = engine.hub.open(
                 sample_rate=start.sample_rate,
@@ -552,6 +591,8 @@ class MediaSession:
             self._recent.append(samples)  # levels are computed only if a message starts
         if self._detector is not None:
             self._detector.push(samples)
+        if self._watch_until is not None and self.audio_ms >= self._watch_until:
+            self._finish("connect", "human")
         if self.audio_ms > self.engine.settings.max_call_ms and not self._done:
             self._finish("none", "timeout")
 
@@ -585,8 +626,8 @@ class MediaSession:
                 extra = {"stage": event.stage, "expected_wait_ms": event.expected_wait_ms}
             self._note(
                 event.kind,
-                self._offset_ms + event.at_ms,
-                emitted_ms=self._offset_ms + event.emitted_ms,
+                self._events_offset_ms + event.at_ms,
+                emitted_ms=self._events_offset_ms + event.emitted_ms,
                 **extra,
             )
             self._on_event(event)
@@ -614,7 +655,12 @@ class MediaSession:
             timeline.decision = self._decision
             timeline.decided_ms = self.audio_ms
         if isinstance(event, HumanDetected):
-            self._finish("connect", "human")
+            if self._can_watch():
+                self._hand_over()
+            else:
+                self._finish("connect", "human")
+        elif isinstance(event, RecordingAfterAll):
+            self._take_back()
         elif isinstance(event, FaxDetected):
             self._finish("none", "fax")
         elif isinstance(event, NotSure):
@@ -634,9 +680,86 @@ class MediaSession:
             self._finish("none", "timeout")
         elif isinstance(event, (BeepEnded, GreetingEnded)):
             if isinstance(event, BeepEnded):
-                timeline.beep_end_ms = self._offset_ms + event.at_ms
-            timeline.cue_ms = self._offset_ms + event.at_ms
+                timeline.beep_end_ms = self._events_offset_ms + event.at_ms
+            timeline.cue_ms = self._events_offset_ms + event.at_ms
             self._on_cue()
+
+    # -- a person's answer, watched ------------------------------------------------------
+    def _can_watch(self) -> bool:
+        engine = self.engine
+        return (
+            engine.settings.watch_after_hand_over
+            and self.marks
+            and engine.call_control is None
+            and engine.hub.detector == "afterbeep"
+            and engine.hub.settings.watch_after_human_ms > 0
+        )
+
+    def _hand_over(self) -> None:
+        """Connect the rep (the action mark) and keep the stream while the answer is watched."""
+        timeline = self.timeline
+        start = self._start
+        assert timeline is not None
+        assert start is not None
+        timeline.action = "connect"
+        self._handed_over = True
+        self._watch_until = self.audio_ms + self.engine.hub.settings.watch_after_human_ms
+        try:
+            self.loop = asyncio.get_running_loop()  # where the rep's drop is to be made
+        except RuntimeError:
+            self.loop = None
+        self.engine.watching[(self.carrier, start.call_id)] = self
+        self._send(SendMark(name=ACTION_MARK_PREFIX + "connect"))
+
+    def _stop_watching(self) -> None:
+        if self._watch_until is None:
+            return
+        self._watch_until = None
+        if self._start is not None:
+            self.engine.watching.pop((self.carrier, self._start.call_id), None)
+
+    def _take_back(self, reason: str = "recording_after_all") -> None:
+        """The call handed to the rep is a recording: take it back for the drop (the mark
+        tells the far end to release the rep), which plays at the cue."""
+        if self._watch_until is None:
+            return
+        self._stop_watching()
+        timeline = self.timeline
+        assert timeline is not None
+        self._decision = "machine"
+        timeline.decision = "machine"
+        timeline.action = None
+        if reason == "rep_drop":
+            timeline.rep_drop_ms = self.audio_ms
+        else:
+            timeline.taken_back_ms = self.audio_ms
+        self._send(SendMark(name=ACTION_MARK_PREFIX + TAKE_BACK))
+
+    def rep_drop_in_stream(self) -> None:
+        """The rep asked for the drop while the stream is still open: from here the call is
+        a known machine (a new detector, which looks only for the cue), as a stream opened
+        for the rep's drop would be."""
+        if self._done or self._watch_until is None:
+            return
+        timeline = self.timeline
+        assert timeline is not None
+        self._note("rep_drop", self.audio_ms, detector_decision=timeline.decision or "none")
+        self._take_back("rep_drop")
+        self._close_detector()
+        self._events_offset_ms = self.audio_ms
+        start = self._start
+        assert start is not None
+        try:
+            self._detector = self.engine.hub.open(
+                sample_rate=start.sample_rate,
+                parameters=start.parameters,
+                sink=self._on_events,
+                machine_known=True,
+                offset_ms=self.audio_ms,
+            )
+        except ConfigError as error:
+            log.warning("call %s: %s", start.call_id, error)
+            self._finish("none", "detector_unavailable", note=str(error))
 
     def _on_cue(self) -> None:
         start = self._start
@@ -730,6 +853,7 @@ class MediaSession:
             return
         self._done = True
         self._stop_playing()
+        self._stop_watching()
         timeline = self.timeline
         # A stream turned away because the call's message already played leaves the call's
         # outcome to the stream that played it.
@@ -743,7 +867,7 @@ class MediaSession:
             timeline.ended_at = datetime.now(UTC)
             self._note("end", self.audio_ms, action=action, reason=end_reason, note=note)
         if send:
-            if self.marks and action != "drop":
+            if self.marks and action != "drop" and not (self._handed_over and action == "connect"):
                 self._send(SendMark(name=ACTION_MARK_PREFIX + action))
             self._send(EndCall(action=action, reason=end_reason))
             if timeline is not None and record:
@@ -766,6 +890,7 @@ __all__ = [
     "DROP_END_MARK",
     "MODE_PARAMETER",
     "REP_DROP",
+    "TAKE_BACK",
     "CallContext",
     "CallControl",
     "CallTimeline",

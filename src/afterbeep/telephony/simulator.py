@@ -400,6 +400,9 @@ class SimulatedCall:
     """When the simulated rep, handed a machine, pressed drop (call audio time)."""
     rep_dropped: bool = False
     """The rep's drop played the message (on the stream that took the call back)."""
+    taken_back_ms: float | None = None
+    """When afterbeep took back a call it had handed to the rep (the answer was a recording
+    after all), by its take-back mark (call audio time)."""
 
     @property
     def correct(self) -> bool:
@@ -490,6 +493,9 @@ class SimulationReport:
             "rep_drop_message_latency_ms": _stats(
                 [c.message_latency_ms for c in calls if c.rep_dropped]  # type: ignore[misc]
             ),
+            # Calls afterbeep handed to the rep and took back for the drop by itself.
+            "taken_back": sum(c.taken_back_ms is not None for c in calls),
+            "taken_back_right": sum(c.taken_back_ms is not None and c.correct for c in calls),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -534,6 +540,7 @@ class _Call:
         self.t0 = 0.0
         self.ws: Any = None
         self.closed = asyncio.Event()
+        self.connected = asyncio.Event()  # afterbeep handed the call to the rep
         self.playout_end = 0.0  # monotonic time at which queued playback runs out
         self.pending_marks: list[asyncio.TimerHandle] = []
         self.silence = np.zeros(160, dtype=np.int16)
@@ -578,12 +585,17 @@ class _Call:
                 r.playback_gaps += 1
             self.playout_end = max(self.playout_end, now) + ms / 1000.0
             r.media_frames_received += 1
-            if self.rep_stream:
+            if self.rep_stream or r.rep_drop_ms is not None:
                 r.rep_dropped = True
-            elif r.action == "none":
+            elif r.action == "none" or r.taken_back_ms is not None:
                 r.action = "drop"
         elif kind == "mark":
-            if value.startswith("afterbeep:") and value != "afterbeep:drop-end":
+            if value == "afterbeep:take_back":
+                # The rep is released; the message follows on this stream. The rep's own
+                # drop says so too: that one stays the rep's.
+                if r.rep_drop_ms is None and r.taken_back_ms is None:
+                    r.taken_back_ms = round(self.audio_ms(now), 1)
+            elif value.startswith("afterbeep:") and value != "afterbeep:drop-end":
                 action = value.split(":", 1)[1]
                 if r.action != "drop" or action == "connect":
                     r.action = action
@@ -610,6 +622,7 @@ class _Call:
         if self.rep_stream:
             return
         r.connect_ms = ms
+        self.connected.set()
         if self.labelled.human_greeting_end_ms is not None:
             r.connect_delay_ms = round(ms - self.labelled.human_greeting_end_ms, 1)
 
@@ -686,18 +699,28 @@ async def _run_call(call: _Call, url: str, connect_timeout: float) -> None:
         call.closed.set()
 
 
-async def _rep_drop(
-    call: _Call, url: str, web_url: str, after_ms: float, timeout: float, client: Any
-) -> None:
-    """The simulated rep, handed a recording, presses drop ``after_ms`` after being connected;
-    the simulator, as the carrier, then opens the stream afterbeep asks for, from where the
-    call's audio is by then (what the rep heard meanwhile is not sent). ``client``: one
+async def _rep_presses_drop(
+    call: _Call, web_url: str, after_ms: float, client: Any
+) -> dict[str, Any] | None:
+    """The simulated rep, handed a recording, presses drop ``after_ms`` after being
+    connected (while the call's first stream may still be open: afterbeep watching the
+    answer). Returns afterbeep's answer when it accepted. ``client``: one
     ``httpx.AsyncClient`` for the run (making one per request stalls the pacer)."""
     import httpx
 
     r = call.result
-    assert r.connect_ms is not None
+    waits = [
+        asyncio.ensure_future(call.connected.wait()),
+        asyncio.ensure_future(call.closed.wait()),
+    ]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in waits:
+        wait.cancel()
+    if r.connect_ms is None:
+        return None
     await asyncio.sleep(max(0.0, r.connect_ms + after_ms - call.audio_ms(time.monotonic())) / 1000)
+    if r.action != "connect" or r.taken_back_ms is not None or call.sent >= call.total_frames:
+        return None  # afterbeep took it back by itself, or the call is over
     r.rep_drop_ms = round(call.audio_ms(time.monotonic()), 1)
     try:
         response = await client.post(
@@ -706,10 +729,18 @@ async def _rep_drop(
         )
     except httpx.HTTPError as error:
         r.error = f"rep's drop: {type(error).__name__}: {error}"
-        return
+        return None
     if response.status_code != 202:
-        return  # refused (already dropped, not with the rep): the call is over
-    parameters = response.json()["parameters"]
+        return None  # refused (already dropped, not with the rep): the call is over
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def _rep_stream(call: _Call, url: str, parameters: dict[str, str], timeout: float) -> None:
+    """The rep's drop on a call whose stream had ended: the simulator, as the carrier, opens
+    the stream afterbeep asks for, from where the call's audio is by then (what the rep
+    heard meanwhile is not sent)."""
+    r = call.result
     call.far_end = type(call.far_end)(r.call_id, parameters)
     call.rep_stream = True
     call.ws = None  # the pacer waits for the new stream
@@ -893,17 +924,19 @@ async def simulate_calls(
 
     async def dial(call: _Call) -> None:
         await asyncio.sleep(call.index * stagger_ms / 1000.0)
-        await _run_call(call, url, connect_timeout)
-        r = call.result
+        rep: asyncio.Task[dict[str, Any] | None] | None = None
         if (
             rep_drop_after_ms is not None
             and web_url is not None
-            and r.action == "connect"
-            and r.answered_by == "machine"
-            and r.connect_ms is not None
-            and call.sent < call.total_frames
+            and call.labelled.answered_by == "machine"
         ):
-            await _rep_drop(call, url, web_url, rep_drop_after_ms, connect_timeout, rep_client)
+            rep = asyncio.create_task(
+                _rep_presses_drop(call, web_url, rep_drop_after_ms, rep_client)
+            )
+        await _run_call(call, url, connect_timeout)
+        answer = await rep if rep is not None else None
+        if answer is not None and not answer.get("in_stream") and call.sent < call.total_frames:
+            await _rep_stream(call, url, answer["parameters"], connect_timeout)
         call.finished = True
         if progress is not None:
             progress(call.result)

@@ -393,8 +393,9 @@ _REP_DROP_STATUS = {"unknown_call": 404, "already_dropped": 409, "not_with_the_r
 @router.post("/calls/drop")
 async def rep_drop(body: RepDropRequest, request: Request) -> JSONResponse:
     """The rep, handed a call that was a recording after all, has it take the message: 202
-    with the parameters of the stream that will drop it (and whether its carrier was asked
-    to open it); 404 for an unknown call, 409 for one not with the rep or already dropped."""
+    with the parameters of the stream that will drop it (whether its carrier was asked to
+    open it, or whether the call's stream, still open, drops it); 404 for an unknown call,
+    409 for one not with the rep or already dropped."""
     engine = media_engine(request.app)
     # The carrier's REST call (Twilio: the call's TwiML) is made outside the media loop.
     answer = await run_in_threadpool(engine.rep_drop, body.carrier, body.call_id)
@@ -409,6 +410,7 @@ async def rep_drop(body: RepDropRequest, request: Request) -> JSONResponse:
             "carrier": body.carrier,
             "call_id": body.call_id,
             "redirected": answer.redirected,
+            "in_stream": answer.in_stream,
             "parameters": answer.parameters,
         },
         status_code=202,

@@ -26,7 +26,11 @@
       if (!r) {
         tr.append(cell("on the line…", "pending"), cell(null), cell(null), cell(null));
       } else {
-        const did = r.rep_dropped ? "connect → rep's drop" : r.action;
+        const did = r.rep_dropped
+          ? "connect → rep's drop"
+          : r.taken_back_ms != null
+            ? "connect → taken back → drop"
+            : r.action;
         const right = r.correct || r.right_with_rep;
         tr.append(
           cell(did + (right ? " ✓" : " ✗"), right ? "ok" : "bad"),
