@@ -197,9 +197,10 @@ class DetectorSettings(BaseModel):
     # a person ("Hello?", a pause as if listening, "Ha, got you! You've reached Dana ...")
     # cannot be told apart when a person's decision is due; its greeting then goes on and
     # ends in a beep. Such a beep takes the call back for the drop (RecordingAfterAll): the
-    # rep need not press drop. 20 s covers the rest of a personal greeting (up to ~12 s of
-    # speech, its pauses and the beep). 0: not watched.
-    watch_after_human_ms: int = Field(20000, ge=0, le=120000)
+    # rep need not press drop. 30 s covers the rest of a personal greeting (up to ~15 s of
+    # speech), a carrier's tail after it ("At the tone, please record your message. When you
+    # are finished, hang up or ...", ~6 s), their pauses and the beep. 0: not watched.
+    watch_after_human_ms: int = Field(30000, ge=0, le=120000)
     # ... if this much speech came after the decision: the rest of a greeting, not a
     # person's second "Hello?" (under a second) ...
     watch_min_speech_ms: int = Field(1500, ge=0, le=60000)
