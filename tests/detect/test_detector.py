@@ -440,3 +440,35 @@ def test_watching_off_leaves_the_person_handed_over():
     settings = DetectorSettings(asr=False, watch_after_human_ms=0)
     events = _run(mix(*hello, *rest, tone(1000, 400), silence(2000)), settings=settings)
     assert [type(e) for e in events] == [HumanDetected]
+
+
+def _busy_line(ms, seed=7):
+    """Line noise whose level wanders by 12 dB every 100 ms (talkers far behind): never quiet
+    for the greeting-end cue, never speech either."""
+    rng = np.random.default_rng(seed)
+    parts = [
+        noise(100, level_dbfs=float(rng.uniform(-58, -46)), seed=seed + i)
+        for i in range(int(ms // 100))
+    ]
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("no_speech_ms", [4000, 60000])
+def test_a_beepless_greeting_on_a_line_that_never_goes_quiet_ends_after_no_speech(no_speech_ms):
+    head = [silence(500), speech(5000, seed=5)]
+    settings = DetectorSettings(asr=False, greeting_end_no_speech_ms=no_speech_ms)
+    events = _run(mix(*head, _busy_line(7000)), settings=settings)
+    decisions = _decisions(events)
+    assert isinstance(decisions[0], MachineDetected)
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    speech_end = ms_len(*head)
+    if no_speech_ms > 7000:
+        assert cues == []  # the quiet the usual cue waits for never came
+    else:
+        assert len(cues) == 1
+        assert isinstance(cues[0], GreetingEnded)
+        # The busy line reads as speech until the floor follows it down; the cue comes
+        # no_speech_ms after the last of that, never sooner after the greeting.
+        cue = cues[0]
+        assert cue.at_ms >= speech_end - 60
+        assert no_speech_ms <= cue.emitted_ms - cue.at_ms <= no_speech_ms + 100

@@ -185,6 +185,12 @@ class DetectorSettings(BaseModel):
     # pause is not read as its end.
     greeting_end_pause_margin_ms: int = Field(600, ge=0, le=10000)
     greeting_end_max_silence_ms: int = Field(3000, ge=300, le=20000)
+    # A line that never goes quiet (talkers behind the mailbox's line, street noise: frames
+    # keep rising greeting_end_sound_db over the floor) still ends its greeting: after this
+    # long with no speech at all (the speech gate), the greeting is over. Longer than any
+    # pause inside a greeting, and than the quiet above, so it only acts where that quiet
+    # cannot come.
+    greeting_end_no_speech_ms: int = Field(4000, ge=300, le=60000)
     # With recognition on, a greeting whose words promise a tone ("leave a message after the
     # beep") waits this much quiet for it before its end cues the message: recorded greetings
     # pause up to 1.5 s between sentences, and a soft word's edges lost in line noise make
@@ -855,7 +861,10 @@ class _CallState:
             and not self.in_speech
             and not self.loud_now
             and not self.beep.busy
-            and now - max(self.last_speech_end, self.last_sound_ms) >= self._greeting_end_wait()
+            and (
+                now - max(self.last_speech_end, self.last_sound_ms) >= self._greeting_end_wait()
+                or self._no_speech_for_long()
+            )
         ):
             if self.transcriber is not None and self._cue_must_wait_for_words():
                 # Beep-less greetings are where full, not-set-up and menu mailboxes are: wait
@@ -1040,6 +1049,10 @@ class _CallState:
         adaptive = self.longest_pause_ms + s.greeting_end_pause_margin_ms
         return max(s.greeting_end_silence_ms, min(adaptive, s.greeting_end_max_silence_ms))
 
+    def _no_speech_for_long(self) -> bool:
+        """No speech for ``greeting_end_no_speech_ms``: over, though the line is not quiet."""
+        return self.now - self.last_speech_end >= self.s.greeting_end_no_speech_ms
+
     def _words_leave_greeting_open(self) -> bool:
         """Whether the quiet so far is more likely a pause than the greeting's end: every
         word is in and none says what ends a greeting (a message invited, the tone, thanks,
@@ -1049,7 +1062,11 @@ class _CallState:
         if self.transcriber is None or self.shed or not self.transcripts:
             return False
         quiet = self.now - max(self.last_speech_end, self.last_sound_ms)
-        if quiet >= self.s.greeting_end_max_silence_ms or not self._words_cover_speech():
+        if (
+            quiet >= self.s.greeting_end_max_silence_ms
+            or self._no_speech_for_long()
+            or not self._words_cover_speech()
+        ):
             return False
         text = self._full_text()
         if quiet < self.s.greeting_end_tone_promised_ms and promises_tone(text):
