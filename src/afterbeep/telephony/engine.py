@@ -416,8 +416,10 @@ class MediaEngine:
         ``REP_DROP`` (for Twilio, TwiML ``<Connect><Stream>``, which ends the rep's leg); that
         stream drops the message after the beep, or at once on a quiet line. Without a call
         control for the carrier (simulated calls, a dialer of its own) the answer carries the
-        stream parameters for whoever opens that stream. Runs the carrier's REST call: call
-        it outside the media loop.
+        stream parameters for whoever opens that stream. While the call's stream is still
+        open (its answer watched after the hand-over) the drop is made on that stream
+        instead, in the media loop (``RepDrop.in_stream``). Runs the carrier's REST call:
+        call it outside the media loop.
         """
         key = (carrier, call_id)
         timeline = self.timelines.get(key)
