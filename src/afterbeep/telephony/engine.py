@@ -569,14 +569,20 @@ class MediaSession:
             self._note("rep_drop", self._offset_ms, detector_decision=timeline.decision or "none")
             timeline.decision = "machine"
             timeline.rep_drop_ms = self._offset_ms
-        self._events_offset_ms = self._offset_ms
+        self._open_detector(machine_known=rep_drop, offset_ms=self._offset_ms)
+
+    def _open_detector(self, *, machine_known: bool, offset_ms: int) -> None:
+        """Detection from this frame on (``offset_ms``: the call's audio time here)."""
+        start = self._start
+        assert start is not None
+        self._events_offset_ms = offset_ms
         try:
-            self._detector = engine.hub.open(
+            self._detector = self.engine.hub.open(
                 sample_rate=start.sample_rate,
                 parameters=start.parameters,
                 sink=self._on_events,
-                machine_known=rep_drop,
-                offset_ms=self._offset_ms,
+                machine_known=machine_known,
+                offset_ms=offset_ms,
             )
         except ConfigError as error:
             log.warning("call %s: %s", start.call_id, error)
@@ -748,20 +754,7 @@ class MediaSession:
         self._note("rep_drop", self.audio_ms, detector_decision=timeline.decision or "none")
         self._take_back("rep_drop")
         self._close_detector()
-        self._events_offset_ms = self.audio_ms
-        start = self._start
-        assert start is not None
-        try:
-            self._detector = self.engine.hub.open(
-                sample_rate=start.sample_rate,
-                parameters=start.parameters,
-                sink=self._on_events,
-                machine_known=True,
-                offset_ms=self.audio_ms,
-            )
-        except ConfigError as error:
-            log.warning("call %s: %s", start.call_id, error)
-            self._finish("none", "detector_unavailable", note=str(error))
+        self._open_detector(machine_known=True, offset_ms=self.audio_ms)
 
     def _on_cue(self) -> None:
         start = self._start
