@@ -32,6 +32,7 @@ from afterbeep.detect.events import (
     MailboxFull,
     MailboxNotSetUp,
     MailboxTakesNoMessages,
+    RecordingAfterAll,
 )
 from afterbeep.errors import ConfigError
 
@@ -50,6 +51,8 @@ EXAMPLES = {
         "Sorry, the mailbox you are trying to reach it full. Please try again later.",
         # tiny.en on a read-out number: "has a" heard as "and a".
         "The person you call in 9, 7, 4, 5, 2 and a full mailbox. Goodbye!",
+        # ... and in babble, "mailbox" as "mail of some kind".
+        "The person who calls in 9 7 3 2 0 or 4 9 1 3 and a full mail of some kind of",
     ],
     MailboxState.NOT_SET_UP: [
         "The person you are calling has not set up their voicemail yet.",
@@ -68,6 +71,7 @@ EXAMPLES = {
         "Thank you for calling Acme Corporation. For sales, press 1. For support, press 2.",
         "If you know your party's extension, you may dial it at any time.",
         "To use our company directory, please dial by name.",
+        "You've reached the general mail of the public manual. Please leave a message.",
         # Dial by name without naming it; tiny.en heard "three letters" as "free letter".
         "Please enter the first three letters of the person's last name.",
         "Please enter the free letter of the person's name.",
@@ -78,6 +82,7 @@ EXAMPLES = {
         "For the front desk, dial zero.",
         "Thank you for calling. Our clinic is currently closed.",
         "Thank you for calling Lakeside Construction. Our office is imploring to be closed.",
+        "Thanks for calling Acme Dental. The office is now closed.",
         # tiny.en's "human resources department", and "all of our representatives are busy".
         "You have reached the human remote in the department of Granite Marketing.",
         "Thank you for calling. All of our equipment are busy.",
@@ -124,6 +129,10 @@ EXAMPLES = {
         "phones for a lot of changes.",
         # A department mentioned, not reached (tiny.en's "Hannah Hill with Acme Partners").
         "Hello, this is time to fill with my department. Leave a message after the meet.",
+        # tiny.en's "Ha, got you!": something closed, not a place of business.
+        "The law is closed. The law, you're reached when it's not done. Please leave your name.",
+        # "Mail" for a person's own, not a full or a general box.
+        "Hi, it's Dana. I'm out checking the mail, leave a message.",
     ],
 }
 
@@ -968,3 +977,73 @@ def test_words_that_reach_the_end_of_the_speech_are_not_heard_again():
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     assert isinstance(_decision(events), HumanDetected), events
     assert len(fake.calls) == 1
+
+
+class GrowingTranscriber(FakeTranscriber):
+    """Each reading says as much of ``sentences`` as the audio sent is long: one sentence
+    per ``per_ms`` of it (a greeting recognised as it goes on)."""
+
+    def __init__(self, sentences, per_ms):
+        super().__init__([])
+        self.sentences = sentences
+        self.per_ms = per_ms
+
+    def transcribe(self, samples, *, sample_rate):
+        self.calls.append((samples.size, sample_rate))
+        heard = max(1, min(len(self.sentences), samples.size * 1000 // sample_rate // self.per_ms))
+        return Transcript(" ".join(self.sentences[:heard]), ())
+
+
+def _company_line_that_opens_like_a_person(*, beep=True):
+    """ "Thank you for calling Acme." <a pause as if listening> "Our office is currently
+    closed." "Please leave a message after the tone ..." and its beep."""
+    parts = [silence(500), speech(1400, seed=31), silence(1800), speech(1800, seed=32)]
+    parts += [silence(500), speech(3500, seed=33), silence(400)]
+    if beep:
+        parts.append(tone(1000, 400))
+    parts.append(silence(2000))
+    return to_int16(mix(*parts))
+
+
+def test_a_company_line_taken_back_at_its_beep_is_skipped_by_its_words():
+    fake = GrowingTranscriber(
+        [
+            "Thank you for calling Acme.",
+            "Our office is currently closed.",
+            "Please leave a message after the tone and we will call you back.",
+        ],
+        per_ms=2200,
+    )
+    events = detect_samples(
+        _company_line_that_opens_like_a_person(),
+        sample_rate=8000,
+        settings=REPLAY,
+        transcriber=fake,
+    )
+    kinds = [type(e) for e in events]
+    assert kinds.index(HumanDetected) < kinds.index(RecordingAfterAll), events
+    # Its words were recognised while the greeting went on: known for a company line by the
+    # beep, before the cue.
+    assert GeneralMailbox in kinds[: kinds.index(BeepEnded)], events
+
+
+def test_a_persons_talk_after_the_hand_over_is_recognised_only_up_to_the_cap():
+    # A person talks on with the rep (no beep): watch_words_ms caps what is sent.
+    parts = [silence(500), speech(700, seed=34), silence(1800)]
+    for seed in range(35, 41):
+        parts += [speech(2500, seed=seed), silence(800)]
+    samples = to_int16(mix(*parts, silence(1000)))
+    settings = DetectorSettings(asr_threaded=False, watch_words_ms=4000)
+    fake = GrowingTranscriber(["Hello?", "Oh hi, yes, this is Dana."], per_ms=1500)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    assert isinstance(_decision(events), HumanDetected)
+    assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
+    capped_calls = len(fake.calls)
+    uncapped = GrowingTranscriber(["Hello?", "Oh hi, yes, this is Dana."], per_ms=1500)
+    detect_samples(
+        samples,
+        sample_rate=8000,
+        settings=DetectorSettings(asr_threaded=False, watch_words_ms=60000),
+        transcriber=uncapped,
+    )
+    assert capped_calls < len(uncapped.calls)

@@ -42,7 +42,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             rf"{_BOX}(?:\s+\w+){{0,6}}\s+(?:is|s|it|its)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
             r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+|the\s+)?(?:more|new|additional)?\s*messages?\b",
             # "has a full mailbox"; tiny.en: "as the full mailbox", "and a full mail box".
-            rf"\b(?:a|the)\s+(?:full|fool)\s+{_BOX}",
+            # tiny.en in babble: "and a full mail of ..." for "has a full mailbox".
+            rf"\b(?:a|the)\s+(?:full|fool)\s+(?:{_BOX}|mail\b)",
             r"(?:no|not enough)\s+(?:more\s+)?(?:room|space)\s+(?:for|to)",
             r"(?:is|are)\s+full\s+(?:and|please|goodbye)",
         ),
@@ -84,8 +85,12 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:the\s+|an\s+|our\s+)?(?:\w+\s+){0,2}(?:operator|receptionist|front desk|attendant)",
             r"(?:stay|remain) on the line",
             # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed", "our
-            # office is imploring to be closed" for "currently closed").
-            r"\b(?:our|the)\s+\w+\s+(?:is|are)\s+(?:\w+\s+){0,3}closed\b",
+            # office is imploring to be closed" for "currently closed"); after "the", only a
+            # place of business (tiny.en heard "Ha, got you!" as "The law is closed.").
+            r"\bour\s+\w+\s+(?:is|are)\s+(?:\w+\s+){0,3}closed\b",
+            r"\bthe\s+(?:office|store|shop|clinic|practice|branch|bank|business|building|"
+            r"restaurant|salon|studio|center|centre|showroom|dealership|pharmacy|school|"
+            r"library)\s+(?:is|are)\s+(?:\w+\s+){0,3}closed\b",
             # A department line ("You have reached the claims department at ...", "Our
             # finance department is busy"), not a person's mention of one ("I'm in my
             # department"; tiny.en: "fill with my department").
@@ -93,7 +98,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # tiny.en: "You have reached the human remote in the department of ..." (human
             # resources department).
             r"\breached\s+the\s+(?:\w+\s+){1,4}department\b",
-            r"general\s+(?:mailbox|voicemail|delivery)",
+            # tiny.en: "You've reached the general mail of ..." for "general mailbox for".
+            r"general\s+(?:mailbox|voicemail|delivery|mail\b)",
             r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
             # "All of our representatives are busy" however garbled ("all of our equipment
             # are"): a person's own greeting speaks for one.

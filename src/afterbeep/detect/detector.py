@@ -214,6 +214,12 @@ class DetectorSettings(BaseModel):
     # the greeting, while a tone on the line in a long quiet (a person listening to the rep)
     # is something else.
     watch_beep_after_speech_ms: int = Field(2000, ge=0, le=20000)
+    # With recognition on, the speech after the decision that goes on past
+    # watch_min_speech_ms is recognised, up to this much of it: a company line that opened
+    # like a person ("Thank you for calling Cedar Marketing." <pause> "Our office is
+    # currently closed ...") is then known for one by its beep, and skipped rather than
+    # dropped on. A cap on what a person talking with the rep costs in recognition.
+    watch_words_ms: int = Field(8000, ge=0, le=60000)
     # --- beep -----------------------------------------------------------------------------
     beep_min_hz: float = Field(350.0, ge=100.0, le=4000.0)
     beep_max_hz: float = Field(2500.0, ge=100.0, le=7900.0)
@@ -829,17 +835,7 @@ class _CallState:
     def _machine_cues(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
         s = self.s
         now = self.now
-        if self.transcriber is not None and not self.in_speech and not self.jobs:
-            # One chunk in flight per call: the next one (often the greeting again, whole)
-            # goes when it is back.
-            pause = now - self.last_speech_end
-            pending = self.last_speech_end - self.transcribed_until
-            if pending > 0 and (
-                (pause >= s.asr_pause_ms and pending >= s.asr_min_chunk_ms)
-                or (pause >= 2 * FRAME_MS and pending >= s.asr_max_chunk_ms)
-                or pause >= s.asr_final_pause_ms
-            ):
-                self._submit_pending()
+        self._submit_at_pauses()
         cue: DetectionEvent | None = None
         if beep is not None:
             self.beep_heard = True
@@ -895,16 +891,40 @@ class _CallState:
             events.extend(self._after_words())
         self.done = True
 
+    def _submit_at_pauses(self) -> None:
+        """Send the speech not yet recognised at its pauses: one chunk in flight per call
+        (the next one, often the greeting again whole, goes when it is back)."""
+        if self.transcriber is None or self.in_speech or self.jobs:
+            return
+        s = self.s
+        pause = self.now - self.last_speech_end
+        pending = self.last_speech_end - self.transcribed_until
+        if pending > 0 and (
+            (pause >= s.asr_pause_ms and pending >= s.asr_min_chunk_ms)
+            or (pause >= 2 * FRAME_MS and pending >= s.asr_max_chunk_ms)
+            or pause >= s.asr_final_pause_ms
+        ):
+            self._submit_pending()
+
     def _watch_the_person(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
         """After a person's answer: the notes once their words are in, and a beep that ends
-        a greeting which went on takes the call back for the drop (watch_after_human_ms)."""
+        a greeting which went on takes the call back for the drop (watch_after_human_ms).
+        Such a greeting's words are recognised as it goes on (``watch_words_ms`` of them), so
+        the beep that takes it back finds a company line or a full mailbox already known."""
         s = self.s
         assert self.human_at is not None
         if self.transcriber is not None and not self.jobs and not self.human_notes_sent:
             events.extend(self._after_words())
+        went_on = self.speech_ms_total - self.human_speech_ms >= s.watch_min_speech_ms
+        if (
+            went_on
+            and self.human_notes_sent
+            and self.transcribed_until - self.human_end_ms < s.watch_words_ms
+        ):
+            self._submit_at_pauses()
         if (
             beep is not None
-            and self.speech_ms_total - self.human_speech_ms >= s.watch_min_speech_ms
+            and went_on
             and beep.end_ms - beep.duration_ms - self.last_speech_end
             <= s.watch_beep_after_speech_ms
         ):
