@@ -53,6 +53,7 @@ EXAMPLES = {
         "The person you call in 9, 7, 4, 5, 2 and a full mailbox. Goodbye!",
         # ... and in babble, "mailbox" as "mail of some kind".
         "The person who calls in 9 7 3 2 0 or 4 9 1 3 and a full mail of some kind of",
+        "This mailbox is in full. Don't buy it!",
     ],
     MailboxState.NOT_SET_UP: [
         "The person you are calling has not set up their voicemail yet.",
@@ -131,6 +132,9 @@ EXAMPLES = {
         "Hello, this is time to fill with my department. Leave a message after the meet.",
         # tiny.en's "Ha, got you!": something closed, not a place of business.
         "The law is closed. The law, you're reached when it's not done. Please leave your name.",
+        # Not a mailbox that is not set up: tiny.en's "The person you're calling, <name>, is
+        # not available" (a carrier's default greeting; it records).
+        "The person you're calling for a mailbox is not available.",
         # "Mail" for a person's own, not a full or a general box.
         "Hi, it's Dana. I'm out checking the mail, leave a message.",
     ],
@@ -654,10 +658,10 @@ def test_a_second_opinion_too_late_leaves_the_words_as_heard():
 
 
 def test_a_hang_up_after_words_of_a_recording_is_a_machine_whatever_the_second_opinion():
-    # "This mailbox is full. Goodbye." and the line drops before any decision; the second
+    # "Leave a message after the tone." and the line drops before any decision; the second
     # opinion heard nothing of a recording, but with no one left to hand over, the words go.
     samples = to_int16(mix(silence(500), speech(1500, seed=5), silence(700)))
-    fake = PromptedTranscriber(["This mailbox is in full."] * 3, ["It may look simple."] * 3)
+    fake = PromptedTranscriber(["Leave a message after the tone."] * 3, ["It may look simple."] * 3)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     decision = _decision(events)
     assert isinstance(decision, MachineDetected), events

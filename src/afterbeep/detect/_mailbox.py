@@ -38,7 +38,8 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
     (
         MailboxState.FULL,
         (
-            rf"{_BOX}\s+(?:is|was|has|s)?\s*(?:currently\s+|now\s+|already\s+)?(?:full|fool|fall|fold|filled)",
+            # tiny.en: "This mailbox is in full."
+            rf"{_BOX}\s+(?:is|was|has|s)?\s*(?:currently\s+|now\s+|already\s+|in\s+)?(?:full|fool|fall|fold|filled)",
             rf"{_BOX}(?:\s+\w+){{0,6}}\s+(?:is|s|it|its)\s+(?:currently\s+|now\s+)?(?:full|fool)\b",
             r"(?:cannot|can not|cant|unable to|not able to)\s+(?:accept|take|receive|record|hold)\s+(?:any\s+|the\s+)?(?:more|new|additional)?\s*messages?\b",
             # "has a full mailbox"; tiny.en: "as the full mailbox", "and a full mail box".
@@ -57,7 +58,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # "does not be in setup", "not being settled".
             r"\bnot\s+(?:\w+\s+){0,2}(?:set|sent|safe|sit)\s*up\b|\bnot\s+(?:\w+\s+){0,2}settled?\b",
             rf"(?:hasnt|hasn t|has not|have not)\s+(?:yet\s+)?set\s+up\s+(?:their|his|her|the|a)\s+{_BOX}",
-            rf"{_BOX}\s+(?:is\s+)?not\s+(?:yet\s+)?(?:available|active|set)",
+            # Not "... mailbox is not available": tiny.en wrote that for "The person you're
+            # calling, <name>, is not available" (a carrier's default greeting, which records).
+            rf"{_BOX}\s+(?:is\s+)?not\s+(?:yet\s+)?(?:active|set)",
             # The "not" lost in a read-out number: "The mailbox for 2 9 1, ... to have been
             # set up." A mailbox is never said to a caller to have been set up otherwise.
             rf"{_BOX}\b(?:\s+\w+){{0,12}}?\s+(?:have|has)\s+been\s+(?:set\s*up|setup)\b",
