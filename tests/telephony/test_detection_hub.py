@@ -92,7 +92,7 @@ def test_calls_joining_while_others_run_grow_the_bank_undisturbed(calls, monkeyp
         return got, hub
 
     got, hub = asyncio.run(joining())
-    assert hub._banks[(8000, False)].size == 6  # grown 2 -> 4 -> 6 while calls ran
+    assert hub._banks[(8000, "off")].size == 6  # grown 2 -> 4 -> 6 while calls ran
     assert got == expected
 
 
@@ -192,7 +192,7 @@ def test_with_recognition_closing_never_blocks_the_loop_and_the_notes_come_later
     assert hub.closing_done == 1
     notes = [e for e in got if isinstance(e, GreetingTranscribed)]
     assert [n.spoken_name for n in notes] == ["Dana"]
-    bank = hub._banks[(8000, True)]
+    bank = hub._banks[(8000, "full")]
     assert len(bank.free) == bank.size  # the slot is free for the next call
 
 
@@ -223,3 +223,52 @@ def test_calls_past_the_recognition_limit_are_detected_without_it():
     assert all(any(isinstance(e, HumanDetected) for e in g) for g in got)
     assert [n.spoken_name for n in got[0] if isinstance(n, GreetingTranscribed)] == ["Dana"]
     assert not [e for e in [*got[1], *closed[1]] if isinstance(e, GreetingTranscribed)]
+
+
+def _long_greeting():
+    # 6 s of a voiced sound with syllables and no pause (a machine by its length alone),
+    # then quiet.
+    t = np.arange(48000) / 8000
+    phase = 2 * np.pi * np.cumsum(120 + 20 * np.sin(2 * np.pi * 0.5 * t)) / 8000
+    harmonics = sum(np.sin(k * phase) / k for k in range(1, 11))
+    syllables = 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)
+    voice = (3000 * harmonics * syllables).astype(np.int16)
+    return np.concatenate([np.zeros(4000, np.int16), voice, np.zeros(24000, np.int16)])
+
+
+def test_calls_past_the_limit_can_have_their_mailbox_read_and_decide_without_words():
+    from afterbeep.detect.events import DECISION_EVENTS, MailboxFull
+
+    settings = DetectorSettings(asr=True)
+
+    async def calls(audio, text):
+        hub = DetectorHub(
+            settings=settings,
+            transcriber=_SlowTranscriber(text, 0.05),
+            asr_max_calls=1,
+            asr_mailbox_beyond=True,
+        )
+        got: list[list] = [[], []]
+        handles = [hub.open(sample_rate=8000, parameters={}, sink=g.extend) for g in got]
+        assert hub.asr_calls == 1
+        for handle in handles:
+            handle.push(audio)
+        hub.flush()
+        closed = [handle.close() for handle in handles]
+        await _closing_done(hub, 2)
+        return [[*g, *c] for g, c in zip(got, closed, strict=True)]
+
+    machine = asyncio.run(calls(_long_greeting(), "The mailbox is full. Goodbye."))
+    assert all(any(isinstance(e, MailboxFull) for e in events) for events in machine), machine
+
+    # The call past the limit decides as a call without recognition does, never on words.
+    audio = _short_answer()
+    person = asyncio.run(calls(audio, "Please leave a message after the tone."))
+    plain = Detector(sample_rate=8000, settings=DetectorSettings(asr=False))
+    alone = run_detector(plain, audio)
+    first = [e for e in person[1] if isinstance(e, DECISION_EVENTS)]
+    expected = [e for e in alone if isinstance(e, DECISION_EVENTS)]
+    assert [(type(e), e.emitted_ms) for e in first] == [(type(e), e.emitted_ms) for e in expected]
+    # ... while the call within the limit waited for its words (here too slow to decide).
+    waited = [e for e in person[0] if isinstance(e, DECISION_EVENTS)]
+    assert waited[0].emitted_ms > expected[0].emitted_ms

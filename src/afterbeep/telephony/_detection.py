@@ -124,10 +124,13 @@ class _PartialBank:
 
 
 class _Slot:
-    __slots__ = ("asr", "bank", "buffer", "closed", "frames", "row", "sink")
+    __slots__ = ("asr", "bank", "buffer", "closed", "frames", "row", "sink", "words")
 
-    def __init__(self, bank: _PartialBank, row: int, sink: EventSink, *, asr: bool) -> None:
-        self.asr = asr
+    def __init__(
+        self, bank: _PartialBank, row: int, sink: EventSink, *, asr: bool, words: bool
+    ) -> None:
+        self.asr = asr  # one of the asr_max_calls
+        self.words = words  # its speech is recognised (for everything, or for the mailbox)
         self.bank = bank
         self.row = row
         self.sink = sink
@@ -147,6 +150,7 @@ class DetectorHub:
         flush_interval_s: float = 0.0,
         transcriber: Transcriber | None = None,
         asr_max_calls: int | None = None,
+        asr_mailbox_beyond: bool = False,
     ) -> None:
         if detector not in DETECTORS:
             raise ConfigError(f"telephony detector must be one of {DETECTORS}, got {detector!r}")
@@ -158,10 +162,16 @@ class DetectorHub:
         # without it, as the one recognition worker could not hear them in time anyway.
         self.asr_max_calls = asr_max_calls
         self._plain = self.settings.model_copy(update={"asr": False})
+        self._mailbox_words = self.settings.asr and asr_mailbox_beyond
+        self._bank_settings = {
+            "full": self.settings,
+            "mailbox": self.settings.model_copy(update={"asr_decide": False}),
+            "off": self._plain,
+        }
         self.asr_calls = 0
-        # One bank per sample rate and recognition on/off, grown as calls come: a batch is one
-        # vectorised pass per bank, so fewer banks cost less per batch.
-        self._banks: dict[tuple[int, bool], _PartialBank] = {}
+        # One bank per sample rate and recognition mode ("full", "mailbox", "off"), grown as
+        # calls come: a batch is one vectorised pass per bank, so fewer banks cost less.
+        self._banks: dict[tuple[int, str], _PartialBank] = {}
         self._active: list[_Slot] = []
         self._scheduled = False
         self.frames_fed = 0
@@ -193,19 +203,25 @@ class DetectorHub:
             and not machine_known
             and (self.asr_max_calls is None or self.asr_calls < self.asr_max_calls)
         )
-        bank = self._banks.get((sample_rate, asr))
+        # Past asr_max_calls, a call's words are recognised only once it is known for a
+        # machine, at the lowest urgency that still matters (a full, not-set-up or company
+        # mailbox): its person/machine decision never waits for them.
+        mode = "full" if asr else "mailbox" if self._mailbox_words else "off"
+        if machine_known:
+            mode = "off"
+        bank = self._banks.get((sample_rate, mode))
         if bank is None:
-            bank = self._banks[(sample_rate, asr)] = _PartialBank(
+            bank = self._banks[(sample_rate, mode)] = _PartialBank(
                 size=BANK_GROWTH,
                 sample_rate=sample_rate,
-                settings=self.settings if asr else self._plain,
-                transcriber=self.transcriber if asr else None,
+                settings=self._bank_settings[mode],
+                transcriber=self.transcriber if mode != "off" else None,
             )
         elif not bank.free:
             bank.grow(bank.size + BANK_GROWTH)
         row = bank.free.pop()
         bank.bank.reset(row, machine_known=machine_known)
-        slot = _Slot(bank, row, sink, asr=asr)
+        slot = _Slot(bank, row, sink, asr=asr, words=mode != "off")
         self.asr_calls += asr
         self._active.append(slot)
         return _HubDetector(self, slot)
@@ -276,8 +292,8 @@ class DetectorHub:
         slot.closed = True
         slot.frames.clear()
         self._active.remove(slot)
-        if slot.asr:
-            self.asr_calls -= 1
+        self.asr_calls -= slot.asr
+        if slot.words:
             # Finishing waits for the call's outstanding recognition (the rep's notes, a
             # last mailbox reading): never in the media loop. The slot is reused once done.
             loop = asyncio.get_running_loop()

@@ -104,6 +104,10 @@ class EngineSettings(BaseModel):
     # their words could not come back in time) and CPU threads per recognition job (the
     # other cores stay with the media loop).
     asr_max_calls: int = Field(16, ge=0, le=100_000)
+    # ... and the calls past it have their words recognised once they are known for a
+    # machine, at a lower urgency, only to read a full, not-set-up or company mailbox (their
+    # decisions never wait for words; the worker gives up what it cannot hear in time).
+    asr_mailbox_beyond_max: bool = True
     asr_cpu_threads: int = Field(1, ge=0, le=64)
     # Playback is kept this far ahead of real time: enough to ride out scheduling jitter on a
     # loaded machine, little enough that a clear on barge-in drops at most this much audio.
@@ -321,6 +325,7 @@ class MediaEngine:
                     asr=self.settings.asr, asr_cpu_threads=self.settings.asr_cpu_threads
                 ),
                 asr_max_calls=self.settings.asr_max_calls,
+                asr_mailbox_beyond=self.settings.asr_mailbox_beyond_max,
             )
             hub.warm_up()
         self.hub = hub
