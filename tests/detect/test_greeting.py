@@ -15,6 +15,7 @@ from afterbeep.detect._mailbox import (
     answer_words,
     classify_mailbox,
     greeting_notes,
+    offers_a_menu,
     operator_digit,
     promises_tone,
     spoken_words,
@@ -1051,3 +1052,50 @@ def test_a_persons_talk_after_the_hand_over_is_recognised_only_up_to_the_cap():
         transcriber=uncapped,
     )
     assert capped_calls < len(uncapped.calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "menu"),
+    [
+        ("Thank you for calling Acme. For sales, press one. For support, press two.", True),
+        ("If you know your party's extension, you may dial it at any time.", True),
+        ("To use our company directory, please dial by name.", True),
+        ("For the operator, press zero.", True),
+        ("For customer support, press zero.", True),
+        # What a person on the line with the rep may say: not a menu.
+        ("Sure, my extension is 204. It's in the directory.", False),
+        ("The operator put you through? Okay, go ahead.", False),
+        ("When you are finished recording, hang up, or press one for more options.", False),
+    ],
+)
+def test_offers_a_menu_only_on_keys_to_press_or_dialling_by_name(text, menu):
+    assert offers_a_menu(text) is menu
+
+
+def _menu_that_opens_like_a_person():
+    """ "Thank you for calling Acme." <a pause as if listening> then its menu, no beep."""
+    parts = [silence(500), speech(1400, seed=41), silence(1800), speech(2000, seed=42)]
+    parts += [silence(500), speech(2500, seed=43), silence(3000)]
+    return to_int16(mix(*parts))
+
+
+@pytest.mark.parametrize(
+    ("rest", "taken_back"),
+    [
+        (["For sales, press one.", "For support, press two."], True),
+        (["Oh, hi. Sure, my extension is 204.", "It's in the directory, yes."], False),
+    ],
+)
+def test_a_menu_heard_after_the_hand_over_is_taken_back_and_skipped(rest, taken_back):
+    fake = GrowingTranscriber(["Thank you for calling Acme.", *rest], per_ms=2000)
+    events = detect_samples(
+        _menu_that_opens_like_a_person(), sample_rate=8000, settings=REPLAY, transcriber=fake
+    )
+    kinds = [type(e) for e in events]
+    assert kinds[0] is HumanDetected, events
+    assert not [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    if taken_back:
+        assert kinds.index(RecordingAfterAll) < kinds.index(GeneralMailbox), events
+    else:
+        assert RecordingAfterAll not in kinds, events
+        assert GeneralMailbox not in kinds, events

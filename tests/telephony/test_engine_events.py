@@ -16,10 +16,12 @@ from afterbeep.detect import (
     MailboxFull,
     MailboxNotSetUp,
     MailboxTakesNoMessages,
+    RecordingAfterAll,
 )
 from afterbeep.telephony import DetectorHub, EngineSettings, MediaEngine
 from afterbeep.telephony._detection import LiveDetector
-from afterbeep.telephony.frames import AudioIn, EndCall, StreamStarted
+from afterbeep.telephony.engine import ACTION_MARK_PREFIX, TAKE_BACK
+from afterbeep.telephony.frames import AudioIn, EndCall, SendMark, StreamStarted
 
 
 class _Scripted(LiveDetector):
@@ -72,6 +74,36 @@ def test_each_no_drop_event_skips_the_message_and_says_why(event, reason):
     assert (timeline.action, timeline.end_reason) == ("skip", reason)
     assert timeline.message_start_ms is None
     assert any(isinstance(frame, EndCall) and frame.action == "skip" for frame in sent)
+
+
+def test_a_menu_taken_back_from_the_rep_is_skipped_and_the_rep_released():
+    person = HumanDetected(at_ms=2000, emitted_ms=3000, reason="short greeting")
+    menu = RecordingAfterAll(at_ms=9000, emitted_ms=9200, reason="its words are a menu's")
+    general = GeneralMailbox(at_ms=9000, emitted_ms=9200, operator_digit="0")
+    engine = MediaEngine(hub=_ScriptedHub([person, menu, general]))
+
+    async def call():
+        session = engine.session("twilio")
+        session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
+        session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
+        sent = []
+        while not session.outbox.empty():
+            sent.append(session.outbox.get_nowait())
+        return sent
+
+    sent = asyncio.run(call())
+    marks = [f.name for f in sent if isinstance(f, SendMark)]
+    prefix = ACTION_MARK_PREFIX
+    assert marks == [prefix + "connect", prefix + TAKE_BACK, prefix + "skip"]
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason, timeline.decision) == (
+        "skip",
+        "general_mailbox",
+        "machine",
+    )
+    assert timeline.taken_back_ms is not None
+    assert timeline.message_start_ms is None
+    assert engine.watching == {}
 
 
 class _NotesLater(LiveDetector):

@@ -206,6 +206,21 @@ def classify_mailbox(text: str) -> MailboxState:
     return MailboxState.TAKES_NO_MESSAGES if _sends_away(clean) else MailboxState.PERSONAL
 
 
+_DIAL_BY_NAME = re.compile(
+    r"dial\s+by\s+(?:name|last name)|(?:party s|partys|parties)\s+extension"
+    r"|\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+of\b"
+)
+
+
+def offers_a_menu(text: str) -> bool:
+    """Whether the words offer a company's menu: keys to press ("For support, press two"; not
+    a mailbox system's one key for more options), dialling by name or a party's extension,
+    or a key for the operator. Stricter than the general-mailbox table (no "extension" or
+    "directory" alone): it takes a call from the rep who talks with whoever said it."""
+    clean = normalize(text)
+    return _is_menu(clean) or bool(_DIAL_BY_NAME.search(clean)) or operator_digit(text) is not None
+
+
 def _is_menu(clean: str) -> bool:
     keys = len(_menu_options(clean))
     return keys >= _MENU_MIN_KEYS or (keys == 1 and not _SYSTEM_TAIL.search(clean))

@@ -55,6 +55,7 @@ from afterbeep.detect._mailbox import (
     greeting_notes,
     greeting_sounds_over,
     normalize,
+    offers_a_menu,
     operator_digit,
     promises_tone,
     spoken_words,
@@ -393,6 +394,10 @@ FEW_WORDS_CONFIRM_MS = 300
 REST_MIN_MS = 600
 # Readings of at least this many words are kept when a later one leaves out their opening.
 SKIP_MIN_WORDS = 6
+
+
+# Mailbox states that take no message (their events end the call without a drop).
+NO_DROP_STATES = (MailboxState.FULL, MailboxState.NOT_SET_UP, MailboxState.GENERAL)
 
 
 def _frames(ms: int) -> int:
@@ -922,6 +927,25 @@ class _CallState:
             and self.transcribed_until - self.human_end_ms < s.watch_words_ms
         ):
             self._submit_at_pauses()
+        if (
+            went_on
+            and self.human_notes_sent
+            and not self.jobs
+            and self.transcribed_until > self.human_end_ms + 100
+            and offers_a_menu(self._full_text())
+            and classify_mailbox(self._full_text()) in NO_DROP_STATES
+        ):
+            # A company's menu that opened like a person ("Thank you for calling Lakeside
+            # Marketing." <pause> "If you know your party's extension ..."): taken back from
+            # the rep, and not dropped on.
+            self.decision = "machine"
+            events.append(
+                self._emit(RecordingAfterAll, self.last_speech_end, reason="its words are a menu's")
+            )
+            events.extend(self._classify(final=True))
+            events.extend(self._notes("machine"))
+            self.done = True
+            return
         if (
             beep is not None
             and went_on

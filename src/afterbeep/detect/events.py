@@ -48,11 +48,14 @@ class MachineDetected(DetectionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingAfterAll(DetectionEvent):
-    """An answer handed over as a person's went on as a recording and ended in a beep (a
-    prank greeting: "Hello?", a pause as if listening, "Ha, got you! ..."): take the call
-    back from the rep for the drop. ``at_ms`` is the beep's end; the ``BeepEnded`` cue
-    follows at once. Only after a ``HumanDetected``, and only while the detector watches the
-    person's answer (``watch_after_human_ms``)."""
+    """An answer handed over as a person's went on as a recording: take the call back from
+    the rep. Either it ended in a beep (a prank greeting: "Hello?", a pause as if listening,
+    "Ha, got you! ..."; ``at_ms`` is the beep's end, and its ``BeepEnded`` cue, or a no-drop
+    event when the words say a company line or a full mailbox, follows at once), or its words
+    offered a company's menu ("Thank you for calling Acme." <pause> "For sales, press one
+    ..."; ``at_ms`` is the end of its speech so far, and ``GeneralMailbox`` follows: no
+    drop). Only after a ``HumanDetected``, and only while the detector watches the person's
+    answer (``watch_after_human_ms``)."""
 
     reason: str = ""
 
