@@ -255,9 +255,10 @@ def test_settings_from_config_take_command_line_overrides_on_top():
 
 
 def test_soft_greeting_tail_under_the_speech_gate_is_not_its_end():
-    # A machine greeting, then 3 s more of it at 8 dB over the line's floor (a soft voice
-    # on a noisy line: under the 10 dB speech gate, still the greeting), then quiet.
-    loud = [silence(500), speech(4000, seed=4, gaps=False)]
+    # A machine greeting 20 dB over a noisy line's floor, then 3 s more of it at 8 dB over
+    # the floor (the voice fading: under the 10 dB speech gate, still the greeting), then
+    # quiet.
+    loud = [silence(500), speech(4000, seed=4, gaps=False, level_dbfs=-40.0)]
     soft = speech(3000, seed=5, level_dbfs=-52.0, gaps=False)
     events = _run(mix(*loud, soft, silence(4000), floor_dbfs=-60.0))
     cue = next(e for e in events if isinstance(e, GreetingEnded))
@@ -472,3 +473,45 @@ def test_a_beepless_greeting_on_a_line_that_never_goes_quiet_ends_after_no_speec
         cue = cues[0]
         assert cue.at_ms >= speech_end - 60
         assert no_speech_ms <= cue.emitted_ms - cue.at_ms <= no_speech_ms + 100
+
+
+def _far_talkers(ms, seed=9):
+    """Talkers far behind a clean recording: faint noise with a word now and then, 30 dB and
+    more under the greeting, that crosses the speech gate."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(int(ms // 700)):
+        parts.append(noise(600, level_dbfs=float(rng.uniform(-64, -58)), seed=seed + i))
+        parts.append(speech(100, level_dbfs=-50.0, seed=seed + 100 + i, gaps=False))
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("below_peak_db", [30.0, 60.0])
+def test_far_talkers_crossing_the_speech_gate_do_not_hold_a_greeting_open(below_peak_db):
+    head = [silence(500), speech(5000, seed=5)]
+    settings = DetectorSettings(asr=False, greeting_end_below_peak_db=below_peak_db)
+    events = _run(mix(*head, _far_talkers(7000)), settings=settings)
+    assert isinstance(_decisions(events)[0], MachineDetected)
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    speech_end = ms_len(*head)
+    if below_peak_db > 40:
+        assert cues == []  # every faint word counts as the greeting going on
+    else:
+        assert len(cues) == 1
+        assert isinstance(cues[0], GreetingEnded)
+        # Ended at the greeting's own last speech, greeting_end_no_speech_ms after it.
+        assert speech_end - 100 <= cues[0].at_ms <= speech_end
+        wait = settings.greeting_end_no_speech_ms
+        assert wait <= cues[0].emitted_ms - cues[0].at_ms <= wait + 100
+
+
+@pytest.mark.parametrize("pause_ms", [1300, 1450, 1500])
+def test_a_first_hesitation_of_up_to_a_second_and_a_half_is_not_the_greetings_end(pause_ms):
+    # No longer pause before it to learn from: greeting_end_silence_ms must outlast it and
+    # the time the next sentence's speech takes to be known.
+    parts = [silence(500), speech(3000, seed=6, gaps=False), silence(pause_ms)]
+    parts += [speech(2000, seed=7, gaps=False)]
+    events = _run(mix(*parts, silence(4000)))
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1, events
+    assert cues[0].at_ms >= ms_len(*parts) - 100

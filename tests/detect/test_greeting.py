@@ -76,6 +76,8 @@ EXAMPLES = {
         "You've reached the general mail of the public manual. Please leave a message.",
         # Dial by name without naming it; tiny.en heard "three letters" as "free letter".
         "Please enter the first three letters of the person's last name.",
+        "Please enter the first three letters on the person's last name.",
+        "I'm actually leaving on the first three-lan of my parents last name.",
         "Please enter the free letter of the person's name.",
         "Spell the last name of the person you are calling.",
         "Our office is now closed. Our business hours are 9 to 5.",

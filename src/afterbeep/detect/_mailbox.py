@@ -74,7 +74,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"dial\s+by\s+(?:name|last name)",
             # Dial by name without the words: "enter the first three letters of the person's
             # last name" (tiny.en: "the free letter of"), "spell the last name".
-            r"\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+of\b",
+            r"\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+(?:of|on|in)\b",
+            # tiny.en: "the first three-lan of my parents last name".
+            r"\bfirst\s+(?:three|3|few)\s+\w+\s+(?:of|on|in)\s+(?:\w+\s+){0,3}last\s+name\b",
             r"\bspell\s+(?:the\s+|their\s+|his\s+|her\s+)?(?:(?:first|last)\s+)?name\b",
             r"(?:company|employee|staff)\s+directory",
             r"\bdirectory\b",
@@ -208,7 +210,8 @@ def classify_mailbox(text: str) -> MailboxState:
 
 _DIAL_BY_NAME = re.compile(
     r"dial\s+by\s+(?:name|last name)|(?:party s|partys|parties)\s+extension"
-    r"|\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+of\b"
+    r"|\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+(?:of|on|in)\b"
+    r"|\bfirst\s+(?:three|3|few)\s+\w+\s+(?:of|on|in)\s+(?:\w+\s+){0,3}last\s+name\b"
 )
 
 

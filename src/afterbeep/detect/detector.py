@@ -172,9 +172,12 @@ class DetectorSettings(BaseModel):
     # because a late decision on a machine still lets the message start at the beep).
     decision_timeout_ms: int = Field(15000, ge=1000, le=120000)
     # --- cues -----------------------------------------------------------------------------
-    # A mailbox without a beep: 1.5 s of quiet after the speech means the greeting is over;
-    # beeps come 0.2-1 s after the greeting, so this does not pre-empt a late beep.
-    greeting_end_silence_ms: int = Field(1500, ge=300, le=10000)
+    # A mailbox without a beep: 1.7 s of quiet after the speech means the greeting is over;
+    # beeps come 0.2-1 s after the greeting, so this does not pre-empt a late beep. Home-made
+    # greetings hesitate up to 1.5 s between sentences, and the next sentence's speech is
+    # known 60-100 ms after it starts: 1.5 s cued one in the middle (report seed 4122026,
+    # recognition off), so 200 ms more.
+    greeting_end_silence_ms: int = Field(1700, ge=300, le=10000)
     # "Quiet" for that cue is stricter than "not speech": no frame within it may be
     # greeting_end_sound_db over the floor. The end of a greeting over music or hum, or a soft
     # voice on a noisy line, sits only 6-10 dB over the floor: under the speech gate, yet
@@ -192,6 +195,11 @@ class DetectorSettings(BaseModel):
     # pause inside a greeting, and than the quiet above, so it only acts where that quiet
     # cannot come.
     greeting_end_no_speech_ms: int = Field(4000, ge=300, le=60000)
+    # ... where "speech" is within this of the greeting's loudest: the talkers far behind a
+    # mailbox's clean recording (30-40 dB under it) cross the speech gate now and then, and
+    # would otherwise hold such a greeting open until the call ends. (Quiet itself still
+    # counts any sound: a room's echo under a pause is 30 dB down, and is the greeting's.)
+    greeting_end_below_peak_db: float = Field(30.0, ge=10.0, le=80.0)
     # With recognition on, a greeting whose words promise a tone ("leave a message after the
     # beep") waits this much quiet for it before its end cues the message: recorded greetings
     # pause up to 1.5 s between sentences, and a soft word's edges lost in line noise make
@@ -466,6 +474,8 @@ class _CallState:
         # the longest pause between utterances of the greeting so far.
         self.last_sound_ms = 0
         self.longest_pause_ms = 0
+        # End of the last speech within greeting_end_below_peak_db of the greeting's peak.
+        self.last_voice_ms = 0
         # Recent frame energies, to re-read them when the floor steps up (see _resegment).
         self.recent: deque[float] = deque(maxlen=_frames(s.noise_floor_step_window_ms) + 20)
         self.greeting_start: int | None = None
@@ -574,6 +584,8 @@ class _CallState:
         if self.audio is not None:
             self._keep_audio(frames[stream])
         self._track_speech(loud, energy_db)
+        if self.in_speech and energy_db >= self.speech_peak_db - self.s.greeting_end_below_peak_db:
+            self.last_voice_ms = now
         if self.decision is None and self.words_decide:
             self._submit_for_decision()
         if self.jobs:
@@ -879,7 +891,7 @@ class _CallState:
                 events.extend(self._classify(final=True))
             if self._words_leave_greeting_open():
                 return
-            cue = self._emit(GreetingEnded, self.last_speech_end)
+            cue = self._emit(GreetingEnded, self.last_voice_ms)
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))
             self.done = True
@@ -1094,8 +1106,10 @@ class _CallState:
         return max(s.greeting_end_silence_ms, min(adaptive, s.greeting_end_max_silence_ms))
 
     def _no_speech_for_long(self) -> bool:
-        """No speech for ``greeting_end_no_speech_ms``: over, though the line is not quiet."""
-        return self.now - self.last_speech_end >= self.s.greeting_end_no_speech_ms
+        """No speech for ``greeting_end_no_speech_ms`` (none within
+        ``greeting_end_below_peak_db`` of the greeting's peak): over, though the line is not
+        quiet."""
+        return self.now - self.last_voice_ms >= self.s.greeting_end_no_speech_ms
 
     def _words_leave_greeting_open(self) -> bool:
         """Whether the quiet so far is more likely a pause than the greeting's end: every
