@@ -47,6 +47,17 @@ class _ScriptedHub(DetectorHub):
         return _Scripted(sink, list(self._script))
 
 
+async def _one_frame(engine):
+    """A Twilio stream that sends one frame; what the engine sent back."""
+    session = engine.session("twilio")
+    session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
+    session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
+    sent = []
+    while not session.outbox.empty():
+        sent.append(session.outbox.get_nowait())
+    return sent
+
+
 @pytest.mark.parametrize(
     ("event", "reason"),
     [
@@ -60,16 +71,7 @@ def test_each_no_drop_event_skips_the_message_and_says_why(event, reason):
     machine = MachineDetected(at_ms=800, emitted_ms=800, reason="long greeting")
     engine = MediaEngine(hub=_ScriptedHub([machine, event]))
 
-    async def call():
-        session = engine.session("twilio")
-        session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
-        session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
-        sent = []
-        while not session.outbox.empty():
-            sent.append(session.outbox.get_nowait())
-        return sent
-
-    sent = asyncio.run(call())
+    sent = asyncio.run(_one_frame(engine))
     timeline = engine.timelines[("twilio", "CA1")]
     assert (timeline.action, timeline.end_reason) == ("skip", reason)
     assert timeline.message_start_ms is None
@@ -82,16 +84,7 @@ def test_a_menu_taken_back_from_the_rep_is_skipped_and_the_rep_released():
     general = GeneralMailbox(at_ms=9000, emitted_ms=9200, operator_digit="0")
     engine = MediaEngine(hub=_ScriptedHub([person, menu, general]))
 
-    async def call():
-        session = engine.session("twilio")
-        session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
-        session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
-        sent = []
-        while not session.outbox.empty():
-            sent.append(session.outbox.get_nowait())
-        return sent
-
-    sent = asyncio.run(call())
+    sent = asyncio.run(_one_frame(engine))
     marks = [f.name for f in sent if isinstance(f, SendMark)]
     prefix = ACTION_MARK_PREFIX
     assert marks == [prefix + "connect", prefix + TAKE_BACK, prefix + "skip"]

@@ -47,8 +47,10 @@ def test_a_prank_handed_to_the_rep_gets_its_message_after_the_beep(real_detector
     assert result.action == "connect"  # the detector's, on "Hello?" and its quiet
     assert not result.correct
     assert result.rep_drop_ms is not None
-    # Pressed 800 ms after being connected (the media loop may run late on a loaded machine).
-    assert result.connect_ms + 800 <= result.rep_drop_ms <= result.connect_ms + 1500
+    # Pressed 800 ms after being connected: the event loop's timers are millisecond-grained
+    # (one may fire a fraction of a millisecond early), and it may run late on a loaded
+    # machine.
+    assert result.connect_ms + 795 <= result.rep_drop_ms <= result.connect_ms + 1500
     assert result.rep_dropped
     assert result.taken_back_ms is None  # the rep's drop, not afterbeep's
     assert result.right_with_rep

@@ -32,6 +32,18 @@ class MailboxState(StrEnum):
 
 _BOX = r"(?:mailbox|voicemail|message box|inbox|mail box)"
 
+# A company directory's ways to reach a person: general-mailbox phrases, and strong enough to
+# take a call back from the rep (``offers_a_menu``).
+_DIAL_BY_NAME_PATTERNS = (
+    r"dial\s+by\s+(?:name|last name)",
+    # Dial by name without the words: "enter the first three letters of the person's last
+    # name" (tiny.en: "the free letter of", "letters on").
+    r"\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+(?:of|on|in)\b",
+    # tiny.en: "the first three-lan of my parents last name".
+    r"\bfirst\s+(?:three|3|few)\s+\w+\s+(?:of|on|in)\s+(?:\w+\s+){0,3}last\s+name\b",
+    r"(?:your\s+)?(?:party s|partys|parties)\s+extension",
+)
+
 # Each state: patterns over normalised text (lower case, no punctuation, "mail box" ->
 # "mailbox", digits as words kept as they came). Listed most specific first.
 MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
@@ -71,16 +83,10 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
         (
             # A menu's options ("for sales, press one") are read by _menu_options: one key
             # alone is not a menu.
-            r"dial\s+by\s+(?:name|last name)",
-            # Dial by name without the words: "enter the first three letters of the person's
-            # last name" (tiny.en: "the free letter of"), "spell the last name".
-            r"\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+(?:of|on|in)\b",
-            # tiny.en: "the first three-lan of my parents last name".
-            r"\bfirst\s+(?:three|3|few)\s+\w+\s+(?:of|on|in)\s+(?:\w+\s+){0,3}last\s+name\b",
+            *_DIAL_BY_NAME_PATTERNS,
             r"\bspell\s+(?:the\s+|their\s+|his\s+|her\s+)?(?:(?:first|last)\s+)?name\b",
             r"(?:company|employee|staff)\s+directory",
             r"\bdirectory\b",
-            r"(?:your\s+)?(?:party s|partys|parties)\s+extension",
             r"\bextension\b",
             r"\b(?:main\s+menu|menu options|options have changed)",
             # A way to reach the operator, not a mention of one ("... my 24/7 receptionist"
@@ -208,11 +214,7 @@ def classify_mailbox(text: str) -> MailboxState:
     return MailboxState.TAKES_NO_MESSAGES if _sends_away(clean) else MailboxState.PERSONAL
 
 
-_DIAL_BY_NAME = re.compile(
-    r"dial\s+by\s+(?:name|last name)|(?:party s|partys|parties)\s+extension"
-    r"|\b(?:enter|dial|type|key in)\s+(?:in\s+)?(?:the\s+)?(?:\w+\s+){0,2}letters?\s+(?:of|on|in)\b"
-    r"|\bfirst\s+(?:three|3|few)\s+\w+\s+(?:of|on|in)\s+(?:\w+\s+){0,3}last\s+name\b"
-)
+_DIAL_BY_NAME = re.compile("|".join(_DIAL_BY_NAME_PATTERNS))
 
 
 def offers_a_menu(text: str) -> bool:

@@ -510,6 +510,7 @@ class _CallState:
         self.human_speech_ms = 0
         self.human_end_ms = 0
         self.human_notes_sent = False
+        self.watch_text_read = ""  # the words last read for a menu while watched
         self.beep_heard = False  # the cue was a beep: a message would be recorded
         if machine_known:
             # Joined mid-greeting or after it: the greeting counts from the first frame, so a
@@ -944,8 +945,7 @@ class _CallState:
             and self.human_notes_sent
             and not self.jobs
             and self.transcribed_until > self.human_end_ms + 100
-            and offers_a_menu(self._full_text())
-            and classify_mailbox(self._full_text()) in NO_DROP_STATES
+            and self._words_offer_a_menu()
         ):
             # A company's menu that opened like a person ("Thank you for calling Lakeside
             # Marketing." <pause> "If you know your party's extension ..."): taken back from
@@ -979,6 +979,14 @@ class _CallState:
             else:
                 events.extend(self._after_words())
                 self.done = True
+
+    def _words_offer_a_menu(self) -> bool:
+        """Whether the words so far offer a company's menu (read once per new transcript)."""
+        text = self._full_text()
+        if text == self.watch_text_read:
+            return False
+        self.watch_text_read = text
+        return offers_a_menu(text) and classify_mailbox(text) in NO_DROP_STATES
 
     def _submit_for_decision(self) -> None:
         """Before a decision: at each pause of ``asr_decide_pause_ms`` with new speech, send

@@ -204,8 +204,8 @@ class DetectorHub:
             and (self.asr_max_calls is None or self.asr_calls < self.asr_max_calls)
         )
         # Past asr_max_calls, a call's words are recognised only once it is known for a
-        # machine, at the lowest urgency that still matters (a full, not-set-up or company
-        # mailbox): its person/machine decision never waits for them.
+        # machine, for its mailbox reading (full, not set up, a company's): its person/machine
+        # decision never waits for them.
         mode = "full" if asr else "mailbox" if self._mailbox_words else "off"
         if machine_known:
             mode = "off"

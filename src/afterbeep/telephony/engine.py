@@ -105,8 +105,8 @@ class EngineSettings(BaseModel):
     # other cores stay with the media loop).
     asr_max_calls: int = Field(16, ge=0, le=100_000)
     # ... and the calls past it have their words recognised once they are known for a
-    # machine, at a lower urgency, only to read a full, not-set-up or company mailbox (their
-    # decisions never wait for words; the worker gives up what it cannot hear in time).
+    # machine, only to read a full, not-set-up or company mailbox (their decisions never
+    # wait for words; the worker gives up what it cannot hear in time).
     asr_mailbox_beyond_max: bool = True
     asr_cpu_threads: int = Field(1, ge=0, le=64)
     # Playback is kept this far ahead of real time: enough to ride out scheduling jitter on a
