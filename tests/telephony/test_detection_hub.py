@@ -196,29 +196,36 @@ def test_with_recognition_closing_never_blocks_the_loop_and_the_notes_come_later
     assert len(bank.free) == bank.size  # the slot is free for the next call
 
 
+async def _two_calls_one_with_words(audio, settings, text, *, mailbox_beyond):
+    """Two calls of ``audio`` on a hub that gives recognition to one call at a time (the
+    other gets the mailbox words with ``mailbox_beyond``); their events, what closing them
+    returned, and the hub, once every closed call has finished."""
+    hub = DetectorHub(
+        settings=settings,
+        transcriber=_SlowTranscriber(text, 0.05),
+        asr_max_calls=1,
+        asr_mailbox_beyond=mailbox_beyond,
+    )
+    got: list[list] = [[], []]
+    handles = [hub.open(sample_rate=8000, parameters={}, sink=g.extend) for g in got]
+    assert hub.asr_calls == 1
+    for handle in handles:
+        handle.push(audio)
+    hub.flush()
+    closed = [handle.close() for handle in handles]
+    await _closing_done(hub, 2 if mailbox_beyond else 1)
+    return got, closed, hub
+
+
 def test_calls_past_the_recognition_limit_are_detected_without_it():
     from afterbeep.detect.events import GreetingTranscribed, HumanDetected
 
     audio = _short_answer()
     settings = DetectorSettings(asr=True, asr_decide=False)
 
-    async def calls():
-        hub = DetectorHub(
-            settings=settings,
-            transcriber=_SlowTranscriber("Hi, this is Dana.", 0.05),
-            asr_max_calls=1,
-        )
-        got: list[list] = [[], []]
-        handles = [hub.open(sample_rate=8000, parameters={}, sink=g.extend) for g in got]
-        assert hub.asr_calls == 1
-        for handle in handles:
-            handle.push(audio)
-        hub.flush()
-        closed = [handle.close() for handle in handles]
-        await _closing_done(hub, 1)
-        return got, closed, hub
-
-    got, closed, hub = asyncio.run(calls())
+    got, closed, hub = asyncio.run(
+        _two_calls_one_with_words(audio, settings, "Hi, this is Dana.", mailbox_beyond=False)
+    )
     assert hub.asr_calls == 0
     assert all(any(isinstance(e, HumanDetected) for e in g) for g in got)
     assert [n.spoken_name for n in got[0] if isinstance(n, GreetingTranscribed)] == ["Dana"]
@@ -241,29 +248,18 @@ def test_calls_past_the_limit_can_have_their_mailbox_read_and_decide_without_wor
 
     settings = DetectorSettings(asr=True)
 
-    async def calls(audio, text):
-        hub = DetectorHub(
-            settings=settings,
-            transcriber=_SlowTranscriber(text, 0.05),
-            asr_max_calls=1,
-            asr_mailbox_beyond=True,
+    def run(audio, text):
+        got, closed, _hub = asyncio.run(
+            _two_calls_one_with_words(audio, settings, text, mailbox_beyond=True)
         )
-        got: list[list] = [[], []]
-        handles = [hub.open(sample_rate=8000, parameters={}, sink=g.extend) for g in got]
-        assert hub.asr_calls == 1
-        for handle in handles:
-            handle.push(audio)
-        hub.flush()
-        closed = [handle.close() for handle in handles]
-        await _closing_done(hub, 2)
         return [[*g, *c] for g, c in zip(got, closed, strict=True)]
 
-    machine = asyncio.run(calls(_long_greeting(), "The mailbox is full. Goodbye."))
+    machine = run(_long_greeting(), "The mailbox is full. Goodbye.")
     assert all(any(isinstance(e, MailboxFull) for e in events) for events in machine), machine
 
     # The call past the limit decides as a call without recognition does, never on words.
     audio = _short_answer()
-    person = asyncio.run(calls(audio, "Please leave a message after the tone."))
+    person = run(audio, "Please leave a message after the tone.")
     plain = Detector(sample_rate=8000, settings=DetectorSettings(asr=False))
     alone = run_detector(plain, audio)
     first = [e for e in person[1] if isinstance(e, DECISION_EVENTS)]
