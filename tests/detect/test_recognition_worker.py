@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 
+import numpy as np
 import pytest
 from detector_signals import mix, ms_len, silence, speech, to_int16
 from test_greeting import REPLAY, FakeTranscriber, _machine_call
@@ -178,7 +179,7 @@ def test_notes_may_wait_longer_than_a_decision(busy_worker):
     worker, release = busy_worker
     threading.Thread(target=run, daemon=True).start()
     assert not done.wait(0.5)  # finishing waits for the notes, queued behind the blocker
-    assert [job[0] for job in worker._queue] == [PRIORITY_NOTES]
+    assert [job.priority for job in worker._queue] == [PRIORITY_NOTES]
     release.set()
     assert done.wait(5)
     assert isinstance(result[0], HumanDetected)
@@ -226,3 +227,70 @@ def test_recognition_runs_at_a_lower_cpu_priority_than_the_media_loop():
     assert there == min(19, here + _asr.WORKER_NICENESS)
     # The caller's own thread keeps its priority.
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == here
+
+
+class _BatchingTranscriber:
+    """Says which clip it heard (its first sample) and records each batch's clips."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def transcribe(self, samples, *, sample_rate):
+        return self.transcribe_batch([samples], sample_rate=[sample_rate])[0]
+
+    def transcribe_batch(self, clips, *, sample_rate):
+        self.batches.append([int(c[0]) for c in clips])
+        return [_asr.Transcript(f"clip {int(c[0])} at {r}") for c, r in zip(clips, sample_rate)]
+
+
+def _clip(label: int, seconds: float, rate: int = 8000):
+    samples = np.zeros(int(seconds * rate), dtype=np.int16)
+    samples[0] = label
+    return samples
+
+
+def test_clips_of_one_urgency_and_like_lengths_are_heard_in_one_batch():
+    worker = RecognitionWorker(max_batch=3)
+    release, _ = _blocker(worker)
+    fake = _BatchingTranscriber()
+    queued = [
+        (1, 2.0, PRIORITY_DECISION),
+        (2, 2.5, PRIORITY_DECISION),
+        (3, 9.0, PRIORITY_DECISION),  # too long to share a 2 s clip's window
+        (4, 2.0, PRIORITY_NOTES),  # less urgent: waits for its own batch
+        (5, 1.5, PRIORITY_DECISION),
+        (6, 2.0, PRIORITY_DECISION),  # the batch is full (3)
+    ]
+    futures = {
+        label: worker.submit_clip(fake, _clip(label, s), sample_rate=8000, priority=p)
+        for label, s, p in queued
+    }
+    release.set()
+    heard = {label: f.result(5)[0].text for label, f in futures.items()}
+    assert heard == {label: f"clip {label} at 8000" for label in futures}
+    assert fake.batches == [[1, 2, 5], [3], [6], [4]]
+    assert worker.batches == 1
+    # Each clip of a batch is charged the batch's time.
+    assert len({futures[label].result(5)[1] for label in (1, 2, 5)}) == 1
+
+
+def test_a_cancelled_clip_leaves_its_batch_and_a_batch_error_reaches_every_caller():
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)
+
+    class Failing(_BatchingTranscriber):
+        def transcribe_batch(self, clips, *, sample_rate):
+            super().transcribe_batch(clips, sample_rate=sample_rate)
+            raise RuntimeError("model gone")
+
+    fake = Failing()
+    first, gone, last = (
+        worker.submit_clip(fake, _clip(n, 2.0), sample_rate=8000, priority=PRIORITY_CUE)
+        for n in (1, 2, 3)
+    )
+    assert gone.cancel()
+    release.set()
+    for future in (first, last):
+        with pytest.raises(RuntimeError, match="model gone"):
+            future.result(5)
+    assert fake.batches == [[1, 3]]
