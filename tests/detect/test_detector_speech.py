@@ -182,5 +182,6 @@ def test_a_batch_hears_each_clip_in_its_own_time():
     for clip, heard, phrase in zip(clips, together, texts.values(), strict=True):
         assert phrase in normalize(heard.text), heard
         starts = [w.start_s for w in heard.words]
-        assert starts == sorted(starts) and len(starts) >= len(phrase.split())
+        assert starts == sorted(starts)
+        assert len(starts) >= len(phrase.split())
         assert heard.words[-1].end_s <= clip.size / 8000 + 0.15

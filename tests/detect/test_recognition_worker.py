@@ -240,7 +240,8 @@ class _BatchingTranscriber:
 
     def transcribe_batch(self, clips, *, sample_rate):
         self.batches.append([int(c[0]) for c in clips])
-        return [_asr.Transcript(f"clip {int(c[0])} at {r}") for c, r in zip(clips, sample_rate)]
+        heard = zip(clips, sample_rate, strict=True)
+        return [_asr.Transcript(f"clip {int(c[0])} at {r}") for c, r in heard]
 
 
 def _clip(label: int, seconds: float, rate: int = 8000):
