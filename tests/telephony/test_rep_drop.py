@@ -263,7 +263,8 @@ def test_the_web_route_answers_the_reps_drop(tmp_path):
 
     timeline("CA-rep", "connect", "human")
     timeline("CA-busy", None, None)
-    with TestClient(app) as client:
+    # From this machine: with no control token set, the call controls are open only to it.
+    with TestClient(app, client=("127.0.0.1", 50123)) as client:
         unknown = client.post("/calls/drop", json={"carrier": "twilio", "call_id": "CA-none"})
         busy = client.post("/calls/drop", json={"carrier": "twilio", "call_id": "CA-busy"})
         bad = client.post("/calls/drop", json={"carrier": "twilio"})

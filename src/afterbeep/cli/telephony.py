@@ -110,6 +110,13 @@ def simulate(
         help="A simulated rep handed a machine presses drop this long after being connected "
         "(the rep's drop, POST /calls/drop); default: the rep never does.",
     ),
+    control_token: str | None = typer.Option(
+        None,
+        "--control-token",
+        envvar="AFTERBEEP_CONTROL_TOKEN",
+        help="With --url: the server's call-control token (telephony.control_token), for "
+        "the rep's drop and the call timelines; not needed on this machine when it has none.",
+    ),
     output: str = typer.Option("text", "--format", help="text or json."),
     out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
 ) -> None:
@@ -129,7 +136,12 @@ def simulate(
             "AudioSocket cannot carry: use --detector afterbeep with --carrier asterisk"
         )
     dial = functools.partial(
-        run, corpus, calls=calls, carrier=carrier, rep_drop_after_ms=rep_drop_after_ms
+        run,
+        corpus,
+        calls=calls,
+        carrier=carrier,
+        rep_drop_after_ms=rep_drop_after_ms,
+        control_token=control_token,
     )
     if url is None:
         with local_server(detector=detector, asr=asr, audiosocket=asterisk) as server:

@@ -45,6 +45,7 @@ _ENV = {
     "audiosocket_port": "AFTERBEEP_AUDIOSOCKET_PORT",
     "audiosocket_host": "AFTERBEEP_AUDIOSOCKET_HOST",
     "public_url": "AFTERBEEP_PUBLIC_URL",
+    "control_token": "AFTERBEEP_CONTROL_TOKEN",
 }
 _ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
 
@@ -56,7 +57,9 @@ class TelephonySettings(BaseModel):
     webhooks are checked with; ``vonage_private_key_path``: the Vonage application's PEM key;
     ``vonage_signature_secret``: what signed Vonage webhooks are checked with; ``*_api_url``:
     the carriers' API addresses); ``audiosocket_port``: where the web app also listens for
-    Asterisk AudioSocket calls (off when unset), on ``audiosocket_host``."""
+    Asterisk AudioSocket calls (off when unset), on ``audiosocket_host``; ``control_token``:
+    the bearer token the call controls (``POST /calls/drop``, ``POST /calls/timelines``)
+    require; unset, only clients on this machine (loopback) may use them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,6 +84,7 @@ class TelephonySettings(BaseModel):
     vonage_api_url: str = "https://api.nexmo.com/v1"
     audiosocket_port: int | None = Field(None, ge=0, le=65535)
     audiosocket_host: str = "127.0.0.1"
+    control_token: SecretStr | None = Field(None, min_length=16)
 
     @property
     def twilio_configured(self) -> bool:

@@ -806,12 +806,21 @@ def _http_base(url: str) -> str:
     return base.split("/media/")[0]
 
 
-async def _fetch_timelines(web_url: str, call_ids: list[str]) -> dict[str, dict[str, Any]]:
+def _control_headers(control_token: str | None) -> dict[str, str]:
+    """What the server's call controls need (its ``telephony.control_token``, if it has one)."""
+    return {"Authorization": f"Bearer {control_token}"} if control_token else {}
+
+
+async def _fetch_timelines(
+    web_url: str, call_ids: list[str], control_token: str | None = None
+) -> dict[str, dict[str, Any]]:
     """The server's own timelines of these calls (when it is afterbeep's web app)."""
     import httpx
 
     try:
-        async with httpx.AsyncClient(timeout=10.0) as client:
+        async with httpx.AsyncClient(
+            timeout=10.0, headers=_control_headers(control_token)
+        ) as client:
             response = await client.post(
                 web_url.rstrip("/") + "/calls/timelines", json={"call_ids": call_ids}
             )
@@ -868,13 +877,16 @@ async def simulate_calls(
     parameters: dict[str, str] | None = None,
     web_url: str | None = None,
     rep_drop_after_ms: float | None = None,
+    control_token: str | None = None,
 ) -> SimulationReport:
     """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end.
     ``parameters`` are added to every call's stream parameters. ``web_url`` is the server's
     web app, where its timelines are read (default: ``url``'s host; AudioSocket's ``tcp://``
     URL has none, and without timelines only its drops can be seen). ``rep_drop_after_ms``:
     a simulated rep handed a machine presses drop this long after being connected (the
-    rep's drop, ``POST /calls/drop``), and the simulator opens the stream it asks for."""
+    rep's drop, ``POST /calls/drop``), and the simulator opens the stream it asks for.
+    ``control_token``: the server's call-control token, for the rep's drop and the
+    timelines (not needed on this machine when the server has none)."""
     if carrier not in _FAR_ENDS:
         raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
     if rep_drop_after_ms is not None and _FAR_ENDS[carrier].tcp:
@@ -919,7 +931,7 @@ async def simulate_calls(
     if rep_drop_after_ms is not None:
         import httpx
 
-        rep_client = httpx.AsyncClient(timeout=10.0)
+        rep_client = httpx.AsyncClient(timeout=10.0, headers=_control_headers(control_token))
     began = time.monotonic()
 
     async def dial(call: _Call) -> None:
@@ -950,7 +962,9 @@ async def simulate_calls(
             await rep_client.aclose()
     report.wall_s = time.monotonic() - began
     timelines = (
-        await _fetch_timelines(web_url, [c.call_id for c in report.calls]) if web_url else {}
+        await _fetch_timelines(web_url, [c.call_id for c in report.calls], control_token)
+        if web_url
+        else {}
     )
     for sim in sims:
         result = sim.result
@@ -1007,6 +1021,7 @@ def simulate(
     progress: Callable[[SimulatedCall], None] | None = None,
     web_url: str | None = None,
     rep_drop_after_ms: float | None = None,
+    control_token: str | None = None,
 ) -> SimulationReport:
     """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking)."""
     if calls < 1:
@@ -1021,6 +1036,7 @@ def simulate(
                 progress=progress,
                 web_url=web_url,
                 rep_drop_after_ms=rep_drop_after_ms,
+                control_token=control_token,
             )
         )
 

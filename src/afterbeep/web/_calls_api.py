@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import uuid
@@ -33,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -374,7 +375,35 @@ class TimelineQuery(BaseModel):
     call_ids: list[str] = Field(default_factory=list, max_length=5000)
 
 
-@router.post("/calls/timelines")
+_LOOPBACK = ("127.", "::1", "::ffff:127.")
+
+
+def require_call_control(request: Request) -> None:
+    """The rep's call controls drop messages into live calls and read what prospects said:
+    with ``telephony.control_token`` set, a request must carry it (``Authorization: Bearer
+    <token>``, else 401); unset, only clients on this machine may use them (else 403)."""
+    token = telephony_settings(request.app).control_token
+    if token is None:
+        host = request.client.host if request.client else ""
+        if not host.startswith(_LOOPBACK):
+            log.warning("refused %s from %s: no control token set", request.url.path, host)
+            raise HTTPException(
+                403,
+                "call controls are open only to this machine while no control token is set "
+                "(telephony.control_token or AFTERBEEP_CONTROL_TOKEN)",
+            )
+        return
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.get_secret_value().encode()
+    ):
+        log.warning("refused %s: missing or wrong control token", request.url.path)
+        raise HTTPException(
+            401, "missing or wrong control token", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+@router.post("/calls/timelines", dependencies=[Depends(require_call_control)])
 def call_timelines(query: TimelineQuery, request: Request) -> dict[str, Any]:
     engine = media_engine(request.app)
     wanted = set(query.call_ids)
@@ -390,12 +419,12 @@ class RepDropRequest(BaseModel):
 _REP_DROP_STATUS = {"unknown_call": 404, "already_dropped": 409, "not_with_the_rep": 409}
 
 
-@router.post("/calls/drop")
+@router.post("/calls/drop", dependencies=[Depends(require_call_control)])
 async def rep_drop(body: RepDropRequest, request: Request) -> JSONResponse:
     """The rep, handed a call that was a recording after all, has it take the message: 202
     with the parameters of the stream that will drop it (whether its carrier was asked to
     open it, or whether the call's stream, still open, drops it); 404 for an unknown call,
-    409 for one not with the rep or already dropped."""
+    409 for one not with the rep or already dropped (see ``require_call_control``)."""
     engine = media_engine(request.app)
     # The carrier's REST call (Twilio: the call's TwiML) is made outside the media loop.
     answer = await run_in_threadpool(engine.rep_drop, body.carrier, body.call_id)
@@ -422,6 +451,11 @@ class SimulateRequest(BaseModel):
     carrier: str = "twilio"
     # A simulated rep handed a machine presses drop this long after being connected.
     rep_drop_after_ms: float | None = Field(None, ge=0, le=10_000)
+
+
+def _control_token(app: Any) -> str | None:
+    token = telephony_settings(app).control_token
+    return token.get_secret_value() if token is not None else None
 
 
 def _demo_corpus(data_dir: Path) -> Path:
@@ -455,6 +489,7 @@ async def _run_session(app: Any, run: dict[str, Any], url: str, request: Simulat
             stagger_ms=200.0,
             progress=progress,
             rep_drop_after_ms=request.rep_drop_after_ms,
+            control_token=_control_token(app),
         )
         run["results"] = {c.index: c.to_dict() for c in report.calls}
         run["summary"] = report.summary()

@@ -1,0 +1,65 @@
+"""The rep's call controls (POST /calls/drop, POST /calls/timelines): open to this machine
+alone while no control token is set, and to the token's bearer once one is."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from afterbeep.errors import ConfigError
+from afterbeep.settings import Settings
+from afterbeep.telephony import TelephonySettings
+from afterbeep.telephony.config import load_telephony_settings
+from afterbeep.web.app import create_app
+
+TOKEN = "rep-desk-" + "4" * 24
+DROP = ("/calls/drop", {"carrier": "twilio", "call_id": "CA-none"})
+TIMELINES = ("/calls/timelines", {"call_ids": ["CA-none"]})
+
+
+def _client(tmp_path, *, host, token=None, headers=None):
+    app = create_app(Settings(data_dir=tmp_path))
+    app.state.telephony = TelephonySettings(control_token=token)
+    return TestClient(app, client=(host, 50123), headers=headers or {})
+
+
+@pytest.mark.parametrize(("path", "body"), [DROP, TIMELINES])
+def test_without_a_token_only_this_machine_may_use_the_call_controls(tmp_path, path, body):
+    with _client(tmp_path, host="127.0.0.1") as here, _client(tmp_path, host="::1") as here6:
+        # Through to the route: an unknown call, or no timelines.
+        assert here.post(path, json=body).status_code in (200, 404)
+        assert here6.post(path, json=body).status_code in (200, 404)
+    with _client(tmp_path, host="203.0.113.9") as there:
+        refused = there.post(path, json=body)
+    assert refused.status_code == 403
+    assert "control token" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(("path", "body"), [DROP, TIMELINES])
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        (None, 401),
+        ("Bearer rep-desk-" + "5" * 24, 401),
+        (f"Basic {TOKEN}", 401),
+        (f"Bearer {TOKEN}", None),
+        (f"bearer  {TOKEN}", None),
+    ],
+)
+def test_with_a_token_every_client_must_bear_it(tmp_path, path, body, authorization, status):
+    headers = {"Authorization": authorization} if authorization else {}
+    # This machine too: a token, once set, is the only way in.
+    for host in ("203.0.113.9", "127.0.0.1"):
+        with _client(tmp_path, host=host, token=TOKEN, headers=headers) as client:
+            answer = client.post(path, json=body)
+        if status is None:
+            assert answer.status_code in (200, 404), answer.text
+        else:
+            assert answer.status_code == status
+            assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_short_control_token_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("AFTERBEEP_CONTROL_TOKEN", "short")
+    with pytest.raises(ConfigError, match="control_token"):
+        load_telephony_settings()
