@@ -564,6 +564,11 @@ def test_a_greeting_that_signs_off_with_thanks_for_calling_is_read_once_it_is_ov
         ("Good afternoon, and thank you for calling Acme. Our office is closed.", True, False),
         # A company line's menu, cut before its key words.
         ("Thank you for calling Cedar Law Group. If you know your part", True, False),
+        # Someone on the line who cannot hear the caller.
+        ("Yes, hello? Anyone there?", False, True),
+        ("Hello? Can you hear me?", False, True),
+        ("Hello, is anybody there?", False, True),
+        ("Someone will return your call.", True, False),
     ],
 )
 def test_answer_words_mark_recordings_and_people(text, recording, person):
@@ -898,6 +903,40 @@ def test_long_speech_with_the_words_of_a_greeting_is_still_a_machine(text):
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
     decision = _decision(events)
     assert isinstance(decision, MachineDetected), events
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Yes, hello? Anyone there? Anyone there?", "Hello? Hello? Can you hear me?"],
+)
+def test_more_words_in_long_speech_are_a_person_when_they_are_a_persons_own(text):
+    # Over asr_few_words, but a person's own words (and none a recording's): the caller
+    # cannot hear them, the talkers behind them go on.
+    samples, _ = _yes_in_a_busy_room()
+    fake = FakeTranscriber([text] * 5)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    decision = _decision(events)
+    assert isinstance(decision, HumanDetected), events
+    assert decision.reason == "few words"
+    assert spoken_words(text) > REPLAY.asr_few_words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # As many words, a person's phrase among them, but a recording's too.
+        "Hi, you've reached Dana. Anyone there?",
+        # As many words, none a person's.
+        "Thanks for getting in touch with our store.",
+        # A person's own words, but more of them than asr_person_words.
+        "Hello? Anyone there? I can hear you breathing, who is calling me now",
+    ],
+)
+def test_long_speech_with_more_words_than_a_persons_is_still_a_machine(text):
+    samples, _ = _yes_in_a_busy_room()
+    fake = FakeTranscriber([text] * 5)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    assert isinstance(_decision(events), MachineDetected), events
 
 
 def test_a_few_words_reading_needs_a_second_transcript_to_agree():

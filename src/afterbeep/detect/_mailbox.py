@@ -355,6 +355,8 @@ _PERSON_PATTERNS: tuple[str, ...] = (
     r"\bwho(?:s| is| s)\s+(?:this|calling|there)\b|\bcan i help\b",
     r"\bthis is\s+[a-z]+(?:\s+[a-z]+)?\s*$",
     r"\b[a-z]+\s+here\s*$",
+    # Someone on the line who cannot hear the caller.
+    r"\b(?:any\s*one|any\s*body|someone|somebody)\s+there\b|\bcan you hear me\b",
 )
 # All it said was an opening: "Good afternoon, Trident Manufacturing." or "Thank you for
 # calling Evergreen Insurance, ..." cut short (tiny.en often drops the name at the end),

@@ -166,6 +166,9 @@ class DetectorSettings(BaseModel):
     # and 7 said at least 5 words in its first 5 s.
     asr_few_words: int = Field(3, ge=0, le=20)
     asr_few_words_min_ms: int = Field(4400, ge=1000, le=20000)
+    # ... and up to this many when they are a person's own ("Yes, hello? Anyone there?",
+    # "Good afternoon, Riverside Marketing, Tom speaking.") and none a recording's.
+    asr_person_words: int = Field(8, ge=0, le=30)
     # Carriers may send 3-7 s of silence before the greeting: wait past that before NotSure.
     no_speech_timeout_ms: int = Field(9000, ge=1000, le=60000)
     # No decision by 15 s of audio: NotSure (stock AMD gives up at 5 s; we wait longer
@@ -1068,15 +1071,17 @@ class _CallState:
 
     def _few_words_heard(self) -> bool:
         """The greeting's words are in for at least ``asr_few_words_min_ms`` of it and are no
-        more than ``asr_few_words``, none a recording's: a person with talkers behind them."""
+        more than ``asr_few_words`` (``asr_person_words`` when they are a person's), none a
+        recording's: a person with talkers behind them."""
         words = self.heard
         if words is None or words.recording or self.jobs or self.greeting_start is None:
             return False
         covered = self.transcribed_until - self.greeting_start
+        limit = self.s.asr_person_words if words.person else self.s.asr_few_words
         if (
             covered < self.s.asr_few_words_min_ms
             or self.transcripts[0][0] > self.audio_start_ms
-            or spoken_words(self._full_text()) > self.s.asr_few_words
+            or spoken_words(self._full_text()) > limit
         ):
             return False
         # Whisper drops the words being spoken at a chunk's very end, so a machine's next
