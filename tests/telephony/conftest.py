@@ -14,18 +14,22 @@ from typing import Any
 
 import numpy as np
 import pytest
-from telephony_helpers import LiveServer, start_server
+from telephony_helpers import GUARD_TOKEN, LiveServer, start_server
 
 from afterbeep.detect.corpus import LabelledCall
 
 
-def _serve(tmp_path_factory: pytest.TempPathFactory, detector: str) -> Iterator[LiveServer]:
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, detector: str, control_token: str | None = None
+) -> Iterator[LiveServer]:
     from afterbeep.settings import Settings
     from afterbeep.telephony import EngineSettings, MediaEngine, TelephonySettings, default_message
     from afterbeep.web.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data")))
-    app.state.telephony = TelephonySettings(engine=EngineSettings(detector=detector))
+    app.state.telephony = TelephonySettings(
+        engine=EngineSettings(detector=detector), control_token=control_token
+    )
     app.state.media_engine = MediaEngine(
         app.state.telephony.engine,
         message=lambda start: default_message(sample_rate=start.sample_rate, seconds=1.0),
@@ -47,6 +51,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def real_detector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The same app with afterbeep's own detector (no recognition): what it decides counts."""
     yield from _serve(tmp_path_factory, "afterbeep")
+
+
+@pytest.fixture(scope="module")
+def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """afterbeep's own detector behind the call-control token ``GUARD_TOKEN``."""
+    yield from _serve(tmp_path_factory, "afterbeep", control_token=GUARD_TOKEN)
 
 
 def _noise(ms: int, dbfs: float, rng: np.random.Generator) -> np.ndarray:

@@ -39,6 +39,10 @@ class LiveServer:
         return self.app.state.media_engine
 
 
+# The call-control token of the ``guarded_server`` fixture.
+GUARD_TOKEN = "rep-desk-" + "7" * 24
+
+
 def start_server(app: Any, *, lifespan: str = "off") -> tuple[Any, threading.Thread, int]:
     """Serve ``app`` with uvicorn on a free loopback port (``lifespan="on"``: with its
     start-up and shut-down, e.g. the AudioSocket listener)."""

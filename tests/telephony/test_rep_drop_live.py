@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-import pytest
-from telephony_helpers import beep, line_floor, talk
+from telephony_helpers import GUARD_TOKEN, beep, line_floor, talk
 
 from afterbeep.detect.corpus import LabelledCall
 from afterbeep.telephony.simulator import simulate_calls
@@ -93,34 +92,6 @@ def test_without_the_rep_afterbeep_takes_the_prank_back_at_its_beep(real_detecto
     assert (summary["rep_drops"], summary["taken_back"], summary["taken_back_right"]) == (0, 1, 1)
 
 
-TOKEN = "rep-desk-" + "7" * 24
-
-
-@pytest.fixture(scope="module")
-def guarded_server(tmp_path_factory):
-    """afterbeep's own detector behind a call-control token."""
-    from telephony_helpers import LiveServer, start_server
-
-    from afterbeep.settings import Settings
-    from afterbeep.telephony import EngineSettings, MediaEngine, TelephonySettings, default_message
-    from afterbeep.web.app import create_app
-
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data")))
-    app.state.telephony = TelephonySettings(
-        engine=EngineSettings(detector="afterbeep"), control_token=TOKEN
-    )
-    app.state.media_engine = MediaEngine(
-        app.state.telephony.engine,
-        message=lambda start: default_message(sample_rate=start.sample_rate, seconds=1.0),
-    )
-    server, thread, port = start_server(app)
-    try:
-        yield LiveServer(app, port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_behind_a_control_token_the_reps_drop_needs_it(guarded_server):
     call, audio = _prank()
 
@@ -144,7 +115,7 @@ def test_behind_a_control_token_the_reps_drop_needs_it(guarded_server):
     assert refused.error is None
     assert refused.played_before_cue_ms == 0
     assert 0 <= refused.message_latency_ms <= 200
-    accepted = run(TOKEN)
+    accepted = run(GUARD_TOKEN)
     assert accepted.rep_dropped
     assert accepted.server["action"] == "drop"
     kinds = [e["kind"] for e in accepted.server["events"]]

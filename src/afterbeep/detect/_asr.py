@@ -154,7 +154,7 @@ class WhisperTranscriber:
         if self._model is None:
             self._load()
         audios = [self._to_model_rate(c, r) for c, r in zip(clips, sample_rate, strict=True)]
-        out: list[Transcript | None] = [None] * len(audios)
+        out: dict[int, Transcript] = {}
         short: list[int] = []
         for index, audio in enumerate(audios):
             if audio.size > _SHORT_WINDOW_MAX_S * ASR_SAMPLE_RATE:
@@ -162,11 +162,8 @@ class WhisperTranscriber:
             else:
                 short.append(index)
         if short:
-            for index, transcript in zip(
-                short, self._transcribe_short([audios[i] for i in short]), strict=True
-            ):
-                out[index] = transcript
-        return [t if t is not None else Transcript("") for t in out]
+            out.update(zip(short, self._transcribe_short([audios[i] for i in short]), strict=True))
+        return [out[index] for index in range(len(audios))]
 
     @staticmethod
     def _to_model_rate(samples: NDArray[np.int16], sample_rate: int) -> NDArray[np.float32]:
