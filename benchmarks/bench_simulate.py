@@ -8,7 +8,7 @@ Builds a synthetic corpus (seed 21, 100 calls, espeak voices) when none is given
 carrier's protocol (Twilio Media Streams by default; ``asterisk``: AudioSocket over TCP, with
 the afterbeep detector only) on loopback and prints the
 simulator's figures (right actions, early starts, message start minus true beep end, rep
-connected after a person's greeting) and the server's CPU time. Prints; asserts nothing.
+connected after a person's greeting) and the server's CPU time and its ``/calls/stats`` (recognition load). Prints; asserts nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import json
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from afterbeep.detect.corpus import build_corpus
@@ -28,6 +29,19 @@ def _server_cpu_s(pid: int) -> float:
     import os
 
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu_s(pid: int) -> list[tuple[int, float]]:
+    """CPU seconds of the process's busiest threads, with their nice values (the media loop
+    runs at the process's, recognition 10 nicer)."""
+    import os
+
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        out.append((int(fields[16]), round(cpu, 1)))
+    return sorted(out, key=lambda item: -item[1])[:4]
 
 
 def main() -> None:
@@ -70,13 +84,18 @@ def main() -> None:
                     rep_drop_after_ms=args.rep_drop_after_ms,
                 )
                 cpu = _server_cpu_s(server.pid) - cpu0
+                threads = _thread_cpu_s(server.pid)
                 wall = time.monotonic() - t0
+                with urllib.request.urlopen(server.url + "/calls/stats", timeout=10) as answer:
+                    stats = json.load(answer)
             summary = report.summary()
             summary["detector"] = detector
             summary["carrier"] = args.carrier
             summary["asr"] = args.asr
             summary["server_cpu_s"] = round(cpu, 1)
             summary["server_cpu_share"] = round(cpu / wall, 2)
+            summary["server_stats"] = stats
+            summary["server_threads_nice_cpu_s"] = threads
             print(json.dumps(summary))
             if args.out:
                 args.out.mkdir(parents=True, exist_ok=True)

@@ -295,3 +295,38 @@ def test_a_cancelled_clip_leaves_its_batch_and_a_batch_error_reaches_every_calle
         with pytest.raises(RuntimeError, match="model gone"):
             future.result(5)
     assert fake.batches == [[1, 3]]
+
+
+def _booked(worker: RecognitionWorker, jobs: int) -> dict:
+    """The worker's stats once ``jobs`` jobs are booked (booked just after their results)."""
+    for _ in range(500):
+        stats = worker.stats()
+        if sum(stats["jobs"].values()) + sum(stats["cancelled"].values()) >= jobs:
+            return stats
+        threading.Event().wait(0.01)
+    raise AssertionError(f"the worker booked {worker.stats()}, expected {jobs} jobs")
+
+
+def test_the_worker_says_what_it_has_heard_by_urgency():
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)  # a decision job of 1 s
+    fake = _BatchingTranscriber()
+    futures = [
+        worker.submit_clip(fake, _clip(n, seconds), sample_rate=8000, priority=priority)
+        for n, seconds, priority in [
+            (1, 2.0, PRIORITY_CUE),
+            (2, 3.0, PRIORITY_CUE),
+            (3, 4.0, PRIORITY_NOTES),
+        ]
+    ]
+    assert futures[1].cancel()
+    release.set()
+    futures[0].result(5)
+    futures[2].result(5)
+    stats = _booked(worker, 4)
+    assert stats["jobs"] == {"decision": 1, "cue": 1, "notes": 1}
+    assert stats["audio_s"] == {"decision": 1.0, "cue": 2.0, "notes": 4.0}
+    assert stats["cancelled"] == {"decision": 0, "cue": 1, "notes": 0}
+    assert stats["queued"] == 0
+    assert stats["busy_s"] >= 0.0
+    assert stats["ms_per_unit"] > 0

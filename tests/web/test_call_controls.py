@@ -1,5 +1,6 @@
-"""The rep's call controls (POST /calls/drop, POST /calls/timelines): open to this machine
-alone while no control token is set, and to the token's bearer once one is."""
+"""The rep's call controls (POST /calls/drop, POST /calls/timelines) and the engine's figures
+(GET /calls/stats): open to this machine alone while no control token is set, and to the
+token's bearer once one is."""
 
 from __future__ import annotations
 
@@ -57,6 +58,26 @@ def test_with_a_token_every_client_must_bear_it(tmp_path, path, body, authorizat
         else:
             assert answer.status_code == status
             assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_engines_figures_are_a_call_control_too(tmp_path):
+    with _client(tmp_path, host="127.0.0.1") as here:
+        answer = here.get("/calls/stats")
+    assert answer.status_code == 200
+    figures = answer.json()
+    assert figures["streams_open"] == 0
+    assert figures["timelines"] == 0
+    detection = figures["detection"]
+    assert (detection["detector"], detection["active_calls"], detection["frames_fed"]) == (
+        "afterbeep",
+        0,
+        0,
+    )
+    assert "recognition" not in detection  # the live engine's default: no recognition
+    with _client(tmp_path, host="203.0.113.9") as there:
+        assert there.get("/calls/stats").status_code == 403
+    with _client(tmp_path, host="203.0.113.9", token=TOKEN) as there:
+        assert there.get("/calls/stats").status_code == 401
 
 
 def test_a_short_control_token_is_refused_by_name(monkeypatch):

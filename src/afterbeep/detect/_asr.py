@@ -366,6 +366,11 @@ class RecognitionWorker:
         self._ms_per_unit = 120.0  # a first guess, replaced by what jobs really take
         self._thread: threading.Thread | None = None
         self.batches = 0  # batches of more than one clip run (for tests and benchmarks)
+        # What it has done, for ``stats`` (by priority: jobs run, their audio, cancelled).
+        self._done = [0, 0, 0]
+        self._audio_s = [0.0, 0.0, 0.0]
+        self._cancelled = [0, 0, 0]
+        self._busy_s = 0.0
 
     def submit(
         self, fn: Callable[[], Any], *, priority: int, audio_s: float = 1.0, measure: bool = True
@@ -426,6 +431,23 @@ class RecognitionWorker:
         with self._cv:
             return len(self._queue) + (self._running is not None)
 
+    def stats(self) -> dict[str, Any]:
+        """What the worker has done since the process started, for whoever runs the service:
+        per priority (``decision``, ``cue``, ``notes``) the jobs run, their audio seconds and
+        the jobs cancelled before they ran; seconds busy, batches, the jobs queued now and the
+        measured milliseconds per unit of cost (see the class docstring)."""
+        names = ("decision", "cue", "notes")
+        with self._cv:
+            return {
+                "jobs": dict(zip(names, self._done, strict=True)),
+                "audio_s": {n: round(a, 1) for n, a in zip(names, self._audio_s, strict=True)},
+                "cancelled": dict(zip(names, self._cancelled, strict=True)),
+                "busy_s": round(self._busy_s, 1),
+                "batches": self.batches,
+                "queued": len(self._queue),
+                "ms_per_unit": round(self._ms_per_unit, 1),
+            }
+
     def _next_batch(self) -> list[_Job]:
         """The most urgent job, and the queued clips that can share its batch (oldest
         first). Called with the lock held and the queue not empty."""
@@ -451,15 +473,29 @@ class RecognitionWorker:
                 units = sum(abs(job.units) for job in batch)
                 self._running = (units, began)
             live = [job for job in batch if job.future.set_running_or_notify_cancel()]
+            spent = 0.0
             if live:
                 self._run(live, began)
                 spent = (time.perf_counter() - began) * 1000.0
-                if all(job.units > 0 for job in live):
-                    done = sum(job.units for job in live)
-                    with self._cv:
-                        self._ms_per_unit = 0.8 * self._ms_per_unit + 0.2 * spent / done
             with self._cv:
                 self._running = None
+                self._count(batch, live, spent)
+
+    def _count(self, batch: list[_Job], live: list[_Job], spent_ms: float) -> None:
+        """Book a batch run (lock held): the stats, and the rate unless it loaded a model."""
+        for job in batch:
+            level = min(max(job.priority, 0), 2)
+            if job in live:
+                self._done[level] += 1
+                self._audio_s[level] += abs(job.units) - 1.0
+            else:
+                self._cancelled[level] += 1
+        if not live:
+            return
+        self._busy_s += spent_ms / 1000.0
+        if all(job.units > 0 for job in live):
+            done = sum(job.units for job in live)
+            self._ms_per_unit = 0.8 * self._ms_per_unit + 0.2 * spent_ms / done
 
     def _run(self, jobs: list[_Job], began: float) -> None:
         head = jobs[0]

@@ -321,6 +321,20 @@ class DetectorHub:
     def active_calls(self) -> int:
         return len(self._active)
 
+    def stats(self) -> dict[str, Any]:
+        """Detection now and since start: calls detected, with recognition, frames fed,
+        closed calls finished after close, and the recognition worker's own ``stats``."""
+        out: dict[str, Any] = {
+            "detector": self.detector,
+            "active_calls": len(self._active),
+            "recognition_calls": self.asr_calls,
+            "frames_fed": self.frames_fed,
+            "finished_after_close": self.closing_done,
+        }
+        if self.detector == "afterbeep" and self.settings.asr:
+            out["recognition"] = recognition_worker().stats()
+        return out
+
 
 class LiveDetector(ABC):
     """A call's handle on detection: ``push`` audio as it comes, ``close`` at the end.

@@ -349,6 +349,17 @@ class MediaEngine:
         playback marks (else the drop ends when its audio has had time to play)."""
         return MediaSession(self, carrier, marks=marks)
 
+    def stats(self) -> dict[str, Any]:
+        """What the engine is doing (streams open, messages playing, calls watched after the
+        hand-over, timelines kept) and its detection's ``DetectorHub.stats``."""
+        return {
+            "streams_open": self.sessions_open,
+            "playing": len(self._playing),
+            "watching": len(self.watching),
+            "timelines": len(self.timelines),
+            "detection": self.hub.stats(),
+        }
+
     # -- the drop ledger -------------------------------------------------------------------
     def claim_drop(self, key: tuple[str, str]) -> bool:
         """True once per call: the caller may start the message; later callers may not."""

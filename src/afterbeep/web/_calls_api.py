@@ -411,6 +411,12 @@ def call_timelines(query: TimelineQuery, request: Request) -> dict[str, Any]:
     return {"timelines": rows}
 
 
+@router.get("/calls/stats", dependencies=[Depends(require_call_control)])
+def call_stats(request: Request) -> dict[str, Any]:
+    """The media engine's figures: streams, playback, detection and recognition load."""
+    return media_engine(request.app).stats()
+
+
 class RepDropRequest(BaseModel):
     carrier: str = Field(..., min_length=1, max_length=32)
     call_id: str = Field(..., min_length=1, max_length=128)
