@@ -330,3 +330,38 @@ def test_the_worker_says_what_it_has_heard_by_urgency():
     assert stats["queued"] == 0
     assert stats["busy_s"] >= 0.0
     assert stats["ms_per_unit"] > 0
+
+
+def test_a_machines_words_refused_while_busy_are_asked_for_once_the_worker_catches_up(
+    busy_worker,
+):
+    from afterbeep.detect.detector import Detector
+
+    worker, release = busy_worker
+    # Ten 3 s greetings' work queued ahead: no mailbox words could be back within 2 s.
+    backlog = [worker.submit(lambda: None, priority=PRIORITY_CUE, audio_s=3.0) for _ in range(10)]
+    parts = [silence(500), speech(3200, seed=11), silence(400), speech(1500, seed=12)]
+    samples = to_int16(mix(*parts, silence(4000)))
+    fake = FakeTranscriber(["The mailbox is full. Goodbye."] * 5)
+    settings = DetectorSettings(asr_max_wait_ms=100, asr_cue_max_wait_ms=2000)
+    detector = Detector(sample_rate=8000, settings=settings, transcriber=fake)
+    events: list = []
+    caught_up_ms = ms_len(*parts[:3]) + 200  # in the greeting's last phrase
+    for i in range(samples.size // 160):
+        if i * 20 == caught_up_ms:
+            assert not fake.calls  # refused so far
+            release.set()
+            for future in backlog:
+                future.result(5)
+        events.extend(detector.feed(samples[i * 160 : (i + 1) * 160]))
+    events.extend(detector.finish())
+    shed = [e for e in events if isinstance(e, RecognitionShed)]
+    assert [e.stage for e in shed] == ["decision", "mailbox"]
+    assert shed[1].at_ms < caught_up_ms
+    # Asked again once the worker had caught up: the greeting from its start (the words
+    # refused included), in time to say so.
+    assert fake.calls
+    assert fake.calls[0][0] >= (ms_len(*parts[1:3]) + 200) * 8
+    full = next(e for e in events if isinstance(e, MailboxFull))
+    cue = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert not cue or full.emitted_ms <= cue[0].emitted_ms

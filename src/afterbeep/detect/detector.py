@@ -399,6 +399,8 @@ class DetectorSettings(BaseModel):
         )
 
 
+# A machine's words refused by a busy recognition worker are asked for again this much later.
+SHED_RETRY_MS = 500
 # A few-words reading holds only if a transcript reaching this much further says the same.
 FEW_WORDS_CONFIRM_MS = 300
 # Speech this long after the last word heard is heard again on its own (_hear_the_rest).
@@ -506,6 +508,9 @@ class _CallState:
         # (stage, the worker's expected wait then).
         self.shed_stages: set[str] = set()
         self.shed_reports: list[tuple[str, float]] = []
+        # A machine's words refused at audio time shed_at (None: the last send went out):
+        # asked for again from SHED_RETRY_MS later, as a busy worker may have caught up.
+        self.shed_at: int | None = None
         self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
         # A person's answer, watched for a greeting that goes on (see watch_after_human_ms):
         # when it was decided, the speech and its end then, and whether the notes are out.
@@ -1104,8 +1109,8 @@ class _CallState:
         which keeps a soft last syllable such as "speak-ing" whole); its transcript replaces
         those of earlier parts (see ``_collect``)."""
         end = max(min(self.now, self.last_speech_end + 400), self.last_speech_end + 100)
-        self._submit(self.audio_start_ms, end)
-        self.transcribed_until = end
+        if self._submit(self.audio_start_ms, end) is not None:
+            self.transcribed_until = end
 
     def _words_cover_speech(self) -> bool:
         """Every stretch of speech so far has been sent and its transcript read."""
@@ -1151,7 +1156,7 @@ class _CallState:
         its operator key; otherwise only while less than ``asr_settled_ms`` of the greeting
         has been transcribed (full / not set up / menu greetings say so early).
         """
-        if self.no_drop_emitted or self.shed:
+        if self.no_drop_emitted:
             return False
         if self.transcripts and classify_mailbox(self._full_text()) is MailboxState.GENERAL:
             return True
@@ -1173,20 +1178,23 @@ class _CallState:
 
     @property
     def shed(self) -> bool:
-        """Recognition was given up for this call's mailbox or notes: no more jobs are sent
+        """The call's last words for its mailbox or notes were refused (``_can_hear``) and
+        none sent since: the cue does not wait for words, nor do words hold a greeting open
         (giving up only the decision's words leaves the mailbox reading)."""
-        return bool(self.shed_stages - {"decision"})
+        return self.shed_at is not None
 
     def _can_hear(self, priority: int, audio_ms: int = 1000) -> bool:
         """Whether a job sent now at ``priority`` would be back while its words still matter:
         for the decision within ``asr_max_wait_ms`` (if not, timing decides, and the words
         may still read a machine's mailbox); for a machine's mailbox within
         ``asr_cue_max_wait_ms`` and for notes within 10x ``asr_max_wait_ms`` (if not, the
-        call goes on as with recognition off). Replays (not threaded) never shed."""
-        if self.shed:
-            return False
+        call goes on as with recognition off, until the worker has caught up: words refused
+        are asked for again, with what followed, from ``SHED_RETRY_MS`` later). Replays (not
+        threaded) never shed."""
         if not self.s.asr_threaded:
             return True
+        if self.shed_at is not None and self.now < self.shed_at + SHED_RETRY_MS:
+            return False
         s = self.s
         if priority == PRIORITY_DECISION:
             stage, limit = "decision", s.asr_max_wait_ms
@@ -1196,15 +1204,21 @@ class _CallState:
             stage, limit = "notes", 10 * s.asr_max_wait_ms
         wait = recognition_worker().expected_wait_ms(priority, audio_ms / 1000)
         if wait <= limit:
+            if stage != "decision":
+                self.shed_at = None
             return True
         self.words_decide = False
+        if stage != "decision":
+            self.shed_at = self.now
         if stage not in self.shed_stages:
             self.shed_stages.add(stage)
             self.shed_reports.append((stage, wait))
         return False
 
-    def _submit(self, start_ms: int, end_ms: int) -> None:
+    def _submit(self, start_ms: int, end_ms: int) -> AsrJob | None:
         assert self.transcriber is not None
+        if self.shed_at is not None and self.now < self.shed_at + SHED_RETRY_MS:
+            return None  # refused a moment ago (see _can_hear): cheap to ask every frame
         if self.decision is None:
             priority = PRIORITY_DECISION
         elif self.decision == "machine" and not self.draining and self._cue_must_wait_for_words():
@@ -1213,7 +1227,7 @@ class _CallState:
             priority = PRIORITY_CUE
         else:
             priority = PRIORITY_NOTES
-        self._send(self.transcriber, start_ms, end_ms, priority)
+        return self._send(self.transcriber, start_ms, end_ms, priority)
 
     def _send(
         self, transcriber: Transcriber, start_ms: int, end_ms: int, priority: int
@@ -1250,8 +1264,8 @@ class _CallState:
         if end - self.audio_start_ms <= self.s.asr_whole_max_ms:
             self._submit_whole()
             return
-        self._submit(self.transcribed_until, end)
-        self.transcribed_until = end
+        if self._submit(self.transcribed_until, end) is not None:
+            self.transcribed_until = end
 
     def _collect(self, *, wait: bool = False) -> list[DetectionEvent]:
         """Read the transcripts ready by now, in the order sent (``wait``: all of them, the

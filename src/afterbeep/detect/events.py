@@ -135,8 +135,8 @@ class RecognitionShed(DetectionEvent):
     """Speech recognition was too busy to hear this call in time (live calls, see
     ``DetectorSettings.asr_max_wait_ms``). ``stage`` says what was given up from ``at_ms``:
     ``decision`` (timing alone decides who answered; the words may still read a machine's
-    mailbox), ``mailbox`` or ``notes`` (recognition stops for the call: no mailbox reading
-    from words, no notes)."""
+    mailbox), ``mailbox`` or ``notes`` (the call goes on as with recognition off, and asks
+    again at a later pause, with what followed, in case the worker has caught up)."""
 
     stage: str = ""
     expected_wait_ms: int = 0
