@@ -1,6 +1,7 @@
 """Helpers shared by the telephony tests: a real afterbeep app served by uvicorn on a loopback
 port (in a thread, with its own event loop), a minimal Twilio far end that streams a call, and
-a carrier's REST API on loopback (``FakeCarrierApi``, ``serve_api``).
+a carrier's REST API on loopback (``FakeCarrierApi``, ``serve_api``), and the Twilio SDK's
+HTTP client that keeps its requests (``RecordingHttp``).
 
 A plain module with a unique name (not conftest), so test modules can import it directly.
 """
@@ -18,6 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import websockets
+from twilio.http import HttpClient
+from twilio.http.response import Response
 
 from afterbeep.telephony.twilio import twilio_far_end_messages, twilio_media_message
 
@@ -141,6 +144,39 @@ class FakeCarrierApi(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
+
+
+class RecordingHttp(HttpClient):
+    """The Twilio SDK's HTTP client: answers like Twilio's Calls API and keeps every
+    request (no carrier can be reached from a test machine)."""
+
+    def __init__(self, status: int = 201) -> None:
+        import logging
+
+        super().__init__(logging.getLogger("twilio.http_client"), False)
+        self.requests: list[dict] = []
+        self.status = status
+
+    def request(
+        self,
+        method,
+        uri,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        self.requests.append({"method": method, "uri": uri, "data": data, "auth": auth})
+        if self.status >= 400:
+            body = {
+                "code": 21211,
+                "message": "The 'To' number is not valid.",
+                "status": self.status,
+            }
+            return Response(self.status, json.dumps(body))
+        return Response(self.status, json.dumps({"sid": "CA" + "9" * 32, "status": "queued"}))
 
 
 @contextlib.contextmanager

@@ -6,13 +6,11 @@ pluggable HTTP client that records each request and answers as Twilio's API docu
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 
 import pytest
 from fastapi.testclient import TestClient
-from twilio.http import HttpClient
-from twilio.http.response import Response
+from telephony_helpers import RecordingHttp
 from twilio.request_validator import RequestValidator
 
 from afterbeep.errors import CarrierError, ConfigError
@@ -114,38 +112,6 @@ def test_twiml_shapes():
     assert verify_twilio_signature(PUBLIC, {}, None, auth_token=TOKEN) is False
 
 
-class RecordingHttp(HttpClient):
-    """Answers like Twilio's Calls API and keeps every request."""
-
-    def __init__(self, status: int = 201) -> None:
-        import logging
-
-        super().__init__(logging.getLogger("twilio.http_client"), False)
-        self.requests: list[dict] = []
-        self.status = status
-
-    def request(
-        self,
-        method,
-        uri,
-        params=None,
-        data=None,
-        headers=None,
-        auth=None,
-        timeout=None,
-        allow_redirects=False,
-    ):
-        self.requests.append({"method": method, "uri": uri, "data": data, "auth": auth})
-        if self.status >= 400:
-            body = {
-                "code": 21211,
-                "message": "The 'To' number is not valid.",
-                "status": self.status,
-            }
-            return Response(self.status, json.dumps(body))
-        return Response(self.status, json.dumps({"sid": "CA" + "9" * 32, "status": "queued"}))
-
-
 def _settings() -> TelephonySettings:
     return load_telephony_settings(
         {},
@@ -230,3 +196,78 @@ def test_the_reps_drop_goes_to_the_calls_own_carrier_or_says_it_cannot():
     twilio_call = SimpleNamespace(carrier="twilio", call_id="CA" + "4" * 32, parameters={})
     assert controls.take_back_for_drop(twilio_call, {"afterbeep.mode": "drop"}) is True
     assert len(http.requests) == 1
+
+
+def test_a_watched_hand_over_dials_the_rep_with_a_copy_of_the_prospects_audio():
+    from afterbeep.telephony.engine import MODE_PARAMETER, WATCH
+    from afterbeep.telephony.rest import WATCH_STREAM_NAME
+
+    http = RecordingHttp(status=200)
+    calls = TwilioCalls(_settings(), http_client=http)
+    call = "CA" + "5" * 32
+    calls.transfer_watched(call, "+12065550111", {"afterbeep.campaign": "2", MODE_PARAMETER: WATCH})
+    [req] = http.requests
+    assert req["uri"].endswith(f"/Calls/{call}.json")
+    root = ET.fromstring(req["data"]["Twiml"])
+    # The copy starts before the rep is dialled, so it runs while they talk.
+    assert [child.tag for child in root] == ["Start", "Dial"]
+    stream = root.find("./Start/Stream")
+    assert stream.get("url") == "wss://dialer.example.com/media/twilio"
+    assert stream.get("track") == "inbound_track"
+    assert stream.get("name") == WATCH_STREAM_NAME
+    sent = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert sent == {"afterbeep.campaign": "2", MODE_PARAMETER: WATCH}
+    assert root.find("Dial").text == "+12065550111"
+
+
+def test_stopping_the_copy_updates_its_stream_and_a_refusal_is_a_carrier_error():
+    call, stream = "CA" + "6" * 32, "MZ" + "7" * 32
+    http = RecordingHttp(status=200)
+    TwilioCalls(_settings(), http_client=http).stop_stream(call, stream)
+    [req] = http.requests
+    assert req["method"] == "POST"
+    assert req["uri"].endswith(f"/Calls/{call}/Streams/{stream}.json")
+    assert req["data"] == {"Status": "stopped"}
+    with pytest.raises(CarrierError, match=f"could not stop stream {stream}"):
+        TwilioCalls(_settings(), http_client=RecordingHttp(status=404)).stop_stream(call, stream)
+
+
+def test_the_watched_hand_over_falls_back_to_a_plain_one_where_no_copy_can_be_made():
+    from types import SimpleNamespace
+
+    from afterbeep.telephony.rest import CarrierCallControls, RestCallControl
+
+    class PlainCalls:
+        def __init__(self):
+            self.done = []
+
+        def transfer(self, call_id, to):
+            self.done.append(("transfer", call_id, to))
+
+        def hang_up(self, call_id):
+            self.done.append(("hang_up", call_id))
+
+    rep = {"afterbeep.rep_number": "+12065550111"}
+    with_rep = SimpleNamespace(carrier="telnyx", call_id="v3:a", parameters=rep)
+    plain = PlainCalls()
+    assert RestCallControl(plain).hand_over_watched(with_rep, {}) is False
+    RestCallControl(plain).stop_watching(with_rep, "stream-1")  # nothing to stop
+    assert plain.done == [("transfer", "v3:a", "+12065550111")]
+    # Twilio copies the call; with no rep's number the call is hung up, as for act().
+    http = RecordingHttp(status=200)
+    controls = CarrierCallControls(
+        {"twilio": RestCallControl(TwilioCalls(_settings(), http_client=http))}
+    )
+    twilio_call = SimpleNamespace(carrier="twilio", call_id="CA" + "8" * 32, parameters=rep)
+    assert controls.hand_over_watched(twilio_call, {"afterbeep.mode": "watch"}) is True
+    assert "<Start>" in http.requests[-1]["data"]["Twiml"]
+    no_rep = SimpleNamespace(carrier="twilio", call_id="CA" + "9" * 32, parameters={})
+    assert controls.hand_over_watched(no_rep, {"afterbeep.mode": "watch"}) is False
+    assert http.requests[-1]["data"] == {"Status": "completed"}
+    controls.stop_watching(twilio_call, "MZ1")
+    assert http.requests[-1]["uri"].endswith("/Streams/MZ1.json")
+    # Calls of no configured carrier (simulated ones) are left alone.
+    sim = SimpleNamespace(carrier="sim", call_id="x", parameters=rep)
+    assert controls.hand_over_watched(sim, {}) is False
+    controls.stop_watching(sim, "MZ2")
+    assert len(http.requests) == 3

@@ -428,6 +428,7 @@ class _CallState:
         transcriber: Transcriber | None,
         beep_config: BeepConfig,
         machine_known: bool = False,
+        watching: bool = False,
         checker: Transcriber | None = None,
     ) -> None:
         s = settings
@@ -435,7 +436,8 @@ class _CallState:
         self.sample_rate = sample_rate
         # A call already known to have reached a machine (a rep heard one and asked for the
         # drop) only waits for its cue; its greeting was heard, so nothing is recognised.
-        if machine_known:
+        # Nor is a person's answer watched on a copy of the call (``watching``).
+        if machine_known or watching:
             transcriber = None
         self.transcriber = transcriber
         # The second opinion on words that say a recording (see asr_recheck_recording): the
@@ -526,6 +528,13 @@ class _CallState:
             # greeting_end_silence_ms of it has passed, and speech, or a beep, waits as usual.
             self.decision = "machine"
             self.greeting_start = 0
+        elif watching:
+            # A copy of a call handed to the rep as a person (a carrier's one-way fork of its
+            # audio): from its first frame, watched as a person's answer is after the
+            # decision (watch_after_human_ms), its notes already out with the first stream.
+            self.decision = "human"
+            self.human_at = 0
+            self.human_notes_sent = True
 
     # -- per frame -----------------------------------------------------------------------
     def step(
@@ -1595,20 +1604,22 @@ class DetectorBank:
         self.frame_size = self._analyzer.frame_size
         self._calls = [self._new_call() for _ in range(n_streams)]
 
-    def _new_call(self, *, machine_known: bool = False) -> _CallState:
+    def _new_call(self, *, machine_known: bool = False, watching: bool = False) -> _CallState:
         return _CallState(
             self.settings,
             sample_rate=self.sample_rate,
             transcriber=self._transcriber,
             beep_config=self._beep_config,
             machine_known=machine_known,
+            watching=watching,
             checker=self._checker,
         )
 
-    def reset(self, stream: int, *, machine_known: bool = False) -> None:
+    def reset(self, stream: int, *, machine_known: bool = False, watching: bool = False) -> None:
         """Start a new call on slot ``stream``; ``machine_known``: the call is known to have
-        reached a machine (see ``Detector``), so only its cue is looked for."""
-        self._calls[stream] = self._new_call(machine_known=machine_known)
+        reached a machine (see ``Detector``), so only its cue is looked for; ``watching``:
+        it was handed to the rep as a person and is only watched (see ``Detector``)."""
+        self._calls[stream] = self._new_call(machine_known=machine_known, watching=watching)
         self._analyzer.reset(stream)
 
     def grow(self, n_streams: int) -> None:
@@ -1665,6 +1676,9 @@ class Detector:
     machine, joined mid-greeting or after it (a rep connected to a recording asked for the
     drop): no decision event, no recognition, only the cue (``BeepEnded``, else
     ``GreetingEnded`` once the line has been quiet for ``greeting_end_silence_ms``).
+    ``watching``: the call was handed to the rep as a person and this is a copy of its audio
+    from then on (a carrier's fork): no decision event, no recognition; ``RecordingAfterAll``
+    if the answer goes on to a beep within ``watch_after_human_ms``.
     """
 
     def __init__(
@@ -1674,12 +1688,13 @@ class Detector:
         settings: DetectorSettings | None = None,
         transcriber: Transcriber | None = None,
         machine_known: bool = False,
+        watching: bool = False,
     ) -> None:
         self._bank = DetectorBank(
             n_streams=1, sample_rate=sample_rate, settings=settings, transcriber=transcriber
         )
-        if machine_known:
-            self._bank.reset(0, machine_known=True)
+        if machine_known or watching:
+            self._bank.reset(0, machine_known=machine_known, watching=watching)
         self.sample_rate = self._bank.sample_rate
         self.settings = self._bank.settings
         self.frame_size = self._bank.frame_size

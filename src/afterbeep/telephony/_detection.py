@@ -184,30 +184,34 @@ class DetectorHub:
         parameters: dict[str, str],
         sink: EventSink,
         machine_known: bool = False,
+        watching: bool = False,
         offset_ms: int = 0,
     ) -> LiveDetector:
         """Detection for one new stream. ``machine_known``: the call is known to have
         reached a machine (a rep asked for the drop): only its cue is looked for, without
-        recognition. ``offset_ms``: the call's audio time at the stream's first frame (the
-        oracle's labels are in call time)."""
+        recognition. ``watching``: a copy of a call handed to the rep as a person, watched
+        for a recording after all, without recognition. ``offset_ms``: the call's audio time
+        at the stream's first frame (the oracle's labels are in call time)."""
         if self.detector == "oracle":
             return OracleDetector(
                 parameters,
                 sample_rate=sample_rate,
                 sink=sink,
                 machine_known=machine_known,
+                watching=watching,
                 offset_ms=offset_ms,
             )
         asr = (
             self.settings.asr
             and not machine_known
+            and not watching
             and (self.asr_max_calls is None or self.asr_calls < self.asr_max_calls)
         )
         # Past asr_max_calls, a call's words are recognised only once it is known for a
         # machine, for its mailbox reading (full, not set up, a company's): its person/machine
         # decision never waits for them.
         mode = "full" if asr else "mailbox" if self._mailbox_words else "off"
-        if machine_known:
+        if machine_known or watching:
             mode = "off"
         bank = self._banks.get((sample_rate, mode))
         if bank is None:
@@ -220,7 +224,7 @@ class DetectorHub:
         elif not bank.free:
             bank.grow(bank.size + BANK_GROWTH)
         row = bank.free.pop()
-        bank.bank.reset(row, machine_known=machine_known)
+        bank.bank.reset(row, machine_known=machine_known, watching=watching)
         slot = _Slot(bank, row, sink, asr=asr, words=mode != "off")
         self.asr_calls += asr
         self._active.append(slot)
@@ -370,7 +374,8 @@ class OracleDetector(LiveDetector):
     event is emitted on the first frame whose end reaches its labelled time, so its
     ``emitted_ms`` is at most one frame after the truth. A stream that joins a call known to
     have reached a machine (``machine_known``, ``offset_ms`` into the call) gets only the
-    cue, at once if its labelled time has passed.
+    cue, at once if its labelled time has passed. A copy of a call handed to the rep
+    (``watching``) gets nothing: the oracle hands only people to the rep.
     """
 
     def __init__(
@@ -380,6 +385,7 @@ class OracleDetector(LiveDetector):
         sample_rate: int,
         sink: EventSink,
         machine_known: bool = False,
+        watching: bool = False,
         offset_ms: int = 0,
     ) -> None:
         raw = parameters.get(TRUTH_PARAMETER)
@@ -399,6 +405,8 @@ class OracleDetector(LiveDetector):
         if machine_known:
             # Only the cue (the last step of a machine's plan), in this stream's time.
             plan = [(max(0, at - offset_ms), make) for at, make in plan[-1:]]
+        if watching:
+            plan = []
         self._plan = sorted(plan, key=lambda item: item[0])
 
     def push(self, samples: NDArray[np.int16]) -> None:

@@ -8,6 +8,8 @@ frames in -> detector -> on its events:
   open after the hand-over, go on listening while the detector watches the answer, and take
   the call back for the drop when it was a recording after all (``RecordingAfterAll``: a
   prank "Hello? ... Ha, got you!" that ends in a beep), or when the rep asks for the drop;
+  where the carrier moves the call to the rep, watch a one-way copy of its audio instead
+  (``WATCH`` streams), which asks the carrier to bring the call back for the drop;
 - a machine, then its cue (``BeepEnded`` / ``GreetingEnded``): ask the compliance policy,
   then play the message as paced 20 ms frames ``lead_ms`` ahead of real time with a mark at
   the end, and hang up when the carrier reports the mark played;
@@ -87,6 +89,11 @@ ACTIONS = ("drop", "connect", "skip", "none")
 # found to be a recording: drop the message after its beep (see MediaEngine.rep_drop).
 MODE_PARAMETER = "afterbeep.mode"
 REP_DROP = "drop"
+# ... set to WATCH: the carrier's one-way copy of a call just handed to the rep (Twilio
+# <Start><Stream> before the <Dial>), watched for a recording after all; set to TAKEN_BACK: the
+# call that copy took back from the rep for the drop (dropped on like the rep's drop).
+WATCH = "watch"
+TAKEN_BACK = "taken_back"
 
 
 class EngineSettings(BaseModel):
@@ -123,9 +130,10 @@ class EngineSettings(BaseModel):
     # A call handed to the rep stays on its stream while the detector watches the answer
     # (DetectorSettings.watch_after_human_ms): a greeting that goes on to a beep is taken
     # back from the rep and gets the message, and the rep's drop plays on the same stream.
-    # Only where the far end keeps the stream open after the hand-over mark (the simulator,
-    # a dialer that bridges the rep itself): with a call control the carrier moves the call
-    # to the rep and the stream ends.
+    # Where the far end keeps the stream open after the hand-over mark (the simulator, a
+    # dialer that bridges the rep itself); with a call control the carrier moves the call to
+    # the rep and the stream ends, and the answer is watched on a one-way copy of the call's
+    # audio where the carrier can make one (Twilio <Start><Stream>, see hand_over_watched).
     watch_after_hand_over: bool = True
 
     def __init__(self, **data: Any) -> None:
@@ -187,7 +195,11 @@ class CallControl(Protocol):
 
     A call control may also have ``take_back_for_drop(timeline, parameters) -> bool``: bring
     a call the rep was handed back to a media stream with ``parameters`` (the rep's drop,
-    ``MediaEngine.rep_drop``); True when it asked a carrier to."""
+    ``MediaEngine.rep_drop``); True when it asked a carrier to. And, to watch a person's answer
+    after the hand-over where the carrier can copy a call's audio to a stream while the rep
+    talks: ``hand_over_watched(timeline, parameters) -> bool`` (hand the call to the rep and
+    open that copy with ``parameters``; True if a copy was asked for, else it was a plain
+    hand-over) and ``stop_watching(timeline, stream_id)`` (end the copy)."""
 
     def act(self, timeline: CallTimeline, action: str) -> None: ...
 
@@ -274,6 +286,15 @@ def default_message(*, sample_rate: int, seconds: float = 3.0) -> NDArray[np.int
     message = (tone * envelope * 0.2 * 32767).astype(np.int16)
     message.flags.writeable = False
     return message
+
+
+def _call_time_now(timeline: CallTimeline) -> int:
+    """Where a call's audio is now, for a stream that joins it: the time since its first
+    stream opened (the rep may have listened meanwhile), at least as far as its audio has
+    reached, in whole frames."""
+    elapsed = datetime.now(UTC) - timeline.started_at
+    wall_ms = round(elapsed.total_seconds() * 1000 / FRAME_MS) * FRAME_MS
+    return max(wall_ms, timeline.audio_ms)
 
 
 def _energy_dbfs(samples: NDArray[np.int16]) -> float:
@@ -415,12 +436,51 @@ class MediaEngine:
 
     def _act_on_call(self, timeline: CallTimeline, action: str) -> None:
         control = self.call_control
-        if control is not None:
+        if control is None:
+            return
+        watched = getattr(control, "hand_over_watched", None)
+        if action == "connect" and watched is not None and self.watches_hand_overs:
+            parameters = {**timeline.parameters, MODE_PARAMETER: WATCH}
+
+            def _act(timeline: CallTimeline) -> None:
+                watched(timeline, parameters)
+
+        else:
 
             def _act(timeline: CallTimeline) -> None:
                 control.act(timeline, action)
 
-            _in_worker(_act, timeline, what=f"call control for call {timeline.call_id} ({action})")
+        _in_worker(_act, timeline, what=f"call control for call {timeline.call_id} ({action})")
+
+    @property
+    def watches_hand_overs(self) -> bool:
+        """Whether a person's answer is watched after the hand-over (a greeting that goes on
+        to a beep is taken back for the drop): ``watch_after_hand_over`` with the afterbeep
+        detector and ``watch_after_human_ms`` over 0."""
+        return (
+            self.settings.watch_after_hand_over
+            and self.hub.detector == "afterbeep"
+            and self.hub.settings.watch_after_human_ms > 0
+        )
+
+    def _end_watch(
+        self, timeline: CallTimeline, stream_id: str, take_back: dict[str, str] | None
+    ) -> None:
+        """A copy of a call with the rep is over: ask the carrier to end it, then, if the
+        answer was a recording, to bring the call back to a stream with ``take_back``."""
+        control = self.call_control
+        stop = getattr(control, "stop_watching", None)
+        take = getattr(control, "take_back_for_drop", None)
+
+        def _act(timeline: CallTimeline) -> None:
+            try:
+                if stop is not None:
+                    stop(timeline, stream_id)
+            finally:
+                if take_back is not None and take is not None:
+                    take(timeline, take_back)
+
+        _in_worker(_act, timeline, what=f"ending the watch of call {timeline.call_id}")
 
     # -- the rep's drop --------------------------------------------------------------------
     def rep_drop(self, carrier: str, call_id: str) -> RepDrop:
@@ -504,6 +564,9 @@ class MediaSession:
         # time (None: not watching).
         self._watch_until: int | None = None
         self._handed_over = False
+        # A one-way copy of a call with the rep (mode WATCH): never plays, watched until
+        # this audio time.
+        self._copy_until: int | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._recent: deque[NDArray[np.int16]] = deque(maxlen=50)  # the last second
         self._loud_frames = 0
@@ -552,6 +615,9 @@ class MediaSession:
             self._done = True
             self._close_detector()
             return
+        if self._copy_until is not None:
+            self._end_copy(f"the copy ended: {reason}", stop=False)
+            return
         if self._playing or self._awaiting_mark:
             self._finish("drop", "far_end_hangup", send=False)
         elif self._watch_until is not None:
@@ -567,7 +633,11 @@ class MediaSession:
         self._rate = start.sample_rate
         self._frame_size = start.sample_rate // 50
         engine = self.engine
-        rep_drop = start.parameters.get(MODE_PARAMETER) == REP_DROP
+        mode = start.parameters.get(MODE_PARAMETER)
+        if mode == WATCH:
+            self._on_copy_start(start)
+            return
+        rep_drop = mode in (REP_DROP, TAKEN_BACK)
         self.timeline = timeline = engine._timeline_for(self.carrier, start)
         engine.sessions_open += 1
         if engine.already_dropped((self.carrier, start.call_id)):
@@ -576,22 +646,65 @@ class MediaSession:
             return
         if rep_drop:
             if timeline.streams > 1:
-                # Where the call's audio is now: the time since its first stream opened (the
-                # rep listened meanwhile), and at least as far as its audio has reached.
-                elapsed = datetime.now(UTC) - timeline.started_at
-                wall_ms = round(elapsed.total_seconds() * 1000 / FRAME_MS) * FRAME_MS
-                self._offset_ms = max(wall_ms, timeline.audio_ms)
+                self._offset_ms = _call_time_now(timeline)
             self._decision = "machine"
-            self._note("rep_drop", self._offset_ms, detector_decision=timeline.decision or "none")
+            if mode == REP_DROP:
+                self._note(
+                    "rep_drop", self._offset_ms, detector_decision=timeline.decision or "none"
+                )
+                timeline.rep_drop_ms = self._offset_ms
             timeline.decision = "machine"
-            timeline.rep_drop_ms = self._offset_ms
         self._open_detector(machine_known=rep_drop, offset_ms=self._offset_ms)
 
-    def _open_detector(self, *, machine_known: bool, offset_ms: int) -> None:
+    def _on_copy_start(self, start: StreamStarted) -> None:
+        """The carrier's one-way copy of a call it handed to the rep: watched for
+        ``watch_after_human_ms`` for an answer that goes on to a beep (``RecordingAfterAll``),
+        which takes the call back for the drop (``MediaEngine._end_watch``). It never sends
+        audio; a copy of a call not with the rep (unknown, dropped, taken back) is ended."""
+        engine = self.engine
+        key = (self.carrier, start.call_id)
+        timeline = engine.timelines.get(key)
+        if timeline is None or timeline.action != "connect" or engine.already_dropped(key):
+            log.info("call %s: a copy of a call not with the rep, ended", start.call_id)
+            self._done = True
+            self._send(EndCall(action="none", reason="not_with_the_rep"))
+            return
+        self.timeline = timeline
+        timeline.streams += 1
+        engine.sessions_open += 1
+        self._offset_ms = _call_time_now(timeline)
+        self._copy_until = self._offset_ms + engine.hub.settings.watch_after_human_ms
+        self._note("watch_start", self._offset_ms, stream_id=start.stream_id)
+        self._open_detector(machine_known=False, watching=True, offset_ms=self._offset_ms)
+
+    def _end_copy(self, reason: str, *, stop: bool = True, take_back: bool = False) -> None:
+        """The end of a copy of a call with the rep: the carrier is asked to end it
+        (``stop``) and, ``take_back``, to bring the call back to a stream for the drop."""
+        timeline = self.timeline
+        start = self._start
+        assert timeline is not None
+        assert start is not None
+        self._done = True
+        self._copy_until = None
+        self._note("watch_end", self.audio_ms, reason=reason)
+        self._close_detector()
+        self.engine.sessions_open -= 1
+        if stop:
+            self._send(EndCall(action="none", reason="watch_over"))
+        if stop or take_back:
+            parameters = {**timeline.parameters, MODE_PARAMETER: TAKEN_BACK} if take_back else None
+            self.engine._end_watch(timeline, start.stream_id, parameters)
+
+    def _open_detector(
+        self, *, machine_known: bool, offset_ms: int, watching: bool = False
+    ) -> None:
         """Detection from this frame on (``offset_ms``: the call's audio time here)."""
         start = self._start
         assert start is not None
         self._events_offset_ms = offset_ms
+        # ``watching`` only for a copy, so a hub that cannot watch still serves every other
+        # stream.
+        extra = {"watching": True} if watching else {}
         try:
             self._detector = self.engine.hub.open(
                 sample_rate=start.sample_rate,
@@ -599,6 +712,7 @@ class MediaSession:
                 sink=self._on_events,
                 machine_known=machine_known,
                 offset_ms=offset_ms,
+                **extra,
             )
         except ConfigError as error:
             log.warning("call %s: %s", start.call_id, error)
@@ -615,6 +729,12 @@ class MediaSession:
             self._recent.append(samples)  # levels are computed only if a message starts
         if self._detector is not None:
             self._detector.push(samples)
+        if self._copy_until is not None and not self._done:
+            if timeline.rep_drop_ms is not None or timeline.action != "connect":
+                self._end_copy("the call left the rep")
+            elif self.audio_ms >= self._copy_until:
+                self._end_copy("the answer was a person's")
+            return
         if self._watch_until is not None and self.audio_ms >= self._watch_until:
             self._finish("connect", "human")
         if self.audio_ms > self.engine.settings.max_call_ms and not self._done:
@@ -654,7 +774,21 @@ class MediaSession:
                 emitted_ms=self._events_offset_ms + event.emitted_ms,
                 **extra,
             )
-            self._on_event(event)
+            if self._copy_until is not None:
+                self._on_copy_event(event)
+            else:
+                self._on_event(event)
+
+    def _on_copy_event(self, event: DetectionEvent) -> None:
+        """On a copy of a call with the rep only a recording after all counts: the call is
+        taken back for the drop, which its new stream plays (its cue is looked for there)."""
+        if not isinstance(event, RecordingAfterAll):
+            return
+        timeline = self.timeline
+        assert timeline is not None
+        timeline.decision = "machine"
+        timeline.taken_back_ms = self._events_offset_ms + event.at_ms
+        self._end_copy("a recording after all", take_back=True)
 
     def _keep_notes(self, event: GreetingTranscribed) -> None:
         timeline = self.timeline
@@ -862,6 +996,9 @@ class MediaSession:
     def _finish(self, action: str, end_reason: str, *, send: bool = True, note: str = "") -> None:
         if self._done:
             return
+        if self._copy_until is not None:  # a copy of a call with the rep has no action
+            self._end_copy(end_reason, stop=send)
+            return
         self._done = True
         self._stop_playing()
         self._stop_watching()
@@ -901,7 +1038,9 @@ __all__ = [
     "DROP_END_MARK",
     "MODE_PARAMETER",
     "REP_DROP",
+    "TAKEN_BACK",
     "TAKE_BACK",
+    "WATCH",
     "CallContext",
     "CallControl",
     "CallTimeline",

@@ -3,7 +3,8 @@ afterbeep, end or redirect it, and verify the carrier's signed webhooks.
 
 Twilio through its SDK (the ``[carriers]`` extra, imported lazily): TwiML
 ``<Connect><Stream url=...>`` with our parameters, ``calls.create`` / ``calls(sid).update``,
-and ``RequestValidator`` for ``X-Twilio-Signature``. SDK and HTTP failures become
+and ``RequestValidator`` for ``X-Twilio-Signature``; a person goes to the rep with a one-way
+copy of their audio (``<Start><Stream>``) that afterbeep watches for a recording after all. SDK and HTTP failures become
 ``CarrierError``. Credentials come from ``TelephonySettings``, never from code. Telnyx's,
 Plivo's and Vonage's adapters are ``rest_telnyx``, ``rest_plivo`` and ``rest_vonage``; ``CarrierCallControls`` sends each call to its own carrier's.
 Must not touch media (see ``engine`` and the serializers).
@@ -39,6 +40,29 @@ def dial_rep_twiml(rep_number: str) -> str:
     """TwiML that hands the call to the rep's phone."""
     twiml = require("twilio.twiml.voice_response", extra="carriers")
     response = twiml.VoiceResponse()
+    response.dial(rep_number)
+    return str(response)
+
+
+# The name of the copy of a call's audio that watches a person's answer with the rep.
+WATCH_STREAM_NAME = "afterbeep-watch"
+
+
+def watched_dial_twiml(
+    rep_number: str, stream_url: str, parameters: Mapping[str, str] | None = None
+) -> str:
+    """TwiML that hands the call to the rep's phone while a one-way copy of the prospect's
+    audio (``<Start><Stream>``, the inbound track) goes on to afterbeep's media stream."""
+    if not stream_url.startswith(("wss://", "ws://")):
+        raise ConfigError(f"a media stream URL starts with wss://, got {stream_url!r}")
+    twiml = require("twilio.twiml.voice_response", extra="carriers")
+    response = twiml.VoiceResponse()
+    start = twiml.Start()
+    stream = twiml.Stream(url=stream_url, track="inbound_track", name=WATCH_STREAM_NAME)
+    for name, value in (parameters or {}).items():
+        stream.parameter(name=name, value=value)
+    start.append(stream)
+    response.append(start)
     response.dial(rep_number)
     return str(response)
 
@@ -116,6 +140,22 @@ class TwilioCalls:
         """Hand the call to ``to`` (the rep's phone): its TwiML becomes a ``<Dial>``."""
         self.redirect(call_sid, dial_rep_twiml(to))
 
+    def transfer_watched(self, call_sid: str, to: str, parameters: Mapping[str, str]) -> None:
+        """Hand the call to ``to`` while a copy of the prospect's audio streams to afterbeep
+        with ``parameters`` (``watched_dial_twiml``), so an answer that was a recording
+        after all can be taken back from the rep."""
+        self.redirect(call_sid, watched_dial_twiml(to, media_url(self.base, "twilio"), parameters))
+
+    def stop_stream(self, call_sid: str, stream_sid: str) -> None:
+        """End one of the call's media streams (the copy made by ``transfer_watched``)."""
+        try:
+            self.client.calls(call_sid).streams(stream_sid).update(status="stopped")
+        except Exception as error:
+            raise CarrierError(
+                f"could not stop stream {stream_sid} of call {call_sid}: {error}",
+                carrier="twilio",
+            ) from error
+
     def stream_again(self, call_sid: str, parameters: Mapping[str, str]) -> None:
         """Bring a call back to afterbeep's media stream with ``parameters`` (the rep's
         drop): its TwiML becomes ``<Connect><Stream>`` again, which ends the rep's leg."""
@@ -164,6 +204,24 @@ class CarrierCallControls:
         control = self.controls.get(timeline.carrier)
         return control.take_back_for_drop(timeline, parameters) if control is not None else False
 
+    def hand_over_watched(self, timeline: Any, parameters: Mapping[str, str]) -> bool:
+        """The hand-over with a copy of the call's audio, through the call's own carrier's
+        control (a plain hand-over where it cannot copy)."""
+        control = self.controls.get(timeline.carrier)
+        if control is None:
+            return False
+        watched = getattr(control, "hand_over_watched", None)
+        if watched is None:
+            control.act(timeline, "connect")
+            return False
+        return bool(watched(timeline, parameters))
+
+    def stop_watching(self, timeline: Any, stream_id: str) -> None:
+        control = self.controls.get(timeline.carrier)
+        stop = getattr(control, "stop_watching", None)
+        if stop is not None:
+            stop(timeline, stream_id)
+
 
 class CarrierCalls(Protocol):
     """What call control needs of a carrier's REST adapter (``TwilioCalls``, ``TelnyxCalls``,
@@ -191,6 +249,24 @@ class RestCallControl:
         else:
             self.calls.hang_up(timeline.call_id)
 
+    def hand_over_watched(self, timeline: Any, parameters: Mapping[str, str]) -> bool:
+        """A person to the rep with a copy of their audio streamed back with ``parameters``
+        where the carrier can (Twilio: ``transfer_watched``); True if so. Otherwise what
+        ``act`` does for a person (a plain transfer, or hang up without a rep's number)."""
+        rep = timeline.parameters.get(self.REP_PARAMETER)
+        watched = getattr(self.calls, "transfer_watched", None)
+        if not rep or watched is None:
+            self.act(timeline, "connect")
+            return False
+        watched(timeline.call_id, rep, parameters)
+        return True
+
+    def stop_watching(self, timeline: Any, stream_id: str) -> None:
+        """End the copy of a call's audio (``stream_id``) where the carrier made one."""
+        stop = getattr(self.calls, "stop_stream", None)
+        if stop is not None:
+            stop(timeline.call_id, stream_id)
+
     def take_back_for_drop(self, timeline: Any, parameters: Mapping[str, str]) -> bool:
         """Bring the call back from the rep to a media stream with ``parameters`` (the rep's
         drop, ``MediaEngine.rep_drop``); True once the carrier was asked."""
@@ -215,4 +291,5 @@ __all__ = [
     "dial_rep_twiml",
     "hangup_twiml",
     "verify_twilio_signature",
+    "watched_dial_twiml",
 ]
