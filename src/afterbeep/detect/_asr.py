@@ -473,10 +473,7 @@ class RecognitionWorker:
                 units = sum(abs(job.units) for job in batch)
                 self._running = (units, began)
             live = [job for job in batch if job.future.set_running_or_notify_cancel()]
-            spent = 0.0
-            if live:
-                self._run(live, began)
-                spent = (time.perf_counter() - began) * 1000.0
+            spent = self._run(live, began) if live else 0.0
             with self._cv:
                 self._running = None
                 self._count(batch, live, spent)
@@ -497,12 +494,14 @@ class RecognitionWorker:
             done = sum(job.units for job in live)
             self._ms_per_unit = 0.8 * self._ms_per_unit + 0.2 * spent_ms / done
 
-    def _run(self, jobs: list[_Job], began: float) -> None:
+    def _run(self, jobs: list[_Job], began: float) -> float:
+        """Run one batch, hand each caller its result (or the error); the milliseconds it
+        took, which each clip's caller is charged and the rate is made of."""
         head = jobs[0]
         try:
             if head.fn is not None:
                 head.future.set_result(head.fn())
-                return
+                return (time.perf_counter() - began) * 1000.0
             clips = [job.samples for job in jobs]
             transcripts = head.transcriber.transcribe_batch(
                 clips, sample_rate=[job.sample_rate for job in jobs]
@@ -511,12 +510,13 @@ class RecognitionWorker:
             for job in jobs:
                 if not job.future.done():
                     job.future.set_exception(error)
-            return
+            return (time.perf_counter() - began) * 1000.0
         spent = (time.perf_counter() - began) * 1000.0
         if len(jobs) > 1:
             self.batches += 1
         for job, transcript in zip(jobs, transcripts, strict=True):
             job.future.set_result((transcript, spent))
+        return spent
 
 
 # The recognition thread runs this much "nicer" than the process (Linux schedules threads on
