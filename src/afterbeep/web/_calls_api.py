@@ -509,8 +509,10 @@ async def _run_session(app: Any, run: dict[str, Any], url: str, request: Simulat
         run["error"] = f"{type(error).__name__}: {error}"
 
 
-@router.post("/calls/simulate")
+@router.post("/calls/simulate", dependencies=[Depends(require_call_control)])
 async def start_simulation(body: SimulateRequest, request: Request) -> dict[str, Any]:
+    """Start a simulated calling session against this server (a call control: it dials up to
+    ``MAX_DEMO_CALLS`` calls into the media engine, so it is not open to everyone)."""
     if body.carrier not in WEBSOCKET_CARRIERS:
         raise HTTPException(422, f"carrier must be one of {', '.join(WEBSOCKET_CARRIERS)}")
     runs: dict[str, dict[str, Any]] = request.app.state.__dict__.setdefault("simulations", {})
@@ -528,7 +530,7 @@ async def start_simulation(body: SimulateRequest, request: Request) -> dict[str,
     return {"id": run_id, "state": run["state"]}
 
 
-@router.get("/calls/simulate/{run_id}")
+@router.get("/calls/simulate/{run_id}", dependencies=[Depends(require_call_control)])
 def simulation_status(run_id: str, request: Request) -> dict[str, Any]:
     runs = request.app.state.__dict__.get("simulations", {})
     if run_id not in runs:
@@ -552,7 +554,11 @@ def calls_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "calls.html",
-        {"detector": engine.settings.detector, "max_calls": MAX_DEMO_CALLS},
+        {
+            "detector": engine.settings.detector,
+            "max_calls": MAX_DEMO_CALLS,
+            "token_needed": _control_token(request.app) is not None,
+        },
     )
 
 

@@ -53,9 +53,20 @@
         `rep connected p95 ${hum.p95 ?? "–"} ms after the greeting`;
     }
   }
+  // With a control token set on the server, the page asks for it and sends it as a bearer.
+  function auth(headers) {
+    const token = document.getElementById("token");
+    if (token && token.value) headers["Authorization"] = `Bearer ${token.value}`;
+    return headers;
+  }
   async function poll(id) {
-    const response = await fetch(`/calls/simulate/${id}`);
+    const response = await fetch(`/calls/simulate/${id}`, {headers: auth({})});
     const run = await response.json();
+    if (!response.ok) {
+      state.textContent = run.detail || run.message || "could not follow the session";
+      start.disabled = false;
+      return;
+    }
     state.textContent = run.state === "failed" ? `failed: ${run.error}` : run.state;
     render(run);
     if (run.state === "preparing" || run.state === "calling") {
@@ -71,7 +82,7 @@
     const repDrop = document.getElementById("rep-drop").checked ? 1500 : null;
     const response = await fetch("/calls/simulate", {
       method: "POST",
-      headers: {"Content-Type": "application/json"},
+      headers: auth({"Content-Type": "application/json"}),
       body: JSON.stringify({calls: calls, rep_drop_after_ms: repDrop}),
     });
     const body = await response.json();
