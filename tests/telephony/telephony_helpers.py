@@ -70,21 +70,31 @@ def _frames(samples: Any) -> Any:
 
 
 async def twilio_stream(
-    url: str, call_sid: str, samples: Any, *, cut_after_media: int | None = None
+    url: str,
+    call_sid: str,
+    samples: Any,
+    *,
+    cut_after_media: int | None = None,
+    stream_sid: str | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> tuple[int, list[str]]:
     """Play ``samples`` as Twilio would (no pacing needed for the oracle); returns the media
-    frames and marks received, stopping early after ``cut_after_media`` media frames."""
-    stream_sid = "MZ" + call_sid[2:]
-    params = {
-        "afterbeep.truth": json.dumps(
-            {
-                "answered_by": "machine",
-                "mailbox": "personal",
-                "beep_end_ms": 1800,
-                "greeting_end_ms": 1400,
-            }
-        )
-    }
+    frames and marks received, stopping early after ``cut_after_media`` media frames. The
+    stream's ``parameters`` default to a personal mailbox's labels for the oracle; audio
+    left when afterbeep closes the stream is not sent."""
+    stream_sid = stream_sid or "MZ" + call_sid[2:]
+    params = parameters
+    if params is None:
+        params = {
+            "afterbeep.truth": json.dumps(
+                {
+                    "answered_by": "machine",
+                    "mailbox": "personal",
+                    "beep_end_ms": 1800,
+                    "greeting_end_ms": 1400,
+                }
+            )
+        }
     media, marks = 0, []
     async with websockets.connect(url) as ws:
         for message in twilio_far_end_messages(
@@ -92,11 +102,18 @@ async def twilio_stream(
         ):
             await ws.send(message)
         for i, frame in enumerate(_frames(samples)):
-            await ws.send(
-                twilio_media_message(
-                    frame, stream_sid=stream_sid, sequence=i + 2, chunk=i + 1, timestamp_ms=i * 20
+            try:
+                await ws.send(
+                    twilio_media_message(
+                        frame,
+                        stream_sid=stream_sid,
+                        sequence=i + 2,
+                        chunk=i + 1,
+                        timestamp_ms=i * 20,
+                    )
                 )
-            )
+            except websockets.ConnectionClosed:
+                break
         try:
             async for message in ws:
                 body = json.loads(message)

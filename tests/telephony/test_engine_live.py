@@ -7,10 +7,10 @@ The oracle detector reads each call's labels, so these tests judge engine and tr
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
+from telephony_helpers import RecordingHttp
 from telephony_helpers import twilio_stream as _stream
 
 from afterbeep.telephony import PolicyDecision
@@ -137,43 +137,12 @@ def test_talking_over_the_message_clears_playback_and_connects_the_rep(live_serv
     assert 0 < call.server["bytes_played"] < 8000
 
 
-class _TwilioApi:
-    """The Twilio SDK's pluggable HTTP client, answering like the Calls API (no network)."""
-
-    def __new__(cls):
-        import logging
-
-        from twilio.http import HttpClient
-        from twilio.http.response import Response
-
-        class Recorder(HttpClient):
-            def __init__(self):
-                super().__init__(logging.getLogger("twilio.http_client"), False)
-                self.requests = []
-
-            def request(
-                self,
-                method,
-                uri,
-                params=None,
-                data=None,
-                headers=None,
-                auth=None,
-                timeout=None,
-                allow_redirects=False,
-            ):
-                self.requests.append({"method": method, "uri": uri, "data": data})
-                return Response(200, json.dumps({"sid": uri.rsplit("/", 1)[-1][:-5]}))
-
-        return Recorder()
-
-
 def test_twilio_call_control_hands_people_to_the_rep_and_hangs_up_after_the_drop(
     live_server, make_call
 ):
     from afterbeep.telephony import RestCallControl, TelephonySettings, TwilioCalls
 
-    api = _TwilioApi()
+    api = RecordingHttp(status=200)
     settings = TelephonySettings(
         public_url="https://dialer.example.com",
         twilio_account_sid="AC" + "a" * 32,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-from telephony_helpers import as_int16, beep, line_floor, talk
+from telephony_helpers import as_int16, beep, line_floor, talk, twilio_stream
 
 from afterbeep.detect import DetectorSettings
 from afterbeep.telephony import DetectorHub, MediaEngine, default_message
@@ -277,53 +277,6 @@ def test_without_the_watch_the_hand_over_is_a_plain_one():
 
 
 # -- over real sockets, with Twilio's REST API as the call control ---------------------------
-async def _twilio_far_end(url, *, call_sid, stream_sid, parameters, samples):
-    """Stream ``samples`` to ``url`` as Twilio does, answer marks, read until afterbeep
-    closes the socket: the media frames and marks it sent."""
-    import json
-
-    import websockets
-
-    from afterbeep.telephony.twilio import twilio_far_end_messages, twilio_media_message
-
-    media, marks = 0, []
-    async with websockets.connect(url) as ws:
-        for message in twilio_far_end_messages(
-            stream_sid=stream_sid,
-            call_sid=call_sid,
-            account_sid="AC" + "0" * 32,
-            parameters=parameters,
-        ):
-            await ws.send(message)
-        n = samples.size - samples.size % 160
-        for i, frame in enumerate(samples[:n].reshape(-1, 160)):
-            try:
-                await ws.send(
-                    twilio_media_message(
-                        frame,
-                        stream_sid=stream_sid,
-                        sequence=i + 2,
-                        chunk=i + 1,
-                        timestamp_ms=i * 20,
-                    )
-                )
-            except websockets.ConnectionClosed:
-                break
-        try:
-            async for message in ws:
-                body = json.loads(message)
-                if body["event"] == "media":
-                    media += 1
-                elif body["event"] == "mark":
-                    marks.append(body["mark"]["name"])
-                    await ws.send(
-                        json.dumps({"event": "mark", "streamSid": stream_sid, "mark": body["mark"]})
-                    )
-        except websockets.ConnectionClosed:
-            pass
-    return media, marks
-
-
 def _twiml_stream(request):
     import xml.etree.ElementTree as ET
 
@@ -366,16 +319,14 @@ def test_over_real_sockets_twilios_copy_takes_the_call_back_and_its_new_stream_d
 
     try:
         first = asyncio.run(
-            _twilio_far_end(
-                url, call_sid=CALL, stream_sid="MZ1", parameters=CAMPAIGN, samples=HELLO
-            )
+            twilio_stream(url, call_sid=CALL, stream_sid="MZ1", parameters=CAMPAIGN, samples=HELLO)
         )
         [hand_over] = requests(1)
         root, copy_parameters = _twiml_stream(hand_over)
         assert [child.tag for child in root] == ["Start", "Dial"]
         assert copy_parameters == {**CAMPAIGN, MODE_PARAMETER: WATCH}
         on_copy = asyncio.run(
-            _twilio_far_end(
+            twilio_stream(
                 url, call_sid=CALL, stream_sid="MZ2", parameters=copy_parameters, samples=PRANK_REST
             )
         )
@@ -386,7 +337,7 @@ def test_over_real_sockets_twilios_copy_takes_the_call_back_and_its_new_stream_d
         assert [child.tag for child in root] == ["Connect"]
         assert drop_parameters == {**CAMPAIGN, MODE_PARAMETER: TAKEN_BACK}
         on_drop = asyncio.run(
-            _twilio_far_end(
+            twilio_stream(
                 url, call_sid=CALL, stream_sid="MZ3", parameters=drop_parameters, samples=RECORDING
             )
         )

@@ -15,13 +15,12 @@ from afterbeep.settings import Settings
 from afterbeep.web import create_app
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("web-data"))
+def _serve(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port (in a thread); yields its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -33,6 +32,28 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("web-data"))
+    yield from _serve(create_app(settings))
+
+
+@pytest.fixture(scope="module")
+def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The app with a control token set, and a two-call demo corpus already in place (a
+    simulated session then does not synthesise the full one): its URL and the token."""
+    from afterbeep.detect.corpus import build_corpus
+    from afterbeep.telephony import TelephonySettings
+
+    data = tmp_path_factory.mktemp("web-data")
+    build_corpus(data / "simulator-corpus", seed=4, count=2, engines=("espeak",))
+    app = create_app(Settings(data_dir=data))
+    token = "desk-token-" + "7" * 20
+    app.state.telephony = TelephonySettings(control_token=token)
+    for url in _serve(app):
+        yield url, token
 
 
 @pytest.fixture(scope="module")
