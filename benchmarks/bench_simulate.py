@@ -24,23 +24,25 @@ from afterbeep.detect.corpus import build_corpus
 from afterbeep.telephony.simulator import local_server, simulate
 
 
-def _server_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_and_nice(stat: Path) -> tuple[float, int]:
+    """CPU seconds (user + system) and nice value from a /proc ``stat`` file."""
     import os
 
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[16])
+
+
+def _server_cpu_s(pid: int) -> float:
+    return _cpu_and_nice(Path(f"/proc/{pid}/stat"))[0]
 
 
 def _thread_cpu_s(pid: int) -> list[tuple[int, float]]:
     """CPU seconds of the process's busiest threads, with their nice values (the media loop
     runs at the process's, recognition 10 nicer)."""
-    import os
-
     out = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        out.append((int(fields[16]), round(cpu, 1)))
+        cpu, nice = _cpu_and_nice(task / "stat")
+        out.append((nice, round(cpu, 1)))
     return sorted(out, key=lambda item: -item[1])[:4]
 
 

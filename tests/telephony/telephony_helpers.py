@@ -213,6 +213,65 @@ def serve_api(
         server.server_close()
 
 
+# ---- an engine's sessions fed frame by frame (no sockets) ---------------------------------
+
+
+async def engine_stream(
+    engine: Any,
+    call_id: str,
+    samples: Any,
+    *,
+    parameters: dict[str, str] | None = None,
+    stream_id: str = "MZ1",
+    marks: bool = True,
+    stop_at_end: bool = False,
+) -> tuple[Any, list[Any]]:
+    """Open a Twilio session of ``engine`` for ``call_id`` and ``feed_session`` it
+    ``samples``: the session and what it sent."""
+    from afterbeep.telephony.frames import StreamStarted
+
+    session = engine.session("twilio")
+    session.handle(StreamStarted(call_id=call_id, stream_id=stream_id, parameters=parameters or {}))
+    sent = await feed_session(session, samples, marks=marks, stop_at_end=stop_at_end)
+    return session, sent
+
+
+async def feed_session(
+    session: Any, samples: Any, *, marks: bool = True, stop_at_end: bool = False
+) -> list[Any]:
+    """Feed an open session ``samples`` frame by frame in real time order, answering the
+    drop's final mark (``marks``), then let its message play out; what it sent.
+    ``stop_at_end``: the carrier ends the stream after the audio (the call hung up)."""
+    import asyncio
+
+    from afterbeep.telephony.engine import DROP_END_MARK
+    from afterbeep.telephony.frames import AudioIn, MarkReached, SendMark, StreamStopped
+
+    sent: list[Any] = []
+
+    def drain() -> None:
+        while not session.outbox.empty():
+            frame = session.outbox.get_nowait()
+            sent.append(frame)
+            if marks and isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
+                session.handle(MarkReached(name=DROP_END_MARK))
+
+    for start in range(0, samples.size - 159, 160):
+        if session.ended:
+            break
+        session.handle(AudioIn(samples=samples[start : start + 160]))
+        await asyncio.sleep(0)  # the hub feeds its batch
+        drain()
+    if stop_at_end and not session.ended:
+        session.handle(StreamStopped(reason="far end hung up"))
+    for _ in range(50):  # the last of the message, paced by the engine's clock
+        if session.ended and session.outbox.empty():
+            break
+        await asyncio.sleep(0.02)
+        drain()
+    return sent
+
+
 # ---- line sounds for the real detector (the rep's drop tests) -----------------------------
 
 _RNG = np.random.default_rng(5)

@@ -7,7 +7,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from telephony_helpers import as_int16, beep, line_floor, talk
+from telephony_helpers import as_int16, beep, engine_stream, feed_session, line_floor, talk
 
 from afterbeep.detect import DetectorSettings
 from afterbeep.telephony import DetectorHub, MediaEngine, default_message
@@ -22,7 +22,6 @@ from afterbeep.telephony.engine import (
 from afterbeep.telephony.frames import (
     AudioIn,
     EndCall,
-    MarkReached,
     PlayAudio,
     SendMark,
     StreamStarted,
@@ -58,36 +57,9 @@ def _engine(control=None, *, watch=True):
 
 
 async def _stream(engine, samples, *, parameters=None, stream_id="MZ1", marks=True):
-    """Feed ``samples`` frame by frame in real time order; answer the drop's final mark."""
-    session = engine.session("twilio")
-    session.handle(StreamStarted(call_id=CALL, stream_id=stream_id, parameters=parameters or {}))
-    sent = await _feed(session, samples, marks=marks)
-    return session, sent
-
-
-async def _feed(session, samples, *, marks=True):
-    """Feed an open session ``samples``, then let its message play out (what it sent)."""
-    sent = []
-    for start in range(0, samples.size - 159, 160):
-        if session.ended:
-            break
-        session.handle(AudioIn(samples=samples[start : start + 160]))
-        await asyncio.sleep(0)  # the hub feeds its batch
-        while not session.outbox.empty():
-            frame = session.outbox.get_nowait()
-            sent.append(frame)
-            if marks and isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
-                session.handle(MarkReached(name=DROP_END_MARK))
-    for _ in range(50):  # the last of the message, paced by the engine's clock
-        if session.ended and session.outbox.empty():
-            break
-        await asyncio.sleep(0.02)
-        while not session.outbox.empty():
-            frame = session.outbox.get_nowait()
-            sent.append(frame)
-            if marks and isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
-                session.handle(MarkReached(name=DROP_END_MARK))
-    return sent
+    return await engine_stream(
+        engine, CALL, samples, parameters=parameters, stream_id=stream_id, marks=marks
+    )
 
 
 # "Hello?", then quiet: by timing a person, and the call goes to the rep.
@@ -356,7 +328,7 @@ def test_a_reps_drop_on_a_watched_stream_plays_on_that_stream_after_the_beep():
         assert not session.ended
         answer = engine.rep_drop("twilio", CALL)
         await asyncio.sleep(0)  # made in the media loop
-        rest = await _feed(session, AFTER_CONNECT)
+        rest = await feed_session(session, AFTER_CONNECT)
         return answer, first + rest
 
     answer, sent = asyncio.run(call())

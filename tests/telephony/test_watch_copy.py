@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-from telephony_helpers import as_int16, beep, line_floor, talk, twilio_stream
+from telephony_helpers import as_int16, beep, engine_stream, line_floor, talk, twilio_stream
 
 from afterbeep.detect import DetectorSettings
 from afterbeep.telephony import DetectorHub, MediaEngine, default_message
@@ -22,11 +22,9 @@ from afterbeep.telephony.engine import (
 from afterbeep.telephony.frames import (
     AudioIn,
     EndCall,
-    MarkReached,
     PlayAudio,
     SendMark,
     StreamStarted,
-    StreamStopped,
 )
 
 CALL = "CA" + "6" * 32
@@ -69,34 +67,9 @@ def _engine(control, *, watch=True):
 
 
 async def _stream(engine, samples, *, parameters, stream_id, stop_at_end=False):
-    """Open a stream, feed it ``samples`` in frames, answer the drop's final mark; what it
-    sent. ``stop_at_end``: the carrier ends the stream after the audio (the call hung up)."""
-    session = engine.session("twilio")
-    session.handle(StreamStarted(call_id=CALL, stream_id=stream_id, parameters=parameters))
-    sent: list = []
-
-    def drain():
-        while not session.outbox.empty():
-            frame = session.outbox.get_nowait()
-            sent.append(frame)
-            if isinstance(frame, SendMark) and frame.name == DROP_END_MARK:
-                session.handle(MarkReached(name=DROP_END_MARK))
-
-    for start in range(0, samples.size - 159, 160):
-        if session.ended:
-            break
-        session.handle(AudioIn(samples=samples[start : start + 160]))
-        await asyncio.sleep(0)  # the hub feeds its batch
-        drain()
-    if stop_at_end and not session.ended:
-        session.handle(StreamStopped(reason="far end hung up"))
-    for _ in range(50):  # the message plays out on the engine's clock
-        if session.ended and session.outbox.empty():
-            break
-        await asyncio.sleep(0.02)
-        drain()
-    drain()
-    return session, sent
+    return await engine_stream(
+        engine, CALL, samples, parameters=parameters, stream_id=stream_id, stop_at_end=stop_at_end
+    )
 
 
 async def _settled(check, seconds=2.0):

@@ -1192,6 +1192,11 @@ class _CallState:
         (giving up only the decision's words leaves the mailbox reading)."""
         return self.shed_at is not None
 
+    @property
+    def _refused_lately(self) -> bool:
+        """A machine's words were refused less than ``SHED_RETRY_MS`` ago: not asked yet."""
+        return self.shed_at is not None and self.now < self.shed_at + SHED_RETRY_MS
+
     def _can_hear(self, priority: int, audio_ms: int = 1000) -> bool:
         """Whether a job sent now at ``priority`` would be back while its words still matter:
         for the decision within ``asr_max_wait_ms`` (if not, timing decides, and the words
@@ -1202,7 +1207,7 @@ class _CallState:
         threaded) never shed."""
         if not self.s.asr_threaded:
             return True
-        if self.shed_at is not None and self.now < self.shed_at + SHED_RETRY_MS:
+        if self._refused_lately:
             return False
         s = self.s
         if priority == PRIORITY_DECISION:
@@ -1226,8 +1231,8 @@ class _CallState:
 
     def _submit(self, start_ms: int, end_ms: int) -> AsrJob | None:
         assert self.transcriber is not None
-        if self.shed_at is not None and self.now < self.shed_at + SHED_RETRY_MS:
-            return None  # refused a moment ago (see _can_hear): cheap to ask every frame
+        if self._refused_lately:
+            return None  # before working out the urgency: cheap to ask every frame
         if self.decision is None:
             priority = PRIORITY_DECISION
         elif self.decision == "machine" and not self.draining and self._cue_must_wait_for_words():
