@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 import soundfile
 
+from afterbeep.detect import _builder_text as text
 from afterbeep.detect._builder import CLASS_MIX, class_plan, sentence_pause_ms
+from afterbeep.detect._mailbox import MailboxState, classify_mailbox
 from afterbeep.detect.corpus import build_corpus, load_corpus, read_call_audio
 from afterbeep.errors import ConfigError
 
@@ -179,3 +181,18 @@ def test_sentence_pauses_follow_recorded_greetings_with_a_few_hesitations() -> N
     assert np.mean(pauses <= 650.0) == pytest.approx(0.95, abs=0.001)
     # The hesitations over the 950 ms a person's decision waits: about 3% of pauses.
     assert np.mean(pauses > 950.0) == pytest.approx(0.05 * 550 / 850, abs=0.002)
+
+
+@pytest.mark.parametrize("beep", [False, True])
+def test_every_company_line_the_builder_writes_says_it_takes_no_sales_message(beep):
+    """A company line labelled general must say so in its words, or the corpus would ask the
+    detector for what no listener could tell."""
+    styles = set()
+    for seed in range(60):
+        rng = np.random.default_rng([seed, int(beep)])
+        style, words = text.company_line(rng, beep=beep)
+        styles.add(style)
+        assert classify_mailbox(words) is MailboxState.GENERAL, words
+        words = text.general_mailbox(rng, beep=beep)
+        assert classify_mailbox(words) is MailboxState.GENERAL, words
+    assert styles == ({"line"} if beep else {"hold", "menu"})

@@ -35,7 +35,8 @@ from afterbeep.detect._speech import SpeechSynth, Voice, default_cache_dir, rand
 from afterbeep.detect.corpus import CALLS_FILE, CorpusWriter, LabelledCall, parse_call
 from afterbeep.errors import ConfigError
 
-BUILDER_VERSION = 2  # 2: pauses between a greeting's sentences as in recorded greetings
+BUILDER_VERSION = 3  # 2: pauses between a greeting's sentences as in recorded greetings;
+# 3: hold and recording notices, "If you are ..., press one now." menus, shared team lines
 ENGINES = ("espeak", "piper")
 # Share of each (answered_by, mailbox) class in a corpus.
 CLASS_MIX: tuple[tuple[str, str | None, float], ...] = (
@@ -345,8 +346,16 @@ def _machine(call: _Call, mailbox: str) -> dict[str, Any]:
             _, end = call.say(system_voice, text.carrier_default(rng))
     elif mailbox == "general":
         beep = rng.random() < 0.4
-        call.tags["style"] = "department" if beep else "menu"
-        start, end = call.say_sentences(greeting_voice, text.general_mailbox(rng, beep=beep))
+        # Hold and recording notices, "If you are ..., press one now." menus and shared team
+        # lines: drawn from the call's sixth generator, so the other company lines stay
+        # exactly as they were before these were added.
+        line = call.stream(5)
+        if line.random() < 0.35:
+            style, words = text.company_line(line, beep=beep)
+        else:
+            style, words = "department" if beep else "menu", text.general_mailbox(rng, beep=beep)
+        call.tags["style"] = style
+        start, end = call.say_sentences(greeting_voice, words)
         _maybe_music(call, start, end)
         call.floor_span = (start, end)
     else:

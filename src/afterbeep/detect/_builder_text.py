@@ -413,6 +413,78 @@ def general_mailbox(rng: np.random.Generator, *, beep: bool) -> str:
     return _pick(rng, menus)
 
 
+# Lines shared by a team, and who answers them.
+LINES = ("sales", "support", "scheduling", "appointment", "billing", "service", "intake", "main")
+STAFF = (
+    "representatives",
+    "advisors",
+    "specialists",
+    "attorneys",
+    "agents",
+    "team members",
+    "nurses",
+    "coordinators",
+)
+
+
+def company_line(rng: np.random.Generator, *, beep: bool) -> tuple[str, str]:
+    """A company line that is not a mailbox menu of the ``general_mailbox`` kind, and its
+    style: with a beep, a team's shared line ("line"); without, a hold, queue or recording
+    notice that puts the caller through ("hold"), or a menu of "If you are ..., press one
+    now." options ("menu"). None of them is a place for a sales message."""
+    name = company(rng)
+    staff = _pick(rng, STAFF)
+    if beep:
+        line = _pick(rng, LINES)
+        busy = _pick(rng, ("assisting other callers", "with other clients", "unavailable", "busy"))
+        templates = (
+            f"You have reached the {line} line at {name}. Our {staff} are currently {busy}. "
+            "Please leave your name, number and a short message after the tone, and we will "
+            "return your call.",
+            f"Thank you for calling the {name} {line} line. All of our {staff} are {busy}. "
+            "Please leave a message after the beep.",
+            f"You've reached {name}. Our {staff} are away from their desks right now. Leave "
+            "a message with your name and number, and one of us will get back to you.",
+        )
+        return "line", _pick(rng, templates)
+    if rng.random() < 0.5:
+        first = _pick(
+            rng,
+            (
+                f"Thank you for calling {name}. Please hold while we connect your call.",
+                f"Thank you for calling {name}. Your call is important to us. Please stay on "
+                f"the line and the next available {staff[:-1]} will be with you shortly.",
+                f"Thank you for calling {name}. This call may be recorded for quality and "
+                "training purposes. Please hold while we connect you.",
+                "This call may be monitored or recorded. Connecting your call now.",
+                f"Please hold while I transfer your call to the {_pick(rng, LINES)} team.",
+                f"You have reached {name}. All of our {staff} are helping other customers. "
+                "Please hold, and someone will be with you in a moment.",
+            ),
+        )
+        return "hold", first
+    client = _pick(rng, ("client", "patient", "customer", "member"))
+    options = [
+        f"If you are a new {client}, press one now.",
+        f"If you are an existing {client}, press two now.",
+        "If you are calling about an invoice, press three now.",
+        "If you have an appointment today, press four.",
+        f"If you are calling from another {client}'s office, press five now.",
+    ]
+    count = int(rng.integers(2, len(options) + 1))
+    chosen = [options[i] for i in sorted(rng.choice(len(options), size=count, replace=False))]
+    ending = _pick(
+        rng,
+        (
+            "For all other calls, press zero.",
+            "Or stay on the line for the next available agent.",
+            "",
+        ),
+    )
+    words = f"Thank you for calling {name}. {' '.join(chosen)} {ending}".strip()
+    return "menu", words
+
+
 def babble_text(rng: np.random.Generator) -> str:
     """A sentence for background talkers."""
     first, last = person(rng)
@@ -433,6 +505,7 @@ __all__ = [
     "carrier_after_name",
     "carrier_default",
     "company",
+    "company_line",
     "extension",
     "full_mailbox",
     "general_mailbox",

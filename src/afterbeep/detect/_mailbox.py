@@ -112,6 +112,28 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # tiny.en: "You've reached the general mail of ..." for "general mailbox for".
             r"general\s+(?:mailbox|voicemail|delivery|mail\b)",
             r"(?:all\s+of\s+)?our\s+(?:representatives|agents|associates|staff)\s+are",
+            # A team's shared line: "Our managing partners, <names>, are currently
+            # unavailable", "You have reached the scheduling line at ...". A person's own
+            # greeting speaks for one, and a personal line is named for its owner.
+            r"\bour\s+(?:\w+\s+){0,2}(?:partners|attorneys|lawyers|agents|representatives|"
+            r"associates|staff|team|team members|advisors|specialists|doctors|providers|nurses|"
+            r"technicians|operators|receptionists|coordinators)\s+(?:\w+\s+){0,6}?(?:are|is)\s+"
+            r"(?:\w+\s+){0,2}(?:unavailable|busy|assisting|helping|with other|away)\b",
+            r"\b(?:reached|calling|for)\s+(?:the\s+)?(?:\w+\s+){0,3}(?:consultation|scheduling|"
+            r"appointments?|sales|support|service|main|intake|billing|help|information|"
+            r"reservations?)\s+line\b",
+            # A line that puts the caller through instead of taking a message: a hold or
+            # transfer prompt, a queue, a recording notice. Hold music or a person comes next,
+            # and a message played into it is lost or heard by the receptionist.
+            r"\bplease\s+hold\b",
+            r"\b(?:connect|connecting|transfer|transferring)\s+(?:you|your\s+call)\b",
+            r"\byour\s+call\s+(?:is\s+being|will\s+be|is\s+now)\s+(?:connected|transferred|"
+            r"answered)\b|\byour\s+call\s+is\s+important\s+to\s+us\b",
+            r"\bthis\s+call\s+(?:may|will|might|is)\s+(?:be\s+|being\s+)?(?:\w+\s+or\s+)?"
+            r"(?:recorded|monitored)\b",
+            r"\b(?:will|ll)\s+be\s+with\s+you\s+(?:in\s+a\s+(?:moment|minute)|shortly|momentarily)\b",
+            r"\bnext\s+available\s+(?:agent|representative|associate|operator|specialist|"
+            r"advisor|team member|person)\b",
             # "All of our representatives are busy" however garbled ("all of our equipment
             # are"): a person's own greeting speaks for one.
             r"\ball\s+of\s+our\s+\w+\s+(?:are|is)\b",
@@ -166,6 +188,13 @@ MENU_OPTION_PATTERNS: tuple[str, ...] = (
     r"\bpress\s+((?:\w+\s+){0,2})(?:for|to)\s+(?!more\b|further\b|other options\b|re ?record|review|skip|leave|send|mark|page|hear)(\w+)",
     r"\bfor\s+(?!more\b|further\b)((?:\w+\s+){1,3})press\b(?!\s+(?:pound|star|hash)\b)(?:\s+(\w+))?",
 )
+# ... and options that name only their key: "If you are a new patient, press one now.",
+# "If you have an appointment, press 2." (not a mailbox's "If you'd like to leave a message,
+# press one", nor its "press one now to re-record").
+_MENU_KEY_PATTERNS: tuple[str, ...] = (
+    r"\bpress\s+(\w+)\s+now\b(?!\s+(?:to|for)\s+(?:more|further|re ?record|review|skip|leave|send|mark|hear))",
+    r"\bif\s+you\s+(?!(?:\w+\s+){0,10}?(?:leave|record|message|finished)\b)(?:\w+\s+){1,14}?press\s+(\w+)\b(?!\s+(?:to|for)\b)",
+)
 _MENU_MIN_KEYS = 2
 _SYSTEM_TAIL = re.compile(r"\bhang up\b|\bfinished\b|\b(?:more|other) options?\b")
 
@@ -173,6 +202,7 @@ _COMPILED = tuple(
     (state, tuple(re.compile(p) for p in patterns)) for state, patterns in MAILBOX_PATTERNS
 )
 _MENU_COMPILED = tuple(re.compile(p) for p in MENU_OPTION_PATTERNS)
+_MENU_KEY_COMPILED = tuple(re.compile(p) for p in _MENU_KEY_PATTERNS)
 _OPERATOR_COMPILED = tuple(re.compile(p) for p in _OPERATOR_PATTERNS)
 
 
@@ -241,6 +271,9 @@ def _menu_options(clean: str) -> set[str]:
     for match in for_first.finditer(clean):
         key = match.group(2)
         options.add(_DIGIT_WORDS.get(key, key) if key else match.group(1).split()[0])
+    for pattern in _MENU_KEY_COMPILED:
+        for match in pattern.finditer(clean):
+            options.add(_DIGIT_WORDS.get(match.group(1), match.group(1)))
     return options
 
 
@@ -348,7 +381,8 @@ _RECORDING_PATTERNS: tuple[str, ...] = (
 # Thanks for calling." A recording's sign-off; a person's "Thank you for calling Acme, this
 # is Kim" ends on who they are. Read only once the greeting is over and all its words are in:
 # a transcript of the greeting so far ends on "Thank you for calling" as often as not.
-_SIGN_OFF = re.compile(r"\b(?:thanks|thank you)\s+for\s+calling\s*$")
+# tiny.en drops a sound: "thank for calling".
+_SIGN_OFF = re.compile(r"\b(?:thanks?|thank you)\s+for\s+calling\s*$")
 _PERSON_PATTERNS: tuple[str, ...] = (
     r"\b[a-z]+\s+speaking\b|\b[a-z]+\s+speak\s*$",
     r"\bhow (?:can|may|could|do) (?:i|we) help\b|\bwhat can i do for you\b",
