@@ -61,6 +61,11 @@ def main() -> None:
         type=float,
         help="a simulated rep handed a machine presses drop this long after being connected",
     )
+    parser.add_argument(
+        "--answer-over-s",
+        type=float,
+        help="answer the calls evenly over this many seconds (default: 10 ms apart)",
+    )
     args = parser.parse_args()
     asterisk = args.carrier == "asterisk"
     with tempfile.TemporaryDirectory() as scratch:
@@ -84,6 +89,7 @@ def main() -> None:
                     carrier=args.carrier,
                     web_url=server.url,
                     rep_drop_after_ms=args.rep_drop_after_ms,
+                    answer_over_s=args.answer_over_s,
                 )
                 cpu = _server_cpu_s(server.pid) - cpu0
                 threads = _thread_cpu_s(server.pid)
@@ -94,6 +100,7 @@ def main() -> None:
             summary["detector"] = detector
             summary["carrier"] = args.carrier
             summary["asr"] = args.asr
+            summary["answer_over_s"] = args.answer_over_s
             summary["server_cpu_s"] = round(cpu, 1)
             summary["server_cpu_share"] = round(cpu / wall, 2)
             summary["server_stats"] = stats

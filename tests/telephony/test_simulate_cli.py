@@ -43,10 +43,15 @@ def test_simulate_reports_every_call_as_json(tmp_path, make_call):
         "json",
         "--out",
         str(out),
+        "--answer-over-s",
+        "1.5",
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["calls"] == 3
+    # Answered 0.5 s apart: the first and the last 1 s apart (less than 0.5 s of it
+    # would be the server's own delay).
+    assert 0.9 <= summary["answered_over_s"] < 1.5
     assert summary["correct"] == 3
     assert summary["early_starts"] == 0
     per_call = json.loads(out.read_text())["per_call"]
@@ -67,6 +72,9 @@ def test_simulate_refuses_an_unknown_carrier_and_call_needs_credentials(tmp_path
     assert isinstance(result.exception, ConfigError)
     assert result.exception.exit_code == 4
     assert "--carrier must be one of" in str(result.exception)
+    result = runner.invoke(app, ["simulate", "--corpus", str(tmp_path), "--answer-over-s", "-1"])
+    assert result.exit_code != 0
+    assert "--answer-over-s" in result.output
     result = runner.invoke(app, ["call", "+12065550148", "--script", "7"])
     assert isinstance(result.exception, ConfigError)
     assert "Twilio is not configured" in str(result.exception)

@@ -117,6 +117,14 @@ def simulate(
         help="With --url: the server's call-control token (telephony.control_token), for "
         "the rep's drop and the call timelines; not needed on this machine when it has none.",
     ),
+    answer_over_s: float | None = typer.Option(
+        None,
+        "--answer-over-s",
+        min=0,
+        max=600,
+        help="Answer the calls evenly over this many seconds, as ring times spread a "
+        "dialer's answers; default: 10 ms apart (the worst case: every greeting at once).",
+    ),
     output: str = typer.Option("text", "--format", help="text or json."),
     out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
 ) -> None:
@@ -142,6 +150,7 @@ def simulate(
         carrier=carrier,
         rep_drop_after_ms=rep_drop_after_ms,
         control_token=control_token,
+        answer_over_s=answer_over_s,
     )
     if url is None:
         with local_server(detector=detector, asr=asr, audiosocket=asterisk) as server:

@@ -403,6 +403,8 @@ class SimulatedCall:
     taken_back_ms: float | None = None
     """When afterbeep took back a call it had handed to the rep (the answer was a recording
     after all), by its take-back mark (call audio time)."""
+    answered_s: float | None = None
+    """When the call's media began, in seconds after the session's first dial."""
 
     @property
     def correct(self) -> bool:
@@ -427,6 +429,10 @@ class SimulatedCall:
         data = asdict(self)
         data.update(correct=self.correct, early=self.early, right_with_rep=self.right_with_rep)
         return data
+
+
+def _spread(values: Sequence[float]) -> float | None:
+    return round(max(values) - min(values), 2) if values else None
 
 
 def _stats(values: Sequence[float]) -> dict[str, float | None]:
@@ -485,6 +491,8 @@ class SimulationReport:
             "playback_gaps": sum(c.playback_gaps for c in calls),
             "errors": sum(1 for c in calls if c.error),
             "wall_s": round(self.wall_s, 1),
+            # From the first call's media to the last one's: how close together they came.
+            "answered_over_s": _spread([c.answered_s for c in calls if c.answered_s is not None]),
             # The simulated rep's drops (simulate_calls(rep_drop_after_ms=...)): machines
             # handed to the rep that got their message after all, and how late after the cue.
             "rep_drops": sum(1 for c in calls if c.rep_drop_ms is not None),
@@ -946,6 +954,8 @@ async def simulate_calls(
                 _rep_presses_drop(call, web_url, rep_drop_after_ms, rep_client)
             )
         await _run_call(call, url, connect_timeout)
+        if call.t0:
+            call.result.answered_s = round(call.t0 - began, 3)
         answer = await rep if rep is not None else None
         if answer is not None and not answer.get("in_stream") and call.sent < call.total_frames:
             await _rep_stream(call, url, answer["parameters"], connect_timeout)
@@ -1022,10 +1032,16 @@ def simulate(
     web_url: str | None = None,
     rep_drop_after_ms: float | None = None,
     control_token: str | None = None,
+    answer_over_s: float | None = None,
 ) -> SimulationReport:
-    """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking)."""
+    """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking).
+    ``answer_over_s``: the calls are answered evenly over this many seconds, as ring times
+    spread a dialer's answers (default: 10 ms apart, all of them within a few seconds)."""
     if calls < 1:
         raise ConfigError(f"calls must be at least 1, got {calls}")
+    if answer_over_s is not None and not 0 <= answer_over_s <= 600:
+        raise ConfigError(f"answer_over_s must be 0-600 seconds, got {answer_over_s}")
+    stagger_ms = 10.0 if answer_over_s is None else 1000.0 * answer_over_s / calls
     loaded = load_simulation_calls(corpus, count=calls)
     with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
         return runner.run(
@@ -1037,6 +1053,7 @@ def simulate(
                 web_url=web_url,
                 rep_drop_after_ms=rep_drop_after_ms,
                 control_token=control_token,
+                stagger_ms=stagger_ms,
             )
         )
 
