@@ -33,7 +33,7 @@ def _beeps(samples, sr=8000):
 @pytest.mark.parametrize("hz", [350, 440, 850, 1000, 1400, 2000, 2500])
 @pytest.mark.parametrize("length_ms", [60, 200, 1500])
 def test_single_tone_end_within_20_ms(hz, length_ms):
-    head = [silence(400), speech(3000, seed=hz), silence(350)]
+    head = [silence(400), speech(4000, seed=hz), silence(350)]
     beep = tone(hz, length_ms)
     expected_end = ms_len(*head, beep)
     events, beeps = _beeps(to_int16(mix(*head, beep, silence(1200), floor_dbfs=-55)))
@@ -56,7 +56,7 @@ def test_single_tone_end_within_20_ms(hz, length_ms):
     ],
 )
 def test_multi_tone_beep_reports_the_end_of_the_last_tone(tones, gap_ms):
-    parts = [silence(300), speech(3000, seed=7), silence(400)]
+    parts = [silence(300), speech(4000, seed=7), silence(400)]
     for i, hz in enumerate(tones):
         if i and gap_ms:
             parts.append(silence(gap_ms))
@@ -74,7 +74,7 @@ def test_multi_tone_beep_reports_the_end_of_the_last_tone(tones, gap_ms):
 def test_a_late_second_tone_is_waited_for_wherever_the_frames_fall(gap_ms, shift_ms):
     # A gap of 60-80 ms plus the 20-40 ms it takes to see the next tone reaches past the
     # 100 ms confirmation wait; the next tone's onset must hold the confirmation back.
-    parts = [silence(300 + shift_ms), speech(3000, seed=11), silence(400)]
+    parts = [silence(300 + shift_ms), speech(4000, seed=11), silence(400)]
     parts += [tone(400, 290, level_dbfs=-10), silence(gap_ms), tone(1150, 520, level_dbfs=-10)]
     expected_end = ms_len(*parts)
     events, beeps = _beeps(to_int16(mix(*parts, silence(1200), floor_dbfs=-55)))
@@ -87,7 +87,7 @@ def test_a_late_second_tone_is_waited_for_wherever_the_frames_fall(gap_ms, shift
 def test_a_lost_packet_at_the_next_tone_onset_does_not_end_the_beep(shift_ms):
     # The second tone starts 70 ms after the first; the 20 ms just after its onset is lost
     # (zeros, as a jitter buffer with no concealment plays it) right when the wait ends.
-    parts = [silence(300 + shift_ms), speech(3000, seed=11), silence(400)]
+    parts = [silence(300 + shift_ms), speech(4000, seed=11), silence(400)]
     parts += [tone(400, 290, level_dbfs=-10), silence(70), tone(1150, 25, level_dbfs=-10)]
     samples = to_int16(mix(*parts, silence(20), tone(1150, 495, level_dbfs=-10), silence(1200)))
     lost_at = round(ms_len(*parts) * 8)
@@ -106,7 +106,7 @@ def test_a_beep_cut_into_fragments_by_packet_loss_is_not_over_at_the_first_cut(s
     # then the rest of the beep. Fragments of a frame or two at the beep's pitch keep it
     # open; the end is the beep's real end (report seed 9042027, c0149: a message 128 ms
     # before it, the wait counted from the first cut).
-    head = [silence(300 + shift_ms), speech(3000, seed=11), silence(400)]
+    head = [silence(300 + shift_ms), speech(4000, seed=11), silence(400)]
     start = round(ms_len(*head) * 8)
     samples = to_int16(mix(*head, tone(440, 372, level_dbfs=-16), silence(1200)))
     frame = 160
@@ -133,7 +133,7 @@ def test_a_short_middle_tone_straight_after_the_first_holds_the_beep_open(shift_
         synth.tone(hz, ms, sample_rate=8000, amplitude=amplitude).astype(np.float64)
         for hz, ms in ((850, 560), (942, 88), (1000, 350))
     ]
-    parts = [silence(300 + shift_ms), speech(3000, seed=13), silence(400)]
+    parts = [silence(300 + shift_ms), speech(4000, seed=13), silence(400)]
     parts += [ramped[0], ramped[1], silence(gap_ms), ramped[2]]
     expected_end = ms_len(*parts)
     samples = through_mulaw(to_int16(mix(*parts, silence(1200), floor_dbfs=None)))
@@ -185,7 +185,7 @@ def test_hold_music_is_not_a_beep():
 
 @pytest.mark.parametrize(("low", "high"), [(697, 1209), (770, 1336), (852, 1477), (941, 1633)])
 def test_dtmf_is_not_a_beep(low, high):
-    parts = [silence(300), speech(3000, seed=1), silence(300)]
+    parts = [silence(300), speech(4000, seed=1), silence(300)]
     for _ in range(4):
         parts += [dtmf(low, high, 120), silence(80)]
     _, beeps = _beeps(to_int16(mix(*parts, silence(1500))))
@@ -193,7 +193,7 @@ def test_dtmf_is_not_a_beep(low, high):
 
 
 def test_beep_at_16_khz_matches_8_khz():
-    head = [silence(400, 16000), speech(3000, 16000, seed=5), silence(400, 16000)]
+    head = [silence(400, 16000), speech(4000, 16000, seed=5), silence(400, 16000)]
     beep = tone(1000, 300, 16000)
     expected_end = ms_len(*head, beep, sr=16000)
     events, beeps = _beeps(to_int16(mix(*head, beep, silence(1200, 16000), sr=16000)), sr=16000)
@@ -205,7 +205,7 @@ def test_a_tone_that_briefly_looks_impure_is_not_over_yet():
     # A long beep whose later part keeps failing the purity test for a frame or two (an
     # overtone comes and goes, as babble and mu-law do on real lines): its end is still its
     # real end, never where the first impure frame cut it.
-    head = [silence(400), speech(3000, seed=11), silence(350)]
+    head = [silence(400), speech(4000, seed=11), silence(350)]
     beep = tone(1000, 800)
     overtone = tone(2000, 800, level_dbfs=-26.0)
     size = len(beep) // 40  # 20 ms
@@ -235,7 +235,7 @@ def _over_talkers(parts, level_dbfs, *, after_ms=400):
 def test_beep_with_talkers_behind_it_is_found_at_its_end(hz, talkers_dbfs):
     # Talkers 13-15 dB under the beep fill the bins where a voice's partials would be, so
     # most of its frames fail the 20 dB partial test, and they come back right after it.
-    head = [silence(400), speech(3000, seed=hz), silence(400)]
+    head = [silence(400), speech(4000, seed=hz), silence(400)]
     beep = tone(hz, 500, level_dbfs=-18.0)
     expected_end = ms_len(*head, beep)
     events, beeps = _beeps(_over_talkers([*head, beep, silence(2000)], talkers_dbfs))

@@ -269,7 +269,7 @@ def test_soft_greeting_tail_under_the_speech_gate_is_not_its_end():
 def test_quiet_must_outlast_the_greetings_own_longest_pause():
     # A 1.3 s pause inside the greeting: the speaker may pause so again, so quiet after the
     # second part must last longer than that plus the margin.
-    parts = [silence(500), speech(3000, seed=6, gaps=False), silence(1300)]
+    parts = [silence(500), speech(4000, seed=6, gaps=False), silence(1300)]
     parts += [speech(1500, seed=7, gaps=False)]
     events = _run(mix(*parts, silence(4000)))
     cue = next(e for e in events if isinstance(e, GreetingEnded))
@@ -509,7 +509,7 @@ def test_far_talkers_crossing_the_speech_gate_do_not_hold_a_greeting_open(below_
 def test_a_first_hesitation_of_up_to_a_second_and_a_half_is_not_the_greetings_end(pause_ms):
     # No longer pause before it to learn from: greeting_end_silence_ms must outlast it and
     # the time the next sentence's speech takes to be known.
-    parts = [silence(500), speech(3000, seed=6, gaps=False), silence(pause_ms)]
+    parts = [silence(500), speech(4000, seed=6, gaps=False), silence(pause_ms)]
     parts += [speech(2000, seed=7, gaps=False)]
     events = _run(mix(*parts, silence(4000)))
     cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]

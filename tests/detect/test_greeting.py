@@ -980,9 +980,9 @@ def test_a_few_words_reading_needs_a_second_transcript_to_agree():
 
 
 def test_talkers_that_stop_after_a_persons_word_leave_a_person():
-    # "Yes?", 2.5 s of talkers, then quiet: too long a greeting for a person by timing, but
+    # "Yes?", 3.2 s of talkers, then quiet: too long a greeting for a person by timing, but
     # its words are one person's word.
-    head = [silence(500), speech(500, seed=21), speech(2500, level_dbfs=-28.0, seed=22)]
+    head = [silence(500), speech(500, seed=21), speech(3200, level_dbfs=-28.0, seed=22)]
     samples = to_int16(mix(*head, silence(3000)))
     fake = FakeTranscriber(["Yes?"] * 5)
     events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
