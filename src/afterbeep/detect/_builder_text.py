@@ -193,6 +193,12 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
     return options[int(rng.integers(len(options)))]
 
 
+def _some_of(rng: np.random.Generator, options: list[str]) -> list[str]:
+    """Two or more of a menu's ``options``, in their order."""
+    count = int(rng.integers(2, len(options) + 1))
+    return [options[i] for i in sorted(rng.choice(len(options), size=count, replace=False))]
+
+
 def company(rng: np.random.Generator) -> str:
     return f"{_pick(rng, COMPANY_WORDS)} {_pick(rng, COMPANY_KINDS)}"
 
@@ -390,8 +396,7 @@ def general_mailbox(rng: np.random.Generator, *, beep: bool) -> str:
         "For the company directory, press nine.",
         "For hours and directions, press five.",
     ]
-    count = int(rng.integers(2, len(options) + 1))
-    chosen = [options[i] for i in sorted(rng.choice(len(options), size=count, replace=False))]
+    chosen = _some_of(rng, options)
     operator = _pick(
         rng,
         (
@@ -471,8 +476,7 @@ def company_line(rng: np.random.Generator, *, beep: bool) -> tuple[str, str]:
         "If you have an appointment today, press four.",
         f"If you are calling from another {client}'s office, press five now.",
     ]
-    count = int(rng.integers(2, len(options) + 1))
-    chosen = [options[i] for i in sorted(rng.choice(len(options), size=count, replace=False))]
+    chosen = _some_of(rng, options)
     ending = _pick(
         rng,
         (
