@@ -127,12 +127,12 @@ class DetectorSettings(BaseModel):
     # A person's greeting ("Hello?", "Hi, this is Dana", "Acme, Mike speaking") is 0.3-2.5 s;
     # a receptionist's company answer ("Good afternoon, Riverside Medical Center, Omar
     # speaking.") runs on to 3-3.5 s. Longer than this, it is a recording. 2600 took those
-    # answers for machines: without recognition, a third of the people who got a message on
-    # dev seeds 3, 7 and 11 (23 of 210 people; 15 at 3200, 9 at 3800). Each step up takes more
-    # short beep-less recordings for people (10, 21, 34 of 390 machines; the rep hears them
-    # and can drop), and a recording that goes on to its beep is taken back
-    # (watch_after_human_ms): right actions 469, 469, 464 of 600. A message played to a
-    # person is the worse error. With recognition on, words decide in between (dev: the
+    # answers for machines: without recognition, a third of the people taken for machines on
+    # dev seeds 3, 7 and 11 (23 of 210, 14 played a message; 15 and 7 at 3200, 9 at 3800).
+    # Each step up takes more short beep-less recordings for people (10, 21, 34 of 390
+    # machines; the rep hears them and can drop), and a recording that goes on to its beep
+    # is taken back (watch_after_human_ms): right actions 469, 469, 464 of 600. A message
+    # played to a person is the worse error. With recognition on, words decide in between (dev: the
     # same right actions at 2600 and 3200).
     human_max_greeting_ms: int = Field(3200, ge=300, le=5000)
     # ... then they wait. 950 ms of quiet is longer than the pauses inside a recorded
