@@ -132,8 +132,8 @@ class DetectorSettings(BaseModel):
     # Each step up takes more short beep-less recordings for people (10, 21, 34 of 390
     # machines; the rep hears them and can drop), and a recording that goes on to its beep
     # is taken back (watch_after_human_ms): right actions 469, 469, 464 of 600. A message
-    # played to a person is the worse error. With recognition on, words decide in between (dev: the
-    # same right actions at 2600 and 3200).
+    # played to a person is the worse error. With recognition on, words decide in between
+    # (dev: the same right actions at 2600 and 3200).
     human_max_greeting_ms: int = Field(3200, ge=300, le=5000)
     # ... then they wait. 950 ms of quiet is longer than the pauses inside a recorded
     # greeting (recorded greetings: p99 650 ms between sentences), and leaves ~50 ms of the
@@ -1043,7 +1043,7 @@ class _CallState:
         if text == self.watch_text_read:
             return False
         self.watch_text_read = text
-        return offers_a_menu(text) and classify_mailbox(text) in NO_DROP_STATES
+        return offers_a_menu(text) and self._words_read().state in NO_DROP_STATES
 
     def _submit_for_decision(self) -> None:
         """Before a decision: at each pause of ``asr_decide_pause_ms`` with new speech, send
@@ -1509,7 +1509,7 @@ class _CallState:
             return [self._emit(NotSure, self.now, reason="audio ended")]
         self._submit_pending()
         no_drop = self._collect(wait=True)
-        state = classify_mailbox(self._full_text()) if self.transcripts else None
+        state = self._words_read().state if self.transcripts else None
         if state is not None and state is not MailboxState.PERSONAL:
             reason = f"words: {state.value}"
         elif self.transcripts and answer_words(self._full_text()).recording:
