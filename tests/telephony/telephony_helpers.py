@@ -272,6 +272,22 @@ async def feed_session(
     return sent
 
 
+async def feed_burst(session: Any, samples: Any) -> list[Any]:
+    """Hand ``session`` all of ``samples`` before the hub reads any of it (a socket's
+    backlog arriving at once), then let it run a moment; what it sent."""
+    import asyncio
+
+    from afterbeep.telephony.frames import AudioIn
+
+    for start in range(0, samples.size - 159, 160):
+        session.handle(AudioIn(samples=samples[start : start + 160]))
+    await asyncio.sleep(0.05)
+    sent: list[Any] = []
+    while not session.outbox.empty():
+        sent.append(session.outbox.get_nowait())
+    return sent
+
+
 # ---- line sounds for the real detector (the rep's drop tests) -----------------------------
 
 _RNG = np.random.default_rng(5)

@@ -7,7 +7,15 @@ import asyncio
 
 import numpy as np
 import pytest
-from telephony_helpers import as_int16, beep, engine_stream, feed_session, line_floor, talk
+from telephony_helpers import (
+    as_int16,
+    beep,
+    engine_stream,
+    feed_burst,
+    feed_session,
+    line_floor,
+    talk,
+)
 
 from afterbeep.detect import DetectorSettings
 from afterbeep.telephony import DetectorHub, MediaEngine, default_message
@@ -295,6 +303,30 @@ def test_a_watched_answer_that_goes_on_to_a_beep_is_taken_back_and_dropped_on_it
     assert kinds.index("human_detected") < kinds.index("recording_after_all")
     assert kinds.index("recording_after_all") < kinds.index("beep_ended")
     assert engine.watching == {}
+
+
+def test_a_beep_in_the_watchs_last_frames_takes_the_call_back_though_the_hub_lags():
+    # The rest of the watch comes before the hub has read a frame of it, its beep ending
+    # 200 ms before the watch's end: the watch ends only once the detector has read that
+    # far, so the beep takes the call back (it once ended on the audio received).
+    engine = _engine(None)
+    watch_ms = DetectorSettings().watch_after_human_ms
+
+    async def call():
+        session, sent = await _stream(engine, HELLO)
+        timeline = engine.timelines[("twilio", CALL)]
+        assert timeline.action == "connect"
+        handed = next(e for e in timeline.events if e["kind"] == "human_detected")
+        talk_ms = handed["received_ms"] + watch_ms - 800 - HELLO.size // 8
+        rest = as_int16(talk(talk_ms), line_floor(300), beep(300), line_floor(1200))
+        return sent + await feed_burst(session, rest)
+
+    sent = asyncio.run(call())
+    assert _marks(sent)[:2] == [ACTION_MARK_PREFIX + "connect", ACTION_MARK_PREFIX + TAKE_BACK]
+    timeline = engine.timelines[("twilio", CALL)]
+    assert timeline.decision == "machine"
+    assert timeline.taken_back_ms is not None
+    assert "recording_after_all" in [e["kind"] for e in timeline.events]
 
 
 def test_a_watched_person_stays_with_the_rep_and_the_stream_ends_after_the_watch():

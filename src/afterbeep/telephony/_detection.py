@@ -352,6 +352,11 @@ class LiveDetector(ABC):
     @abstractmethod
     def close(self) -> list[DetectionEvent]: ...
 
+    def catch_up(self) -> None:
+        """Read every frame pushed so far now, its events delivered before this returns
+        (a detector that reads each frame as it is pushed has nothing to do)."""
+        return None
+
 
 class _HubDetector(LiveDetector):
     def __init__(self, hub: DetectorHub, slot: _Slot) -> None:
@@ -364,6 +369,10 @@ class _HubDetector(LiveDetector):
 
     def close(self) -> list[DetectionEvent]:
         return self._hub._close(self._slot)
+
+    def catch_up(self) -> None:
+        if self._slot.frames and not self._slot.closed:
+            self._hub.flush()
 
 
 class OracleDetector(LiveDetector):

@@ -732,13 +732,25 @@ class MediaSession:
         if self._copy_until is not None and not self._done:
             if timeline.rep_drop_ms is not None or timeline.action != "connect":
                 self._end_copy("the call left the rep")
-            elif self.audio_ms >= self._copy_until:
+            elif self.audio_ms >= self._copy_until and self._heard_all():
                 self._end_copy("the answer was a person's")
             return
-        if self._watch_until is not None and self.audio_ms >= self._watch_until:
+        if (
+            self._watch_until is not None
+            and self.audio_ms >= self._watch_until
+            and self._heard_all()
+        ):
             self._finish("connect", "human")
         if self.audio_ms > self.engine.settings.max_call_ms and not self._done:
             self._finish("none", "timeout")
+
+    def _heard_all(self) -> bool:
+        """Whether the watch may end here: its detector is made to read every frame come so
+        far (the hub reads a batch behind the socket, and a beep in its last frames takes
+        the call back), and it still watches after that."""
+        if self._detector is not None:
+            self._detector.catch_up()
+        return not self._done and (self._copy_until is not None or self._watch_until is not None)
 
     def _check_barge_in(self, level: float) -> None:
         s = self.engine.settings
