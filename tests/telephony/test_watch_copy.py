@@ -157,6 +157,7 @@ def test_a_beep_in_the_last_frames_of_the_window_takes_the_call_back_though_the_
         await _settled(lambda: control.watched)
         copy = engine.session("twilio")
         copy.handle(StreamStarted(call_id=CALL, stream_id="MZ2", parameters=control.watched[0]))
+        assert engine.stats()["watching_copies"] == 1  # what /calls/stats shows
         on_copy = await feed_burst(copy, rest)
         await _settled(lambda: control.taken_back)
         return copy, on_copy
@@ -169,6 +170,7 @@ def test_a_beep_in_the_last_frames_of_the_window_takes_the_call_back_though_the_
     end = next(e for e in timeline.events if e["kind"] == "watch_end")
     assert end["reason"] == "a recording after all"
     assert timeline.taken_back_ms is not None
+    assert engine.stats()["watching_copies"] == 0
 
 
 def test_a_person_on_the_copy_stays_with_the_rep_and_the_copy_is_stopped():
@@ -224,6 +226,7 @@ def test_a_copy_the_carrier_ends_asks_nothing_more_of_it():
     timeline = engine.timelines[("twilio", CALL)]
     assert (timeline.action, timeline.end_reason) == ("connect", "human")
     assert engine.sessions_open == 0
+    assert engine.copies == {}
 
 
 def test_a_copy_of_a_call_not_with_the_rep_is_ended_at_once():

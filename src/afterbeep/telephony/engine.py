@@ -362,8 +362,10 @@ class MediaEngine:
         self._ticker: asyncio.Task[None] | None = None
         self.sessions_open = 0
         self.listeners: list[Callable[[CallTimeline], None]] = []
-        # Calls handed to the rep whose stream is still open, the answer watched.
+        # Calls handed to the rep whose stream is still open, the answer watched; and those
+        # whose answer is watched on the carrier's copy of the call (a stream of its own).
         self.watching: dict[tuple[str, str], MediaSession] = {}
+        self.copies: dict[tuple[str, str], MediaSession] = {}
 
     def session(self, carrier: str, *, marks: bool = True) -> MediaSession:
         """A session for one new stream of ``carrier``; ``marks``: whether the protocol reports
@@ -372,11 +374,13 @@ class MediaEngine:
 
     def stats(self) -> dict[str, Any]:
         """What the engine is doing (streams open, messages playing, calls watched after the
-        hand-over, timelines kept) and its detection's ``DetectorHub.stats``."""
+        hand-over on their own stream and on the carrier's copy, timelines kept) and its
+        detection's ``DetectorHub.stats``."""
         return {
             "streams_open": self.sessions_open,
             "playing": len(self._playing),
             "watching": len(self.watching),
+            "watching_copies": len(self.copies),
             "timelines": len(self.timelines),
             "detection": self.hub.stats(),
         }
@@ -674,6 +678,7 @@ class MediaSession:
         engine.sessions_open += 1
         self._offset_ms = _call_time_now(timeline)
         self._copy_until = self._offset_ms + engine.hub.settings.watch_after_human_ms
+        engine.copies[key] = self
         self._note("watch_start", self._offset_ms, stream_id=start.stream_id)
         self._open_detector(machine_known=False, watching=True, offset_ms=self._offset_ms)
 
@@ -686,6 +691,8 @@ class MediaSession:
         assert start is not None
         self._done = True
         self._copy_until = None
+        if self.engine.copies.get((self.carrier, start.call_id)) is self:
+            del self.engine.copies[(self.carrier, start.call_id)]
         self._note("watch_end", self.audio_ms, reason=reason)
         self._close_detector()
         self.engine.sessions_open -= 1
