@@ -185,7 +185,7 @@ def test_the_reps_drop_goes_to_the_calls_own_carrier_or_says_it_cannot():
 
         def hang_up(self, call_id): ...
 
-    timeline = SimpleNamespace(carrier="telnyx", call_id="v3:abc", parameters={})
+    timeline = SimpleNamespace(carrier="other", call_id="x1", parameters={})
     with pytest.raises(CarrierError, match="not supported yet"):
         RestCallControl(NoStreamAgain()).take_back_for_drop(timeline, {})
     http = RecordingHttp(status=200)

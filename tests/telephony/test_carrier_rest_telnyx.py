@@ -32,6 +32,7 @@ from afterbeep.telephony import (
     load_telephony_settings,
     verify_telnyx_signature,
 )
+from afterbeep.telephony.rest_telnyx import REP_LEG_OF, read_client_state
 from afterbeep.web.app import create_app
 
 PUBLIC = "https://dialer.example.com"
@@ -308,3 +309,159 @@ def test_afterbeep_call_dials_through_telnyx_when_telnyx_is_configured(telnyx_ap
     result = CliRunner().invoke(app, ["call", "+12065550148", "--script", "7", "--carrier", "sip"])
     assert result.exit_code != 0
     assert "--carrier is one of twilio, telnyx, plivo, vonage" in str(result.exception)
+
+
+# ---- taking a call back from the rep (the rep's legs followed through webhooks) -----------
+
+PROSPECT = "v3:prospect-leg"
+REP_LEG = "v3:rep-leg"
+REP = {"afterbeep.rep_number": "+12065550199", "afterbeep.call_attempt_id": "41"}
+
+
+def _followed(url):
+    """An adapter that can take calls back (the webhooks' public key is set)."""
+    return TelnyxCalls(_settings(url, telnyx_public_key=PUBLIC_KEY))
+
+
+def _handed_over(calls, requests):
+    """The prospect handed to the rep, and Telnyx's webhook for the rep's new leg, which
+    carries the client state the transfer asked for that leg."""
+    calls.transfer(PROSPECT, REP["afterbeep.rep_number"])
+    state = requests[-1]["body"]["target_leg_client_state"]
+    calls.on_webhook(
+        "call.initiated", {"call_control_id": REP_LEG, "client_state": state, "state": "bridging"}
+    )
+    return state
+
+
+def _paths(requests):
+    return [r["path"] for r in requests]
+
+
+def test_a_transfer_that_can_be_taken_back_parks_the_prospect_and_marks_the_reps_leg(telnyx_api):
+    url, requests = telnyx_api
+    _handed_over(_followed(url), requests)
+    [transfer] = requests
+    assert transfer["path"] == f"/v2/calls/{PROSPECT}/actions/transfer"
+    body = transfer["body"]
+    assert (body["to"], body["park_after_unbridge"]) == ("+12065550199", "self")
+    assert read_client_state(body["target_leg_client_state"]) == {REP_LEG_OF: PROSPECT}
+
+
+def test_the_reps_drop_hangs_up_the_reps_leg_and_streams_the_prospect_to_us_again(telnyx_api):
+    url, requests = telnyx_api
+    calls = _followed(url)
+    state = _handed_over(calls, requests)
+    parameters = {**REP, "afterbeep.mode": "drop"}
+    timeline = CallTimeline("telnyx", PROSPECT, "s1", REP, datetime.now(UTC))
+    assert RestCallControl(calls).take_back_for_drop(timeline, parameters)
+    hang_up, stream = requests[1:]
+    assert (hang_up["path"], hang_up["body"]) == (f"/v2/calls/{REP_LEG}/actions/hangup", {})
+    assert stream["path"] == f"/v2/calls/{PROSPECT}/actions/streaming_start"
+    body = stream["body"]
+    assert body["stream_url"] == "wss://dialer.example.com/media/telnyx"
+    assert body["stream_track"] == "inbound_track"
+    assert (
+        body["stream_bidirectional_mode"],
+        body["stream_bidirectional_codec"],
+        body["stream_bidirectional_target_legs"],
+    ) == ("rtp", "PCMU", "self")
+    # The new stream's start carries the mode back to the engine.
+    start = {
+        "event": "start",
+        "start": {
+            "call_control_id": PROSPECT,
+            "client_state": body["client_state"],
+            "media_format": {"encoding": "PCMU", "sample_rate": 8000, "channels": 1},
+        },
+        "stream_id": "4f1e0d7c-0b4e-4c3e-9b1a-5d2e8f9a0b1c",
+    }
+    [started] = TelnyxSerializer().decode(json.dumps(start))
+    assert started.parameters == parameters
+    # The rep's leg ending now is the take-back's doing: the prospect stays on for the drop.
+    calls.on_webhook("call.hangup", {"call_control_id": REP_LEG, "client_state": state})
+    assert len(requests) == 3
+
+
+def test_when_the_rep_hangs_up_the_parked_prospect_is_hung_up_too(telnyx_api):
+    url, requests = telnyx_api
+    calls = _followed(url)
+    state = _handed_over(calls, requests)
+    calls.on_webhook("call.answered", {"call_control_id": REP_LEG, "client_state": state})
+    calls.on_webhook("call.hangup", {"call_control_id": REP_LEG, "client_state": state})
+    assert _paths(requests)[1:] == [f"/v2/calls/{PROSPECT}/actions/hangup"]
+
+
+def test_when_the_prospect_hangs_up_first_nothing_more_is_asked(telnyx_api):
+    url, requests = telnyx_api
+    calls = _followed(url)
+    state = _handed_over(calls, requests)
+    calls.on_webhook("call.hangup", {"call_control_id": PROSPECT})
+    calls.on_webhook("call.hangup", {"call_control_id": REP_LEG, "client_state": state})
+    assert len(requests) == 1  # the transfer only
+    with pytest.raises(CarrierError, match="no webhook has named the rep's leg"):
+        calls.stream_again(PROSPECT, REP)
+
+
+def test_a_copy_of_a_call_with_the_rep_streams_the_prospect_one_way_and_stops(telnyx_api):
+    url, requests = telnyx_api
+    control = RestCallControl(_followed(url))
+    timeline = CallTimeline("telnyx", PROSPECT, "s1", REP, datetime.now(UTC))
+    assert control.hand_over_watched(timeline, {**REP, "afterbeep.mode": "watch"})
+    control.stop_watching(timeline, "copy-stream-id")
+    transfer, copy, stop = requests
+    assert transfer["path"].endswith("/actions/transfer")
+    assert copy["path"] == f"/v2/calls/{PROSPECT}/actions/streaming_start"
+    assert copy["body"]["stream_track"] == "inbound_track"
+    assert not [k for k in copy["body"] if k.startswith("stream_bidirectional")]
+    assert read_client_state(copy["body"]["client_state"])["afterbeep.mode"] == "watch"
+    assert (stop["path"], stop["body"]) == (
+        f"/v2/calls/{PROSPECT}/actions/streaming_stop",
+        {"stream_id": "copy-stream-id"},
+    )
+
+
+def test_without_the_webhooks_key_a_call_is_not_taken_back_and_the_error_says_why(telnyx_api):
+    url, requests = telnyx_api
+    calls = TelnyxCalls(_settings(url))
+    control = RestCallControl(calls)
+    timeline = CallTimeline("telnyx", PROSPECT, "s1", REP, datetime.now(UTC))
+    # A plain hand-over: no copy (it could not be taken back after it), no parking.
+    assert not control.hand_over_watched(timeline, {**REP, "afterbeep.mode": "watch"})
+    [transfer] = requests
+    assert transfer["body"] == {"to": "+12065550199"}
+    with pytest.raises(CarrierError, match="AFTERBEEP_TELNYX_PUBLIC_KEY"):
+        control.take_back_for_drop(timeline, REP)
+    assert len(requests) == 1
+
+
+def test_signed_webhooks_reach_the_call_control_that_follows_the_reps_legs(tmp_path, telnyx_api):
+    from afterbeep.telephony import MediaEngine
+
+    url, requests = telnyx_api
+    calls = _followed(url)
+    app = create_app(Settings(data_dir=tmp_path))
+    app.state.telephony = TelephonySettings(public_url=PUBLIC, telnyx_public_key=PUBLIC_KEY)
+    app.state.media_engine = MediaEngine(
+        call_control=CarrierCallControls({"telnyx": RestCallControl(calls)})
+    )
+    calls.transfer(PROSPECT, REP["afterbeep.rep_number"])
+    state = requests[-1]["body"]["target_leg_client_state"]
+    client = TestClient(app)
+    for event_type in ("call.initiated", "call.hangup"):
+        body = json.dumps(
+            {
+                "data": {
+                    "event_type": event_type,
+                    "payload": {"call_control_id": REP_LEG, "client_state": state},
+                    "record_type": "event",
+                }
+            }
+        ).encode()
+        assert client.post("/telnyx/webhook", content=body, headers=_sign(body)).status_code == 204
+    # The rep hung up: the prospect, parked since, is hung up by the webhook's handler.
+    assert _paths(requests)[1:] == [f"/v2/calls/{PROSPECT}/actions/hangup"]
+    not_an_object = b'{"data": {"event_type": "call.hangup", "payload": ["v3:x"]}}'
+    answer = client.post("/telnyx/webhook", content=not_an_object, headers=_sign(not_an_object))
+    assert answer.status_code == 422
+    assert "data.payload" in answer.json()["detail"]

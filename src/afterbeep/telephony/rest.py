@@ -222,6 +222,14 @@ class CarrierCallControls:
         if stop is not None:
             stop(timeline, stream_id)
 
+    def carrier_event(self, carrier: str, event_type: str, payload: Mapping[str, Any]) -> None:
+        """A verified webhook of ``carrier``, for a control that follows the call's legs
+        (Telnyx's, see ``TelnyxCalls.on_webhook``)."""
+        control = self.controls.get(carrier)
+        on_event = getattr(control, "carrier_event", None)
+        if on_event is not None:
+            on_event(event_type, payload)
+
 
 class CarrierCalls(Protocol):
     """What call control needs of a carrier's REST adapter (``TwilioCalls``, ``TelnyxCalls``,
@@ -255,7 +263,8 @@ class RestCallControl:
         ``act`` does for a person (a plain transfer, or hang up without a rep's number)."""
         rep = timeline.parameters.get(self.REP_PARAMETER)
         watched = getattr(self.calls, "transfer_watched", None)
-        if not rep or watched is None:
+        # A copy is only worth making where the call can be taken back after it.
+        if not rep or watched is None or not getattr(self.calls, "can_take_back", True):
             self.act(timeline, "connect")
             return False
         watched(timeline.call_id, rep, parameters)
@@ -267,6 +276,12 @@ class RestCallControl:
         if stop is not None:
             stop(timeline.call_id, stream_id)
 
+    def carrier_event(self, event_type: str, payload: Mapping[str, Any]) -> None:
+        """A verified webhook, for an adapter that follows the call's legs."""
+        on_webhook = getattr(self.calls, "on_webhook", None)
+        if on_webhook is not None:
+            on_webhook(event_type, payload)
+
     def take_back_for_drop(self, timeline: Any, parameters: Mapping[str, str]) -> bool:
         """Bring the call back from the rep to a media stream with ``parameters`` (the rep's
         drop, ``MediaEngine.rep_drop``); True once the carrier was asked."""
@@ -274,7 +289,7 @@ class RestCallControl:
         if stream_again is None:
             raise CarrierError(
                 f"{timeline.carrier}: taking a call back from the rep for the drop is not "
-                "supported yet (Twilio, Plivo and Vonage are)",
+                "supported yet (Twilio, Telnyx, Plivo and Vonage are)",
                 carrier=timeline.carrier,
             )
         stream_again(timeline.call_id, parameters)

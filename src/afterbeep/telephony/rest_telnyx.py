@@ -8,6 +8,14 @@ Telnyx's refusals become ``CarrierError`` with Telnyx's own words. ``verify_teln
 checks the Ed25519 signature Telnyx puts on every webhook (``telnyx-signature-ed25519`` over
 ``"{telnyx-timestamp}|{raw body}"``, with the account's public key) and refuses stale
 timestamps. Credentials come from ``TelephonySettings``, never from code.
+
+Taking a call back from the rep (the rep's drop, a watched answer that was a recording) needs
+the rep's leg: Telnyx's transfer bridges a new leg (B) to the prospect's (A), and A hangs up
+with B unless told to park. Where webhooks can be verified (``telnyx_public_key``), a person
+is transferred with ``park_after_unbridge: self`` and B is marked (``target_leg_client_state``)
+so its webhooks name it (``on_webhook``); B's hang-up ends A too unless A is being taken
+back, when A is streamed to afterbeep again (``streaming_start``). Without the key none of
+this is done, and taking a call back is refused with a ``CarrierError`` that says why.
 Must not touch media (see ``engine`` and the serializers).
 """
 
@@ -16,6 +24,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -27,15 +37,82 @@ from afterbeep.errors import CarrierError, ConfigError
 from afterbeep.telephony._http import call_api, media_url, public_base
 from afterbeep.telephony.config import TelephonySettings
 
+log = logging.getLogger(__name__)
+
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
 TIMESTAMP_HEADER = "telnyx-timestamp"
 # Telnyx's advice: refuse a webhook signed more than five minutes ago (a replay).
 SIGNATURE_TOLERANCE_S = 300
 
 
+# The client state that marks the rep's leg of a transfer: the prospect's call_control_id.
+REP_LEG_OF = "afterbeep.rep_leg_of"
+
+
 def client_state(parameters: Mapping[str, str]) -> str:
     """The stream's parameters as Telnyx carries them: base64 of a JSON object."""
     return base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
+
+
+def read_client_state(value: Any) -> dict[str, Any]:
+    """``client_state`` as ``client_state`` wrote it; {} for anything else."""
+    if not isinstance(value, str) or not value:
+        return {}
+    try:
+        decoded = json.loads(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+class _RepLegs:
+    """Which leg is the rep's for each prospect's call handed over, learnt from webhooks,
+    and which prospects' calls are being taken back (thread-safe: webhooks and the engine's
+    call-control worker both use it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rep_leg: dict[str, str] = {}  # prospect's call_control_id -> the rep's
+        self._prospect: dict[str, str] = {}  # the rep's call_control_id -> the prospect's
+        self._taken_back: set[str] = set()
+        self._ended: set[str] = set()  # prospects' calls that hung up (their legs with them)
+
+    def saw(self, prospect: str, rep_leg: str) -> None:
+        with self._lock:
+            self._rep_leg[prospect] = rep_leg
+            self._prospect[rep_leg] = prospect
+
+    def rep_leg(self, prospect: str) -> str | None:
+        with self._lock:
+            return self._rep_leg.get(prospect)
+
+    def take_back(self, prospect: str) -> None:
+        with self._lock:
+            self._taken_back.add(prospect)
+
+    def rep_hung_up(self, rep_leg: str, prospect: str) -> bool:
+        """The rep's leg of ``prospect`` ended: whether the prospect's call is still on and
+        waits parked (not taken back, not hung up itself)."""
+        with self._lock:
+            self._prospect.pop(rep_leg, None)
+            self._rep_leg.pop(prospect, None)
+            taken_back = prospect in self._taken_back
+            self._taken_back.discard(prospect)
+            return not taken_back and prospect not in self._ended
+
+    def ended(self, prospect: str) -> None:
+        with self._lock:
+            rep_leg = self._rep_leg.pop(prospect, None)
+            if rep_leg is not None:
+                self._prospect.pop(rep_leg, None)
+            self._taken_back.discard(prospect)
+            if len(self._ended) >= _ENDED_KEPT:
+                self._ended.clear()
+            self._ended.add(prospect)
+
+
+# Prospects' ended calls remembered (so the rep's leg ending after them asks nothing more).
+_ENDED_KEPT = 10_000
 
 
 def verify_telnyx_signature(
@@ -105,6 +182,10 @@ class TelnyxCalls:
         )
         assert settings.telnyx_api_key is not None
         self.settings = settings
+        # Calls can be taken back from the rep only where the rep's leg is learnt from
+        # verified webhooks (see the module docstring).
+        self.can_take_back = bool(settings.telnyx_public_key)
+        self._legs = _RepLegs()
         self.http = httpx.Client(
             base_url=settings.telnyx_api_url.rstrip("/"),
             headers={
@@ -152,22 +233,112 @@ class TelnyxCalls:
         return str(call_id)
 
     def transfer(self, call_control_id: str, to: str) -> None:
-        """Hand the call to ``to`` (the rep's phone)."""
+        """Hand the call to ``to`` (the rep's phone); where it can be taken back, the call
+        parks when the rep's leg ends, and that leg's webhooks name the call."""
+        body: dict[str, Any] = {"to": to}
+        if self.can_take_back:
+            body["park_after_unbridge"] = "self"
+            body["target_leg_client_state"] = client_state({REP_LEG_OF: call_control_id})
         self._post(
-            f"/calls/{call_control_id}/actions/transfer",
-            {"to": to},
-            f"transfer call {call_control_id}",
+            f"/calls/{call_control_id}/actions/transfer", body, f"transfer call {call_control_id}"
+        )
+
+    def transfer_watched(
+        self, call_control_id: str, to: str, parameters: Mapping[str, str]
+    ) -> None:
+        """Hand the call to ``to`` and stream a copy of the prospect's audio to afterbeep
+        with ``parameters`` (never played into), to be stopped with ``stop_stream``."""
+        self.transfer(call_control_id, to)
+        self._start_stream(call_control_id, parameters, bidirectional=False, doing="copy")
+
+    def stop_stream(self, call_control_id: str, stream_id: str) -> None:
+        """End one stream of the call (the copy), leaving the call as it is."""
+        self._post(
+            f"/calls/{call_control_id}/actions/streaming_stop",
+            {"stream_id": stream_id},
+            f"stop stream {stream_id} of call {call_control_id}",
+        )
+
+    def stream_again(self, call_control_id: str, parameters: Mapping[str, str]) -> None:
+        """Bring a call handed to the rep back to afterbeep's media stream (the rep's drop):
+        the rep's leg is hung up, the prospect's parks, and it streams with ``parameters``."""
+        if not self.can_take_back:
+            raise CarrierError(
+                f"telnyx: call {call_control_id} cannot be taken back from the rep: set "
+                "AFTERBEEP_TELNYX_PUBLIC_KEY so afterbeep can follow the rep's leg through "
+                "Telnyx's webhooks (calls handed over before it was set cannot be taken back)",
+                carrier="telnyx",
+            )
+        rep_leg = self._legs.rep_leg(call_control_id)
+        if rep_leg is None:
+            raise CarrierError(
+                f"telnyx: no webhook has named the rep's leg of call {call_control_id} yet "
+                "(is /telnyx/webhook reachable from Telnyx?)",
+                carrier="telnyx",
+            )
+        self._legs.take_back(call_control_id)
+        self.hang_up(rep_leg)
+        self._start_stream(call_control_id, parameters, bidirectional=True, doing="take back")
+
+    def _start_stream(
+        self,
+        call_control_id: str,
+        parameters: Mapping[str, str],
+        *,
+        bidirectional: bool,
+        doing: str,
+    ) -> None:
+        body: dict[str, Any] = {
+            "stream_url": media_url(self.base, "telnyx"),
+            "stream_track": "inbound_track",
+            "client_state": client_state(parameters),
+        }
+        if bidirectional:
+            # Played to the prospect's leg only.
+            body["stream_bidirectional_mode"] = "rtp"
+            body["stream_bidirectional_codec"] = "PCMU"
+            body["stream_bidirectional_target_legs"] = "self"
+        self._post(
+            f"/calls/{call_control_id}/actions/streaming_start",
+            body,
+            f"{doing} call {call_control_id}",
         )
 
     def hang_up(self, call_control_id: str) -> None:
         self._post(f"/calls/{call_control_id}/actions/hangup", {}, f"end call {call_control_id}")
 
+    def on_webhook(self, event_type: str, payload: Mapping[str, Any]) -> None:
+        """Follow the rep's legs (a verified webhook's ``data.event_type`` and
+        ``data.payload``): a leg whose client state marks it the rep's is noted; when it
+        hangs up, the prospect's call (parked, see ``transfer``) is hung up too, unless it
+        is being taken back; a prospect's hang-up forgets its legs."""
+        call_id = payload.get("call_control_id")
+        if not isinstance(call_id, str) or not call_id:
+            return
+        prospect = read_client_state(payload.get("client_state")).get(REP_LEG_OF)
+        is_rep_leg = isinstance(prospect, str) and bool(prospect)
+        if event_type != "call.hangup":
+            if is_rep_leg:
+                self._legs.saw(str(prospect), call_id)
+            return
+        if not is_rep_leg:
+            self._legs.ended(call_id)
+            return
+        if self._legs.rep_hung_up(call_id, str(prospect)):
+            # The rep's conversation is over: the prospect must not wait on a parked line.
+            try:
+                self.hang_up(str(prospect))
+            except CarrierError as error:
+                log.warning("telnyx: the prospect's call %s after the rep's: %s", prospect, error)
+
 
 __all__ = [
+    "REP_LEG_OF",
     "SIGNATURE_HEADER",
     "SIGNATURE_TOLERANCE_S",
     "TIMESTAMP_HEADER",
     "TelnyxCalls",
     "client_state",
+    "read_client_state",
     "verify_telnyx_signature",
 ]

@@ -357,14 +357,21 @@ async def telnyx_webhook(request: Request) -> Response:
         raise HTTPException(
             422, "a Telnyx webhook is a JSON object with data.event_type"
         ) from error
+    if not isinstance(payload, dict):
+        raise HTTPException(422, "a Telnyx webhook's data.payload is a JSON object")
     _keep_status(
         request.app,
-        {
-            "carrier": "telnyx",
-            "call_sid": payload.get("call_control_id") if isinstance(payload, dict) else None,
-            "status": event_type,
-        },
+        {"carrier": "telnyx", "call_sid": payload.get("call_control_id"), "status": event_type},
     )
+    # The call control follows the rep's legs (see TelnyxCalls.on_webhook); an engine not
+    # made yet has handed no call over.
+    engine = getattr(request.app.state, "media_engine", None)
+    carrier_event = getattr(getattr(engine, "call_control", None), "carrier_event", None)
+    if carrier_event is not None:
+        try:
+            await run_in_threadpool(carrier_event, "telnyx", event_type, payload)
+        except Exception:  # the event is kept; Telnyx sending it again would not help
+            log.exception("telnyx webhook %s: the call control failed", event_type)
     return Response(status_code=204)
 
 
