@@ -36,6 +36,7 @@ from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
 from afterbeep.telephony._http import call_api, media_url, public_base
 from afterbeep.telephony.config import TelephonySettings
+from afterbeep.telephony.telnyx import decode_client_state
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,7 @@ def client_state(parameters: Mapping[str, str]) -> str:
 
 def read_client_state(value: Any) -> dict[str, Any]:
     """``client_state`` as ``client_state`` wrote it; {} for anything else."""
-    if not isinstance(value, str) or not value:
-        return {}
-    try:
-        decoded = json.loads(base64.b64decode(value, validate=True))
-    except (binascii.Error, ValueError):
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
+    return decode_client_state(value) or {}
 
 
 class _RepLegs:

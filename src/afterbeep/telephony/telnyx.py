@@ -41,15 +41,22 @@ CARRIER = "telnyx"
 log = logging.getLogger(__name__)
 
 
-def _client_state(value: Any) -> dict[str, str]:
+def decode_client_state(value: Any) -> dict[str, Any] | None:
+    """A ``client_state`` that is base64 of a JSON object, as afterbeep sets it; None for
+    anything else."""
     if not isinstance(value, str) or not value:
-        return {}
+        return None
     try:
         decoded = json.loads(base64.b64decode(value, validate=True))
     except (binascii.Error, ValueError):
-        return {"client_state": value}
-    if not isinstance(decoded, dict):
-        return {"client_state": value}
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _client_state(value: Any) -> dict[str, str]:
+    decoded = decode_client_state(value)
+    if decoded is None:
+        return {"client_state": value} if isinstance(value, str) and value else {}
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in decoded.items()}
 
 
@@ -125,4 +132,4 @@ class TelnyxSerializer:
         return [json.dumps(body, separators=(",", ":"))]
 
 
-__all__ = ["TelnyxSerializer"]
+__all__ = ["TelnyxSerializer", "decode_client_state"]
