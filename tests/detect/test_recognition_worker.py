@@ -85,6 +85,74 @@ def test_the_wait_counts_only_the_jobs_that_go_first():
     release.set()
 
 
+class _OrderKeeper:
+    """A batching transcriber that notes which clip (its first sample) it heard when."""
+
+    def __init__(self):
+        self.heard: list[int] = []
+
+    def transcribe_batch(self, clips, *, sample_rate):
+        self.heard.extend(int(clip[0]) for clip in clips)
+        return [_asr.Transcript("", ()) for _ in clips]
+
+
+def test_a_calls_mailbox_words_again_wait_for_the_calls_with_none_yet():
+    # Under load a first reading of each machine's greeting is worth more than a better
+    # reading of one already read: it waits behind every first one of its priority.
+    worker = RecognitionWorker(max_batch=1)
+    release, _ = _blocker(worker)
+    keeper = _OrderKeeper()
+
+    def clip(tag, seconds=2):
+        return np.full(8000 * seconds, tag, dtype=np.int16)
+
+    queued = [
+        worker.submit_clip(keeper, clip(1), sample_rate=8000, priority=PRIORITY_CUE, again=True),
+        worker.submit_clip(keeper, clip(2), sample_rate=8000, priority=PRIORITY_CUE),
+        worker.submit_clip(keeper, clip(3), sample_rate=8000, priority=PRIORITY_CUE),
+        worker.submit_clip(keeper, clip(4), sample_rate=8000, priority=PRIORITY_DECISION),
+    ]
+    rate = worker._ms_per_unit
+    running = 2 * rate  # the blocker: 1 s of audio plus one, only just started
+    # A first reading counts the decision and the first readings queued, not the one again;
+    # a reading again counts them all.
+    assert worker.expected_wait_ms(PRIORITY_CUE, 1.0) == pytest.approx(
+        running + (3 + 3 + 3 + 2) * rate, abs=30
+    )
+    assert worker.expected_wait_ms(PRIORITY_CUE, 1.0, again=True) == pytest.approx(
+        running + (3 + 3 + 3 + 3 + 2) * rate, abs=30
+    )
+    release.set()
+    for future in queued:
+        future.result(5)
+    assert keeper.heard == [4, 2, 3, 1]
+
+
+def test_a_machines_words_are_sent_as_a_first_reading_then_as_readings_again(monkeypatch):
+    worker = RecognitionWorker()
+    monkeypatch.setattr(_asr, "_WORKER", worker)
+    sent: list[tuple[int, bool]] = []
+    submit_clip = worker.submit_clip
+
+    def recording(*args, priority, again=False, **kwargs):
+        sent.append((priority, again))
+        return submit_clip(*args, priority=priority, again=again, **kwargs)
+
+    monkeypatch.setattr(worker, "submit_clip", recording)
+    phrases = [speech(1500, seed=20 + i) for i in range(6)]
+    gaps = [part for phrase in phrases for part in (phrase, silence(600))]
+    samples = to_int16(mix(silence(500), speech(3500, seed=19), silence(600), *gaps, silence(3000)))
+    fake = FakeTranscriber(["Hi, you have reached Dana, please leave a message."] * 20)
+    settings = DetectorSettings(asr_decide=False)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    assert isinstance(events[0], MachineDetected)
+    cue = [again for priority, again in sent if priority == PRIORITY_CUE]
+    # The first reading of the greeting goes as one, every later one as a reading again.
+    assert len(cue) >= 2, sent
+    assert cue[0] is False
+    assert all(cue[1:]), sent
+
+
 def test_a_cancelled_job_is_skipped_and_an_error_reaches_the_caller():
     worker = RecognitionWorker()
     release, _ = _blocker(worker)

@@ -326,9 +326,12 @@ class _Job:
     transcriber: Any = None
     samples: NDArray[np.int16] | None = None
     sample_rate: int = 0
+    # A second reading of a call that has words already: after every first one of its
+    # priority (under load, one reading for each call before a better one for some).
+    again: bool = False
 
     def __lt__(self, other: _Job) -> bool:
-        return (self.priority, self.order) < (other.priority, other.order)
+        return (self.priority, self.again, self.order) < (other.priority, other.again, other.order)
 
     def joins(self, head: _Job) -> bool:
         """Whether this clip can share ``head``'s batch: the same transcriber and urgency,
@@ -381,19 +384,30 @@ class RecognitionWorker:
         return self._push(priority, units, fn=fn)
 
     def submit_clip(
-        self, transcriber: Any, samples: NDArray[np.int16], *, sample_rate: int, priority: int
+        self,
+        transcriber: Any,
+        samples: NDArray[np.int16],
+        *,
+        sample_rate: int,
+        priority: int,
+        again: bool = False,
     ) -> Future[tuple[Transcript, float]]:
         """Queue one clip for ``transcriber``; the future's result is its transcript and the
-        milliseconds its recognition took (a batch's time, for each of its clips)."""
-        if not samples.size or not callable(getattr(transcriber, "transcribe_batch", None)):
-            return self.submit(
-                lambda: _timed(transcriber, samples, sample_rate),
-                priority=priority,
-                audio_s=samples.size / sample_rate,
-            )
+        milliseconds its recognition took (a batch's time, for each of its clips).
+        ``again``: the call has words already, so the clip waits for the first clips of its
+        priority."""
         units = samples.size / sample_rate + 1.0
+        if not samples.size or not callable(getattr(transcriber, "transcribe_batch", None)):
+            return self._push(
+                priority, units, fn=lambda: _timed(transcriber, samples, sample_rate), again=again
+            )
         return self._push(
-            priority, units, transcriber=transcriber, samples=samples, sample_rate=sample_rate
+            priority,
+            units,
+            transcriber=transcriber,
+            samples=samples,
+            sample_rate=sample_rate,
+            again=again,
         )
 
     def _push(self, priority: int, units: float, **job: Any) -> Future[Any]:
@@ -408,16 +422,19 @@ class RecognitionWorker:
             self._cv.notify()
         return future
 
-    def expected_wait_ms(self, priority: int, audio_s: float = 1.0) -> float:
-        """About how long a job of ``audio_s`` seconds sent now at ``priority`` would take to
-        come back: what is left of the running job, the queued jobs that go first, itself."""
+    def expected_wait_ms(
+        self, priority: int, audio_s: float = 1.0, *, again: bool = False
+    ) -> float:
+        """About how long a job of ``audio_s`` seconds sent now at ``priority`` (``again``:
+        see ``submit_clip``) would take to come back: what is left of the running job, the
+        queued jobs that go first, itself."""
         with self._cv:
             rate = self._ms_per_unit
             units = audio_s + 1.0
             units += sum(
                 abs(job.units)
                 for job in self._queue
-                if job.priority <= priority and not job.future.cancelled()
+                if (job.priority, job.again) <= (priority, again) and not job.future.cancelled()
             )
             wait = units * rate
             if self._running is not None:
@@ -590,6 +607,7 @@ class AsrJob:
         not_before_ms: int = 0,
         threaded: bool,
         priority: int = PRIORITY_DECISION,
+        again: bool = False,
     ) -> None:
         self.sent_ms = sent_ms
         self.start_ms = start_ms
@@ -600,7 +618,7 @@ class AsrJob:
         self._future: Future[tuple[Transcript, float]] | None = None
         if threaded:
             self._future = recognition_worker().submit_clip(
-                transcriber, samples, sample_rate=sample_rate, priority=priority
+                transcriber, samples, sample_rate=sample_rate, priority=priority, again=again
             )
         else:
             self._finish(*_timed(transcriber, samples, sample_rate))

@@ -1237,7 +1237,7 @@ class _CallState:
         """A machine's words were refused less than ``SHED_RETRY_MS`` ago: not asked yet."""
         return self.shed_at is not None and self.now < self.shed_at + SHED_RETRY_MS
 
-    def _can_hear(self, priority: int, audio_ms: int = 1000) -> bool:
+    def _can_hear(self, priority: int, audio_ms: int = 1000, *, again: bool = False) -> bool:
         """Whether a job sent now at ``priority`` would be back while its words still matter:
         for the decision within ``asr_max_wait_ms`` (if not, timing decides, and the words
         may still read a machine's mailbox); for a machine's mailbox within
@@ -1256,7 +1256,7 @@ class _CallState:
             stage, limit = "mailbox", max(s.asr_max_wait_ms, s.asr_cue_max_wait_ms)
         else:
             stage, limit = "notes", 10 * s.asr_max_wait_ms
-        wait = recognition_worker().expected_wait_ms(priority, audio_ms / 1000)
+        wait = recognition_worker().expected_wait_ms(priority, audio_ms / 1000, again=again)
         if wait <= limit:
             if stage != "decision":
                 self.shed_at = None
@@ -1287,8 +1287,10 @@ class _CallState:
         self, transcriber: Transcriber, start_ms: int, end_ms: int, priority: int
     ) -> AsrJob | None:
         """Queue ``start_ms``-``end_ms`` of the call's audio for ``transcriber``, unless its
-        words could not be back in time (``_can_hear``)."""
-        if not self._can_hear(priority, end_ms - start_ms):
+        words could not be back in time (``_can_hear``). A mailbox's words for a call with
+        words already wait for the calls with none (under load, a first reading for each)."""
+        again = priority == PRIORITY_CUE and bool(self.transcripts)
+        if not self._can_hear(priority, end_ms - start_ms, again=again):
             return None
         samples = self._slice(start_ms, end_ms)
         self.transcribed_ms += samples.size * 1000 // self.sample_rate
@@ -1301,6 +1303,7 @@ class _CallState:
             not_before_ms=self.asr_free_at,
             threaded=self.s.asr_threaded,
             priority=priority,
+            again=again,
         )
         if job.ready_ms is not None:
             self.asr_free_at = job.ready_ms
