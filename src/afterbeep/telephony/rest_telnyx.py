@@ -68,14 +68,12 @@ class _RepLegs:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rep_leg: dict[str, str] = {}  # prospect's call_control_id -> the rep's
-        self._prospect: dict[str, str] = {}  # the rep's call_control_id -> the prospect's
         self._taken_back: set[str] = set()
         self._ended: set[str] = set()  # prospects' calls that hung up (their legs with them)
 
     def saw(self, prospect: str, rep_leg: str) -> None:
         with self._lock:
             self._rep_leg[prospect] = rep_leg
-            self._prospect[rep_leg] = prospect
 
     def rep_leg(self, prospect: str) -> str | None:
         with self._lock:
@@ -85,11 +83,10 @@ class _RepLegs:
         with self._lock:
             self._taken_back.add(prospect)
 
-    def rep_hung_up(self, rep_leg: str, prospect: str) -> bool:
+    def rep_hung_up(self, prospect: str) -> bool:
         """The rep's leg of ``prospect`` ended: whether the prospect's call is still on and
         waits parked (not taken back, not hung up itself)."""
         with self._lock:
-            self._prospect.pop(rep_leg, None)
             self._rep_leg.pop(prospect, None)
             taken_back = prospect in self._taken_back
             self._taken_back.discard(prospect)
@@ -97,9 +94,7 @@ class _RepLegs:
 
     def ended(self, prospect: str) -> None:
         with self._lock:
-            rep_leg = self._rep_leg.pop(prospect, None)
-            if rep_leg is not None:
-                self._prospect.pop(rep_leg, None)
+            self._rep_leg.pop(prospect, None)
             self._taken_back.discard(prospect)
             if len(self._ended) >= _ENDED_KEPT:
                 self._ended.clear()
@@ -319,7 +314,7 @@ class TelnyxCalls:
         if not is_rep_leg:
             self._legs.ended(call_id)
             return
-        if self._legs.rep_hung_up(call_id, str(prospect)):
+        if self._legs.rep_hung_up(str(prospect)):
             # The rep's conversation is over: the prospect must not wait on a parked line.
             try:
                 self.hang_up(str(prospect))
