@@ -32,7 +32,8 @@ from afterbeep.telephony import (
     load_telephony_settings,
     verify_telnyx_signature,
 )
-from afterbeep.telephony.rest_telnyx import REP_LEG_OF, read_client_state
+from afterbeep.telephony.rest_telnyx import REP_LEG_OF
+from afterbeep.telephony.telnyx import decode_client_state
 from afterbeep.web.app import create_app
 
 PUBLIC = "https://dialer.example.com"
@@ -345,7 +346,7 @@ def test_a_transfer_that_can_be_taken_back_parks_the_prospect_and_marks_the_reps
     assert transfer["path"] == f"/v2/calls/{PROSPECT}/actions/transfer"
     body = transfer["body"]
     assert (body["to"], body["park_after_unbridge"]) == ("+12065550199", "self")
-    assert read_client_state(body["target_leg_client_state"]) == {REP_LEG_OF: PROSPECT}
+    assert decode_client_state(body["target_leg_client_state"]) == {REP_LEG_OF: PROSPECT}
 
 
 def test_the_reps_drop_hangs_up_the_reps_leg_and_streams_the_prospect_to_us_again(telnyx_api):
@@ -414,7 +415,7 @@ def test_a_copy_of_a_call_with_the_rep_streams_the_prospect_one_way_and_stops(te
     assert copy["path"] == f"/v2/calls/{PROSPECT}/actions/streaming_start"
     assert copy["body"]["stream_track"] == "inbound_track"
     assert not [k for k in copy["body"] if k.startswith("stream_bidirectional")]
-    assert read_client_state(copy["body"]["client_state"])["afterbeep.mode"] == "watch"
+    assert decode_client_state(copy["body"]["client_state"])["afterbeep.mode"] == "watch"
     assert (stop["path"], stop["body"]) == (
         f"/v2/calls/{PROSPECT}/actions/streaming_stop",
         {"stream_id": "copy-stream-id"},

@@ -55,11 +55,6 @@ def client_state(parameters: Mapping[str, str]) -> str:
     return base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
 
 
-def read_client_state(value: Any) -> dict[str, Any]:
-    """``client_state`` as ``client_state`` wrote it; {} for anything else."""
-    return decode_client_state(value) or {}
-
-
 class _RepLegs:
     """Which leg is the rep's for each prospect's call handed over, learnt from webhooks,
     and which prospects' calls are being taken back (thread-safe: webhooks and the engine's
@@ -305,7 +300,7 @@ class TelnyxCalls:
         call_id = payload.get("call_control_id")
         if not isinstance(call_id, str) or not call_id:
             return
-        prospect = read_client_state(payload.get("client_state")).get(REP_LEG_OF)
+        prospect = (decode_client_state(payload.get("client_state")) or {}).get(REP_LEG_OF)
         is_rep_leg = isinstance(prospect, str) and bool(prospect)
         if event_type != "call.hangup":
             if is_rep_leg:
@@ -329,6 +324,5 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "TelnyxCalls",
     "client_state",
-    "read_client_state",
     "verify_telnyx_signature",
 ]
