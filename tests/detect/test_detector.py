@@ -403,6 +403,25 @@ def test_a_greeting_that_goes_on_to_a_beep_is_taken_back_for_the_drop():
     assert beep_end <= cues[0].emitted_ms <= beep_end + 150
 
 
+@pytest.mark.parametrize("tones", [((850, 500), (440, 200)), ((1000, 900),)])
+def test_a_beep_that_outlasts_the_persons_silence_is_a_machines_cue(tones):
+    # "Luis Miller." <pause> "Please leave a message after the tone." then a beep whose end
+    # falls past human_silence_ms after the words: the quiet before and during it is not a
+    # person waiting, and the call must not go to the rep an instant before its beep.
+    head = [silence(600), speech(1500, seed=5), silence(300)]
+    beep = [tone(hz, ms) for hz, ms in tones]
+    beep_end = ms_len(*head, *beep)
+    events = _run(mix(*head, *beep, silence(2000)))
+    decisions = _decisions(events)
+    assert len(decisions) == 1
+    assert isinstance(decisions[0], MachineDetected), events
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(cues) == 1
+    assert isinstance(cues[0], BeepEnded)
+    assert abs(cues[0].at_ms - beep_end) <= 40
+    assert beep_end <= cues[0].emitted_ms <= beep_end + 150
+
+
 def test_a_persons_second_hello_and_a_tone_is_not_taken_back():
     # "Hello?" ... "Hello?" (under watch_min_speech_ms of speech after the decision), then a
     # tone on the line: still the person.

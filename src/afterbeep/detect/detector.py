@@ -838,7 +838,12 @@ class _CallState:
         if span >= s.machine_speech_ms and self.words_decide:
             # Only words can still make this a person: give up on them if they cannot come.
             self._can_hear(PRIORITY_DECISION, span)
-        if self.words_decide and self._few_words_heard():
+        # A tone sounding, or one just over that may yet be confirmed as a beep, is the
+        # machine's cue coming: no person is decided on until the tracker has settled it (a
+        # beep straight after "... after the tone." fell in the person's silence, and the
+        # call went to the rep with its beep heard 150 ms later).
+        tone_pending = self.beep.busy
+        if self.words_decide and not tone_pending and self._few_words_heard():
             self.decision = "human"
             events.append(self._emit(HumanDetected, self._last_word_end(), reason="few words"))
             return
@@ -852,6 +857,7 @@ class _CallState:
         if (
             not self.in_speech
             and self.speech_run == 0
+            and not tone_pending
             and now - self.last_speech_end >= s.human_silence_ms
         ):
             # Not while speech may be starting again (a loud frame or two, not yet an
