@@ -440,6 +440,41 @@ def test_a_persons_second_hello_and_a_tone_is_not_taken_back():
     assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
 
 
+@pytest.mark.parametrize("gap_ms", [1000, 1300, 1700])
+def test_a_beep_after_the_persons_quiet_with_nothing_said_takes_the_call_back(gap_ms):
+    # "Derek Phillips. Leave your name and number after the beep." <gap> beep: the person's
+    # quiet passed first, the beep then ended the same greeting.
+    head = [silence(600), speech(2200, seed=21)]
+    beep_end = ms_len(*head, silence(gap_ms)) + 400
+    events = _run(mix(*head, silence(gap_ms), tone(1000, 400), silence(2000)))
+    decisions = _decisions(events)
+    assert len(decisions) == 1
+    assert isinstance(decisions[0], HumanDetected)
+    taken = [e for e in events if isinstance(e, RecordingAfterAll)]
+    cues = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert len(taken) == 1
+    assert taken[0].reason == "a beep ended the greeting"
+    assert len(cues) == 1
+    assert isinstance(cues[0], BeepEnded)
+    assert events.index(decisions[0]) < events.index(taken[0]) < events.index(cues[0])
+    assert beep_end <= cues[0].emitted_ms <= beep_end + 150
+
+
+def test_a_lone_hello_then_a_tone_is_not_taken_back():
+    events = _run(
+        mix(silence(600), speech(500, seed=11), silence(1300), tone(1000, 400), silence(2000))
+    )
+    assert isinstance(_decisions(events)[0], HumanDetected)
+    assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
+
+
+def test_a_tone_well_after_the_persons_greeting_is_not_taken_back():
+    head = [silence(600), speech(2200, seed=21)]
+    events = _run(mix(*head, silence(2600), tone(1000, 400), silence(2000)))
+    assert isinstance(_decisions(events)[0], HumanDetected)
+    assert not [e for e in events if isinstance(e, RecordingAfterAll)]
+
+
 def test_a_tone_long_after_the_person_last_spoke_is_not_taken_back():
     hello, rest = _prank(beep_after_ms=3000)  # a beep 3 s after the speech: not a mailbox's
     events = _run(mix(*hello, *rest, tone(1000, 400), silence(2000)))

@@ -233,6 +233,13 @@ class DetectorSettings(BaseModel):
     # the greeting, while a tone on the line in a long quiet (a person listening to the rep)
     # is something else.
     watch_beep_after_speech_ms: int = Field(2000, ge=0, le=20000)
+    # A beep that follows the greeting the person was decided on, with nothing said since
+    # (the greeting ended, the person's quiet passed, then the mailbox beeped: "Derek
+    # Phillips. Leave your name and number after the beep." <1.3 s> beep), takes the call
+    # back too, within watch_beep_after_speech_ms of its words; but only after a greeting
+    # this long (from its first word to its last), not after a lone "Hello?", the person's
+    # answer least like a recording's.
+    watch_beep_alone_min_greeting_ms: int = Field(1000, ge=0, le=20000)
     # With recognition on, the speech after the decision that goes on past
     # watch_min_speech_ms is recognised, up to this much of it: a company line that opened
     # like a person ("Thank you for calling Cedar Marketing." <pause> "Our office is
@@ -1023,14 +1030,13 @@ class _CallState:
             return
         if (
             beep is not None
-            and went_on
+            and (went_on or self._beep_ends_the_greeting(beep))
             and beep.end_ms - beep.duration_ms - self.last_speech_end
             <= s.watch_beep_after_speech_ms
         ):
             self.decision = "machine"
-            events.append(
-                self._emit(RecordingAfterAll, beep.end_ms, reason="the greeting went on to a beep")
-            )
+            reason = "the greeting went on to a beep" if went_on else "a beep ended the greeting"
+            events.append(self._emit(RecordingAfterAll, beep.end_ms, reason=reason))
             # Heard from here as a machine: the beep is its cue, the rest of its words are
             # read for the mailbox and the notes.
             self.human_notes_sent = True
@@ -1042,6 +1048,17 @@ class _CallState:
             else:
                 events.extend(self._after_words())
                 self.done = True
+
+    def _beep_ends_the_greeting(self, beep: Beep) -> bool:
+        """The beep follows the very greeting the person was decided on (no speech since, the
+        tone after its words) and that greeting was longer than a lone "Hello?" (see
+        ``watch_beep_alone_min_greeting_ms``)."""
+        assert self.greeting_start is not None
+        return (
+            self.last_speech_end == self.human_end_ms
+            and beep.end_ms - beep.duration_ms >= self.human_end_ms
+            and self.human_end_ms - self.greeting_start >= self.s.watch_beep_alone_min_greeting_ms
+        )
 
     def _words_offer_a_menu(self) -> bool:
         """Whether the words so far offer a company's menu (read once per new transcript)."""
