@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from afterbeep.detect import _builder_text as text
-from afterbeep.detect._builder import CLASS_MIX, class_plan, sentence_pause_ms
+from afterbeep.detect._builder import ACOUSTIC_NOISES, CLASS_MIX, class_plan, sentence_pause_ms
 from afterbeep.detect._mailbox import MailboxState, classify_mailbox
 from afterbeep.detect.corpus import build_corpus, load_corpus, read_call_audio
 from afterbeep.errors import ConfigError
@@ -80,17 +80,39 @@ def test_tiny_corpus_is_valid_and_varied(tiny_corpus):
 
 def test_labels_are_true_of_the_audio(tiny_corpus):
     corpus = load_corpus(tiny_corpus)
-    checked_beeps = checked_speech = checked_pre = 0
+    checked_beeps = checked_speech = checked_pre = checked_rooms = checked_recordings = 0
     for call in corpus:
         samples, rate = read_call_audio(corpus.audio_path(call))
         synth = call.extra["synth"]
         tags = call.tags
         n20 = rate // 50
-        # Digital pre-silence is exact zeros (mu-law keeps zero at zero).
+        # Digital pre-silence is exact zeros (mu-law keeps zero at zero), up to where a
+        # person's room is heard from the pick-up.
         if tags["pre_kind"] == "digital":
             pre = (synth["pre_ms"] - 1) * rate // 1000  # pre_ms is rounded to the ms
+            room_from = synth.get("room_from_ms")
+            if call.answered_by == "human":
+                assert room_from is not None
+                assert 0 <= room_from <= 300, call.id
+                pre = min(pre, max(0, room_from - 1) * rate // 1000)
             assert not np.any(samples[:pre]), call.id
             checked_pre += 1
+        if call.answered_by == "human" and tags["noise"] in ACOUSTIC_NOISES:
+            # Talkers or the street behind a person are heard before their first word.
+            first_word = synth["pre_ms"] * rate // 1000
+            heard = (synth["room_from_ms"] + 1) * rate // 1000
+            assert np.any(samples[heard:first_word]), call.id
+            checked_rooms += 1
+        if (
+            call.answered_by == "machine"
+            and tags["noise"] in ACOUSTIC_NOISES
+            and call.beep_end_ms is not None
+            and tags.get("dc") != "yes"
+        ):
+            # A recorded greeting's room ends with its recording: none after the beep.
+            end = call.beep_end_ms * rate // 1000 + n20
+            assert np.abs(samples[end : end + 5 * n20].astype(np.int32)).max() <= 2, call.id
+            checked_recordings += 1
         if call.beep_end_ms is not None:
             hz = synth["beep"]["hz"][-1]
             last_ms = synth["beep"]["ms"][-1]
@@ -122,6 +144,8 @@ def test_labels_are_true_of_the_audio(tiny_corpus):
     assert checked_beeps >= 3
     assert checked_speech >= 2
     assert checked_pre >= 3
+    assert checked_rooms >= 1
+    assert checked_recordings >= 1
 
 
 def test_sixteen_khz_build(tmp_path, tts_cache):

@@ -35,8 +35,13 @@ from afterbeep.detect._speech import SpeechSynth, Voice, default_cache_dir, rand
 from afterbeep.detect.corpus import CALLS_FILE, CorpusWriter, LabelledCall, parse_call
 from afterbeep.errors import ConfigError
 
-BUILDER_VERSION = 3  # 2: pauses between a greeting's sentences as in recorded greetings;
-# 3: hold and recording notices, "If you are ..., press one now." menus, shared team lines
+BUILDER_VERSION = 4  # 2: pauses between a greeting's sentences as in recorded greetings;
+# 3: hold and recording notices, "If you are ..., press one now." menus, shared team lines;
+# 4: a person's room is heard from the pick-up, and a recorded greeting's room (talkers, the
+# street) only within the recording (see _impair)
+# Backgrounds heard through a microphone (a person's room, a recorded greeting's), against
+# those of the line itself (hiss, mains hum), which run on the whole call.
+ACOUSTIC_NOISES = frozenset({"babble", "street"})
 ENGINES = ("espeak", "piper")
 # Share of each (answered_by, mailbox) class in a corpus.
 CLASS_MIX: tuple[tuple[str, str | None, float], ...] = (
@@ -147,6 +152,8 @@ class _Call:
     overlays: list[tuple[int, FloatArray]] = field(default_factory=list)
     floor_span: tuple[int, int] | None = None
     """Where the far end's own background is heard on an otherwise clean line (see _impair)."""
+    recorded_span: tuple[int, int] | None = None
+    """A machine's greeting as its owner recorded it, with the room it was recorded in."""
 
     def add(self, samples: FloatArray) -> tuple[int, int]:
         start = self.length
@@ -324,6 +331,7 @@ def _machine(call: _Call, mailbox: str) -> dict[str, Any]:
         if not fake_hello:
             _maybe_music(call, start, end)
         call.floor_span = (call.speech_start or start, end)
+        call.recorded_span = call.floor_span
         if tail:
             call.tags["style"] = "greeting+system"
             call.pause(rng.uniform(300, 900))
@@ -338,7 +346,7 @@ def _machine(call: _Call, mailbox: str) -> dict[str, Any]:
             first, last = text.person(rng)
             call.say(system_voice, "The person you are calling,")
             call.pause(rng.uniform(100, 300))
-            call.say(greeting_voice, f"{first} {last}")
+            call.recorded_span = call.say(greeting_voice, f"{first} {last}")
             call.pause(rng.uniform(100, 300))
             _, end = call.say(system_voice, text.carrier_after_name(rng))
         else:
@@ -358,6 +366,7 @@ def _machine(call: _Call, mailbox: str) -> dict[str, Any]:
         start, end = call.say_sentences(greeting_voice, words)
         _maybe_music(call, start, end)
         call.floor_span = (start, end)
+        call.recorded_span = call.floor_span
     else:
         beep = rng.random() < 0.15
         hang_up = True
@@ -463,22 +472,59 @@ def _noise_bed(call: _Call, n: int) -> tuple[FloatArray | None, str]:
     return bed, kind
 
 
+def _where_heard(
+    call: _Call, bed: FloatArray, kind: str, *, start: int, room_from: int
+) -> tuple[FloatArray | None, int]:
+    """The part of a background ``bed`` (drawn for ``[start:]``) that the caller hears, and
+    where it begins. A line's own noise runs from ``start`` on. A room is heard through a
+    microphone: a person's from the pick-up (``room_from``, before their first word: the
+    bed's own end, repeated, fills the gap, so no draw changes), a recorded greeting's only
+    within its recording (faded in and out over 10 ms); a carrier's prompt has none."""
+    if kind not in ACOUSTIC_NOISES:
+        return bed, start
+    if room_from < start:
+        lead = start - room_from
+        reps = -(-lead // len(bed))
+        return np.concatenate([np.tile(bed, reps)[-lead:], bed]).astype(np.float32), room_from
+    if call.recorded_span is None:
+        return (None, start) if room_from > start else (bed, start)
+    lo, hi = (max(0, edge - start) for edge in call.recorded_span)
+    mask = np.zeros(len(bed), np.float32)
+    mask[lo:hi] = 1.0
+    fade = min(_n(10, call.sample_rate), (hi - lo) // 2)
+    if fade > 0:
+        ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+        mask[lo : lo + fade] = ramp
+        mask[hi - fade : hi] = ramp[::-1]
+    return bed * mask, start
+
+
 def _impair(
-    call: _Call, audio: FloatArray, *, start: int, labels: list[int]
+    call: _Call, audio: FloatArray, *, start: int, labels: list[int], room_from: int
 ) -> tuple[FloatArray, str]:
-    """Noise, gain, DC, mu-law and packet loss on ``audio[start:]``; returns audio and codec."""
+    """Noise, gain, DC, mu-law and packet loss on ``audio[start:]``; returns audio and codec.
+
+    ``room_from``: where the far end's room can first be heard: at or before ``start`` for a
+    person (the pick-up), past the end of the audio for a machine (only its recording's)."""
     rng = call.rng
     out = audio.copy()
     tail = len(out) - start
     bed, kind = _noise_bed(call, tail)
     call.tags["noise"] = kind
+    heard_from = start
+    snr = 0.0
     if bed is not None:
         snr = float(rng.uniform(8, 35))
         speech_rms = 10 ** (-20 / 20)
-        out[start:] += bed * np.float32(speech_rms / 10 ** (snr / 20))
+        bed = bed * np.float32(speech_rms / 10 ** (snr / 20))
+        bed, heard_from = _where_heard(call, bed, kind, start=start, room_from=room_from)
+    if bed is not None:
+        out[heard_from : heard_from + len(bed)] += bed
         call.tags["snr"] = "low" if snr < 15 else "mid" if snr < 25 else "high"
         call.detail["snr_db"] = round(snr, 1)
-    elif call.floor_span is not None:
+    elif kind != "none":
+        kind = call.tags["noise"] = "none"
+    if bed is None and kind == "none" and call.floor_span is not None:
         # No added noise, but a live phone (or a greeting's recording) is never digital
         # silence: the room is heard at a low level. Recorded greetings stop at their end.
         floor_rng = call.stream(4)
@@ -551,10 +597,15 @@ def render_call(
         call.tags["style"] = "silence"
         call.pause(rng.uniform(6000, 12000))
     audio = call.audio()
+    room_from = len(audio)
     if answered_by == "human":
-        call.floor_span = (line_start, len(audio))
+        # The phone is live from the pick-up: the room is heard from there, after the
+        # network's first 0-300 ms (of digital silence or comfort noise).
+        room_from = min(line_start, _n(call.stream(6).uniform(0, 300), call.sample_rate))
+        call.floor_span = (room_from, len(audio))
+        call.detail["room_from_ms"] = call.ms(room_from)
     marks = [v for v in labels.values() if v is not None]
-    impaired, codec = _impair(call, audio, start=line_start, labels=marks)
+    impaired, codec = _impair(call, audio, start=line_start, labels=marks, room_from=room_from)
     if call.engines_used:
         call.tags["engine"] = (
             next(iter(call.engines_used)) if len(call.engines_used) == 1 else "mixed"
