@@ -308,6 +308,27 @@ def test_talkers_before_a_person_speaks_up_are_not_their_greeting(talkers_ms):
     assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1000
 
 
+@pytest.mark.parametrize("talkers_ms", [3500, 4500])
+def test_talkers_heard_from_the_pick_up_for_seconds_are_not_a_greeting(talkers_ms):
+    # Picked up in a busy room, the person says "Hello?" only after three or four seconds:
+    # the talkers (-50 dBFS, quieter than any recording is played) are not yet a greeting
+    # long enough for a machine when the person's voice rises out of them.
+    head = [silence(100), speech(talkers_ms, level_dbfs=-50.0, seed=11), speech(700, seed=12)]
+    greeting_end = ms_len(*head)
+    decisions = _decisions(_run(mix(*head, silence(3000))))
+    assert isinstance(decisions[0], HumanDetected), decisions
+    assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1000
+
+
+def test_a_quiet_greeting_that_talks_on_is_still_a_machine():
+    # As quiet as a room's talkers, but talking on: a machine once machine_sure_speech_ms
+    # of it has passed, not at machine_speech_ms.
+    start = ms_len(silence(600))
+    decisions = _decisions(_run(mix(silence(600), speech(7000, level_dbfs=-45.0, seed=3))))
+    assert isinstance(decisions[0], MachineDetected), decisions
+    assert decisions[0].at_ms >= start + SETTINGS.machine_sure_speech_ms - 100
+
+
 def test_a_greeting_that_keeps_its_level_is_not_restarted():
     # The same length of speech all at one level (a machine talking on): still a machine.
     head = [silence(600), speech(2500, seed=11), speech(700, seed=12)]
