@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from telephony_helpers import GUARD_TOKEN, LiveServer, start_server
+from telephony_helpers import GUARD_TOKEN, LiveServer, migrated_store, start_server
 
 from afterbeep.detect.corpus import LabelledCall
 
@@ -108,3 +108,14 @@ def tmp_corpus_dir(tmp_path: Path) -> Path:
 def make_call() -> Any:
     """``synthetic_call`` as a fixture (test modules here are not a package)."""
     return synthetic_call
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated store shared by what stands for several processes: a SQLite file, then
+    the real PostgreSQL (one database per test module)."""
+    worker = request.module.__name__.rsplit(".", 1)[-1]
+    with migrated_store(request.param, tmp_path_factory.mktemp("store"), worker) as url:
+        yield url

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,6 +23,13 @@ import websockets
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from _databases import (
+    postgres_admin_url,
+    postgres_unavailable_reason,
+    postgres_worker_database,
+    skip_or_fail_without_postgres,
+)
+from afterbeep.store import upgrade
 from afterbeep.telephony.twilio import twilio_far_end_messages, twilio_media_message
 
 
@@ -314,3 +322,22 @@ def beep(ms: int, hz: float = 1000.0) -> Any:
 
 def as_int16(*parts: Any) -> Any:
     return np.clip(np.concatenate(parts), -32768, 32767).astype(np.int16)
+
+
+@contextlib.contextmanager
+def migrated_store(kind: str, folder: Path, worker: str) -> Iterator[str]:
+    """The URL of a migrated store: a SQLite file in ``folder`` or a fresh database on the
+    real PostgreSQL (skipped, or failed under CI, when it cannot be reached)."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder}/store.db"
+        upgrade(url)
+        yield url
+        return
+    admin = postgres_admin_url()
+    reason = postgres_unavailable_reason(admin)
+    if reason:
+        skip_or_fail_without_postgres(reason)
+    with postgres_worker_database(admin, worker=worker) as pg_url:
+        url = pg_url.render_as_string(hide_password=False)
+        upgrade(url)
+        yield url

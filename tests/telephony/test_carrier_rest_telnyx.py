@@ -32,6 +32,7 @@ from afterbeep.telephony import (
     load_telephony_settings,
     verify_telnyx_signature,
 )
+from afterbeep.telephony.legs import StoreRepLegs
 from afterbeep.telephony.rest_telnyx import REP_LEG_OF
 from afterbeep.telephony.telnyx import decode_client_state
 from afterbeep.web.app import create_app
@@ -466,3 +467,34 @@ def test_signed_webhooks_reach_the_call_control_that_follows_the_reps_legs(tmp_p
     answer = client.post("/telnyx/webhook", content=not_an_object, headers=_sign(not_an_object))
     assert answer.status_code == 422
     assert "data.payload" in answer.json()["detail"]
+
+
+def test_the_reps_drop_on_one_process_finds_the_leg_another_process_learnt(
+    telnyx_api, database_url
+):
+    url, requests = telnyx_api
+    settings = _settings(url, telnyx_public_key=PUBLIC_KEY)
+    carrier = "telnyx-two-processes"
+    webhooks = TelnyxCalls(settings, legs=StoreRepLegs(database_url, carrier=carrier))
+    drops = TelnyxCalls(settings, legs=StoreRepLegs(database_url, carrier=carrier))
+    state = _handed_over(webhooks, requests)  # the rep's leg's webhook reaches this one
+    timeline = CallTimeline("telnyx", PROSPECT, "s1", REP, datetime.now(UTC))
+    assert RestCallControl(drops).take_back_for_drop(timeline, {**REP, "afterbeep.mode": "drop"})
+    hang_up, stream = requests[1:]
+    assert hang_up["path"] == f"/v2/calls/{REP_LEG}/actions/hangup"
+    assert stream["path"] == f"/v2/calls/{PROSPECT}/actions/streaming_start"
+    # The rep's leg's hang-up comes back to the first: taken back, the prospect stays on.
+    webhooks.on_webhook("call.hangup", {"call_control_id": REP_LEG, "client_state": state})
+    assert len(requests) == 3
+
+
+def test_the_web_app_keeps_the_reps_legs_where_its_database_is_shared(tmp_path, database_url):
+    from afterbeep.telephony.legs import MemoryRepLegs
+    from afterbeep.web._calls_api import media_engine
+
+    app = create_app(Settings(data_dir=tmp_path, database_url=database_url))
+    app.state.telephony = _settings("http://127.0.0.1:9", telnyx_public_key=PUBLIC_KEY)
+    telnyx = media_engine(app).call_control.controls["telnyx"].calls
+    # A server database may be shared by several processes; a SQLite file serves one.
+    expected = MemoryRepLegs if database_url.startswith("sqlite") else StoreRepLegs
+    assert isinstance(telnyx._legs, expected)

@@ -7,40 +7,13 @@ database is a SQLite file and the real PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from telephony_helpers import LiveServer, start_server, twilio_stream
 
-from _databases import (
-    postgres_admin_url,
-    postgres_unavailable_reason,
-    postgres_worker_database,
-    skip_or_fail_without_postgres,
-)
-from afterbeep.store import upgrade
 from afterbeep.telephony.ledger import MemoryDropLedger, StoreDropLedger
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ledger')}/store.db"
-        upgrade(url)
-        yield url
-        return
-    admin = postgres_admin_url()
-    reason = postgres_unavailable_reason(admin)
-    if reason:
-        skip_or_fail_without_postgres(reason)
-    with postgres_worker_database(admin, worker="ledger") as pg_url:
-        url = pg_url.render_as_string(hide_password=False)
-        upgrade(url)
-        yield url
 
 
 def test_memory_ledger_grants_a_call_once() -> None:

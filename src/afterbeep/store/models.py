@@ -563,6 +563,26 @@ class DropClaim(Base):
     __table_args__ = (sa.UniqueConstraint("carrier", "call_id"),)
 
 
+class RepLeg(Base):
+    """A prospect's call handed to the rep on a carrier whose transfer bridges a new leg (Telnyx):
+    the rep's leg, learnt from a webhook, and whether the call is being taken back or has
+    ended. Shared by every afterbeep process: the carrier may send the rep's leg's webhooks
+    to one process and the rep's drop may be asked of another.
+    """
+
+    __tablename__ = "rep_legs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(sa.String(32))
+    call_id: Mapped[str] = mapped_column(sa.String(128))
+    rep_leg: Mapped[str | None] = mapped_column(sa.String(128))
+    taken_back: Mapped[bool] = mapped_column(default=False)
+    ended: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("carrier", "call_id"),)
+
+
 class Outcome(Base):
     """Something a prospect did (called back, replied, booked, opted out), and the drop credited."""
 

@@ -25,7 +25,6 @@ import base64
 import binascii
 import json
 import logging
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -36,6 +35,7 @@ from afterbeep._optional import require
 from afterbeep.errors import CarrierError, ConfigError
 from afterbeep.telephony._http import call_api, media_url, public_base
 from afterbeep.telephony.config import TelephonySettings
+from afterbeep.telephony.legs import MemoryRepLegs, RepLegs
 from afterbeep.telephony.telnyx import decode_client_state
 
 log = logging.getLogger(__name__)
@@ -53,51 +53,6 @@ REP_LEG_OF = "afterbeep.rep_leg_of"
 def client_state(parameters: Mapping[str, str]) -> str:
     """The stream's parameters as Telnyx carries them: base64 of a JSON object."""
     return base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
-
-
-class _RepLegs:
-    """Which leg is the rep's for each prospect's call handed over, learnt from webhooks,
-    and which prospects' calls are being taken back (thread-safe: webhooks and the engine's
-    call-control worker both use it)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rep_leg: dict[str, str] = {}  # prospect's call_control_id -> the rep's
-        self._taken_back: set[str] = set()
-        self._ended: set[str] = set()  # prospects' calls that hung up (their legs with them)
-
-    def saw(self, prospect: str, rep_leg: str) -> None:
-        with self._lock:
-            self._rep_leg[prospect] = rep_leg
-
-    def rep_leg(self, prospect: str) -> str | None:
-        with self._lock:
-            return self._rep_leg.get(prospect)
-
-    def take_back(self, prospect: str) -> None:
-        with self._lock:
-            self._taken_back.add(prospect)
-
-    def rep_hung_up(self, prospect: str) -> bool:
-        """The rep's leg of ``prospect`` ended: whether the prospect's call is still on and
-        waits parked (not taken back, not hung up itself)."""
-        with self._lock:
-            self._rep_leg.pop(prospect, None)
-            taken_back = prospect in self._taken_back
-            self._taken_back.discard(prospect)
-            return not taken_back and prospect not in self._ended
-
-    def ended(self, prospect: str) -> None:
-        with self._lock:
-            self._rep_leg.pop(prospect, None)
-            self._taken_back.discard(prospect)
-            if len(self._ended) >= _ENDED_KEPT:
-                self._ended.clear()
-            self._ended.add(prospect)
-
-
-# Prospects' ended calls remembered (so the rep's leg ending after them asks nothing more).
-_ENDED_KEPT = 10_000
 
 
 def verify_telnyx_signature(
@@ -149,7 +104,9 @@ class TelnyxCalls:
     """Outbound calls through Telnyx's Call Control API.
 
     ``transport`` is httpx's pluggable transport (the network by default); the API address
-    is the setting ``telnyx_api_url``, so tests point it at a server on loopback.
+    is the setting ``telnyx_api_url``, so tests point it at a server on loopback. ``legs``
+    keeps the rep's legs learnt from webhooks: this process's memory by default, a
+    ``StoreRepLegs`` where several processes share the webhooks (see ``legs``).
     """
 
     def __init__(
@@ -158,6 +115,7 @@ class TelnyxCalls:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout_s: float = 10.0,
+        legs: RepLegs | None = None,
     ) -> None:
         self.base = public_base(
             settings,
@@ -170,7 +128,7 @@ class TelnyxCalls:
         # Calls can be taken back from the rep only where the rep's leg is learnt from
         # verified webhooks (see the module docstring).
         self.can_take_back = bool(settings.telnyx_public_key)
-        self._legs = _RepLegs()
+        self._legs: RepLegs = legs if legs is not None else MemoryRepLegs()
         self.http = httpx.Client(
             base_url=settings.telnyx_api_url.rstrip("/"),
             headers={

@@ -65,6 +65,7 @@ def media_engine(app: Any) -> MediaEngine:
     engine = getattr(app.state, "media_engine", None)
     if engine is None:
         from afterbeep.telephony.ledger import StoreDropLedger
+        from afterbeep.telephony.legs import StoreRepLegs
         from afterbeep.telephony.recording import StoreDropRecorder
         from afterbeep.telephony.rest import (
             CarrierCallControls,
@@ -73,8 +74,15 @@ def media_engine(app: Any) -> MediaEngine:
         )
 
         settings = telephony_settings(app)
+        # A server database (PostgreSQL) may be shared by several media processes, and a carrier
+        # may reconnect a stream to any of them: the drop ledger lives there too, and so do
+        # the rep's legs on Telnyx, whose webhooks may reach any of them. A SQLite file
+        # serves one process, whose memory is enough.
+        url = app.state.settings.resolved_database_url
+        shared = not url.startswith("sqlite")
+        extra: dict[str, dict[str, Any]] = {"telnyx": {"legs": StoreRepLegs(url)}} if shared else {}
         controls = {
-            carrier: RestCallControl(calls(settings))
+            carrier: RestCallControl(calls(settings, **extra.get(carrier, {})))
             for carrier, (configured, calls) in carrier_adapters(settings).items()
             if configured and settings.public_url
         }
@@ -83,11 +91,7 @@ def media_engine(app: Any) -> MediaEngine:
         recorder = StoreDropRecorder(
             app.state.settings.resolved_database_url, match_by_call_id=False
         )
-        # A server database (PostgreSQL) may be shared by several media processes, and a carrier
-        # may reconnect a stream to any of them: the drop ledger lives there too. A SQLite file
-        # serves one process, whose in-memory ledger is enough.
-        url = app.state.settings.resolved_database_url
-        ledger = None if url.startswith("sqlite") else StoreDropLedger(url)
+        ledger = StoreDropLedger(url) if shared else None
         engine = MediaEngine(
             settings.engine, recorder=recorder, call_control=control, ledger=ledger
         )
