@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--calls 200] [--corpus DIR]
 [--detector afterbeep|oracle|both] [--carrier twilio|...|asterisk] [--asr]
-[--rep-drop-after-ms MS] [--out DIR]``.
+[--rep-drop-after-ms MS] [--beepless-unread drop|skip] [--out DIR]``.
 Builds a synthetic corpus (seed 21, 100 calls, espeak voices) when none is given, starts
 ``afterbeep serve`` in a child process per detector, dials the calls at once over the
 carrier's protocol (Twilio Media Streams by default; ``asterisk``: AudioSocket over TCP, with
@@ -62,6 +62,11 @@ def main() -> None:
         help="a simulated rep handed a machine presses drop this long after being connected",
     )
     parser.add_argument(
+        "--beepless-unread",
+        choices=["drop", "skip"],
+        help="the engine's beepless_unread setting (default: as configured)",
+    )
+    parser.add_argument(
         "--answer-over-s",
         type=float,
         help="answer the calls evenly over this many seconds (default: 10 ms apart)",
@@ -77,7 +82,12 @@ def main() -> None:
         if asterisk:  # AudioSocket carries no labels for the oracle to read
             detectors = [d for d in detectors if d != "oracle"]
         for detector in detectors:
-            with local_server(detector=detector, asr=args.asr, audiosocket=asterisk) as server:
+            with local_server(
+                detector=detector,
+                asr=args.asr,
+                audiosocket=asterisk,
+                beepless_unread=args.beepless_unread,
+            ) as server:
                 url = server.audiosocket_url or (
                     server.url.replace("http://", "ws://") + f"/media/{args.carrier}"
                 )
@@ -101,6 +111,7 @@ def main() -> None:
             summary["carrier"] = args.carrier
             summary["asr"] = args.asr
             summary["answer_over_s"] = args.answer_over_s
+            summary["beepless_unread"] = args.beepless_unread
             summary["server_cpu_s"] = round(cpu, 1)
             summary["server_cpu_share"] = round(cpu / wall, 2)
             summary["server_stats"] = stats

@@ -96,6 +96,7 @@ def test_machine_without_beep_ends_with_greeting_ended():
     speech_end = ms_len(*head)
     assert abs(cues[0].at_ms - speech_end) <= 60
     assert cues[0].emitted_ms >= speech_end + SETTINGS.greeting_end_silence_ms - 60
+    assert not cues[0].words_read  # no recognition: nothing says which mailbox it is
 
 
 @pytest.mark.parametrize("floor", [None, -80.0])

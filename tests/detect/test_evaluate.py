@@ -129,7 +129,7 @@ def oracle_events(call: LabelledCall, *, cue_shift_ms: int = 0) -> list[Detectio
     if call.beep_end_ms is not None:
         events.append(BeepEnded(at_ms=at, emitted_ms=_frame_end(at)))
     else:
-        events.append(GreetingEnded(at_ms=at, emitted_ms=_frame_end(at)))
+        events.append(GreetingEnded(at_ms=at, emitted_ms=_frame_end(at), words_read=True))
     return events
 
 
@@ -249,12 +249,24 @@ def test_reading_rules_by_hand():
         general,
         [
             MachineDetected(at_ms=900, emitted_ms=1000),
-            GreetingEnded(at_ms=3000, emitted_ms=3800),
+            GreetingEnded(at_ms=3000, emitted_ms=3800, words_read=True),
             GeneralMailbox(at_ms=3900, emitted_ms=3900),
         ],
     )
     assert (row.action, row.expected_action, row.correct) == ("drop", "skip", False)
     assert not row.early_start
+    # A beep-less end whose words were not read: skipped, as the media engine does by
+    # default, or dropped on when it is set to.
+    unread = [
+        MachineDetected(at_ms=900, emitted_ms=1000),
+        GreetingEnded(at_ms=3000, emitted_ms=3800),
+    ]
+    row = read_events(general, unread)
+    assert (row.action, row.message_start_ms, row.correct) == ("skip", None, True)
+    row = read_events(general, unread, beepless_unread="drop")
+    assert (row.action, row.message_start_ms, row.correct) == ("drop", 3800, False)
+    with pytest.raises(ValueError, match="beepless_unread"):
+        read_events(general, unread, beepless_unread="maybe")
     # Machine without a cue: no action. NotSure on a human: wrong, no action.
     row = read_events(general, [MachineDetected(at_ms=900, emitted_ms=1000)])
     assert row.action == "none"
@@ -272,7 +284,11 @@ def test_reading_rules_by_hand():
     assert (row.action, row.human_decision_ms, row.correct) == ("connect", 600, True)
     # A drop on a human is not an early start (there is no beep to be early for).
     row = read_events(
-        human, [MachineDetected(at_ms=1, emitted_ms=20), GreetingEnded(at_ms=1, emitted_ms=40)]
+        human,
+        [
+            MachineDetected(at_ms=1, emitted_ms=20),
+            GreetingEnded(at_ms=1, emitted_ms=40, words_read=True),
+        ],
     )
     assert (row.action, row.early_start, row.correct) == ("drop", False, False)
 

@@ -446,6 +446,7 @@ def test_beep_less_end_waits_longer_when_the_words_are_not_over(text, quiet_ms):
     cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
     assert isinstance(cue, GreetingEnded), events
     assert quiet_ms <= cue.emitted_ms - first_end <= quiet_ms + 200
+    assert cue.words_read
 
 
 # The latest a person is handed over when their words are late: the quiet that decides,

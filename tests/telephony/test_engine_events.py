@@ -10,6 +10,7 @@ import pytest
 
 from afterbeep.detect import (
     GeneralMailbox,
+    GreetingEnded,
     GreetingTranscribed,
     HumanDetected,
     MachineDetected,
@@ -20,7 +21,7 @@ from afterbeep.detect import (
 )
 from afterbeep.telephony import DetectorHub, EngineSettings, MediaEngine
 from afterbeep.telephony._detection import LiveDetector
-from afterbeep.telephony.engine import ACTION_MARK_PREFIX, TAKE_BACK
+from afterbeep.telephony.engine import ACTION_MARK_PREFIX, MODE_PARAMETER, REP_DROP, TAKE_BACK
 from afterbeep.telephony.frames import AudioIn, EndCall, SendMark, StreamStarted
 
 
@@ -47,10 +48,10 @@ class _ScriptedHub(DetectorHub):
         return _Scripted(sink, list(self._script))
 
 
-async def _one_frame(engine):
+async def _one_frame(engine, parameters=None):
     """A Twilio stream that sends one frame; what the engine sent back."""
     session = engine.session("twilio")
-    session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
+    session.handle(StreamStarted(call_id="CA1", stream_id="MZ1", parameters=parameters or {}))
     session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
     sent = []
     while not session.outbox.empty():
@@ -76,6 +77,45 @@ def test_each_no_drop_event_skips_the_message_and_says_why(event, reason):
     assert (timeline.action, timeline.end_reason) == ("skip", reason)
     assert timeline.message_start_ms is None
     assert any(isinstance(frame, EndCall) and frame.action == "skip" for frame in sent)
+
+
+@pytest.mark.parametrize(
+    ("setting", "words_read", "action", "reason"),
+    [
+        ("drop", False, "drop", None),
+        ("skip", False, "skip", "beepless_unread"),
+        ("skip", True, "drop", None),
+    ],
+)
+def test_a_beepless_greeting_not_read_is_dropped_or_skipped_as_set(
+    setting, words_read, action, reason
+):
+    machine = MachineDetected(at_ms=800, emitted_ms=800, reason="long greeting")
+    cue = GreetingEnded(at_ms=6000, emitted_ms=7500, words_read=words_read)
+    engine = MediaEngine(EngineSettings(beepless_unread=setting), hub=_ScriptedHub([machine, cue]))
+
+    sent = asyncio.run(_one_frame(engine))
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert timeline.action == action
+    assert timeline.cue_ms == 6000
+    if action == "skip":
+        assert timeline.end_reason == reason
+        assert timeline.message_start_ms is None
+        assert any(isinstance(frame, EndCall) and frame.action == "skip" for frame in sent)
+    else:
+        assert timeline.message_start_ms is not None
+
+
+def test_the_reps_drop_on_a_beepless_greeting_is_made_though_its_words_were_not_read():
+    # The rep heard the greeting and asked for the drop: skipping it would overrule them.
+    cue = GreetingEnded(at_ms=1800, emitted_ms=1800, words_read=False)
+    engine = MediaEngine(EngineSettings(beepless_unread="skip"), hub=_ScriptedHub([cue]))
+
+    asyncio.run(_one_frame(engine, {MODE_PARAMETER: REP_DROP}))
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert timeline.rep_drop_ms is not None
+    assert timeline.action == "drop"
+    assert timeline.message_start_ms is not None
 
 
 def test_a_menu_taken_back_from_the_rep_is_skipped_and_the_rep_released():
@@ -190,3 +230,16 @@ def test_notes_that_arrive_after_a_person_was_connected_reach_the_recorder():
     assert heard == [None, expected]  # listeners hear the end, then the notes
     # Nothing else happens on a finished call: no second action, no second end.
     assert [e["kind"] for e in timeline.events].count("end") == 1
+
+
+def test_beepless_unread_comes_from_the_file_or_the_environment_and_is_checked():
+    from afterbeep.errors import ConfigError
+    from afterbeep.telephony.config import load_telephony_settings
+
+    table = {"engine": {"beepless_unread": "skip"}}
+    assert load_telephony_settings(table, environ={}).engine.beepless_unread == "skip"
+    env = {"AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD": "drop"}
+    assert load_telephony_settings(table, environ=env).engine.beepless_unread == "drop"
+    assert load_telephony_settings({}, environ={}).engine.beepless_unread == "skip"
+    with pytest.raises(ConfigError, match="beepless_unread"):
+        load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD": "maybe"})

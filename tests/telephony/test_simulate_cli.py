@@ -108,3 +108,5 @@ def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors(
     call.action = "skip"
     call.expected = "drop"
     assert _cause(call) == "engine"  # a skip the detector never asked for
+    call.server = {"decision": "machine", "end_reason": "beepless_unread", "events": []}
+    assert _cause(call) == "beepless_unread"  # the engine's setting, not a fault

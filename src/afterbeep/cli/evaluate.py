@@ -118,6 +118,12 @@ def eval_command(
     asr: bool = typer.Option(
         True, "--asr/--no-asr", help="Transcribe greetings (afterbeep detector only)."
     ),
+    beepless_unread: str = typer.Option(
+        "skip",
+        "--beepless-unread",
+        help="The action at a beep-less greeting's end whose words were not read, as the "
+        "media engine's setting of that name: skip (its default) or drop.",
+    ),
 ) -> None:
     """Evaluate a detector on a labelled corpus: accuracy, early starts, latencies, recall.
 
@@ -128,6 +134,10 @@ def eval_command(
 
     if output_format not in ("text", "json"):
         raise InvalidInput(f"expected text or json, got {output_format!r}", field="--format")
+    if beepless_unread not in ("skip", "drop"):
+        raise InvalidInput(
+            f"expected skip or drop, got {beepless_unread!r}", field="--beepless-unread"
+        )
     settings = None
     if detector == "afterbeep":
         from afterbeep.detect.detector import DetectorSettings
@@ -146,10 +156,13 @@ def eval_command(
                 settings=settings,
                 limit=limit,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                beepless_unread=beepless_unread,
             )
         _print_report(report)
     else:
-        report = evaluate(corpus, detector, settings=settings, limit=limit)
+        report = evaluate(
+            corpus, detector, settings=settings, limit=limit, beepless_unread=beepless_unread
+        )
         print(json.dumps(report.to_json(), indent=2))
     if chart is not None:
         from afterbeep.detect.evaluate import write_chart

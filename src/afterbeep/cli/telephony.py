@@ -103,6 +103,12 @@ def simulate(
         help="The server this command starts recognises greetings' words (mailbox full, "
         "company menus); shed per call when it cannot keep up.",
     ),
+    beepless_unread: str | None = typer.Option(
+        None,
+        "--beepless-unread",
+        help="The server this command starts, at a beep-less greeting whose words it did "
+        "not read: drop or skip (telephony.engine.beepless_unread; default: as configured).",
+    ),
     rep_drop_after_ms: float | None = typer.Option(
         None,
         "--rep-drop-after-ms",
@@ -137,6 +143,8 @@ def simulate(
         raise ConfigError(f"--carrier must be one of {', '.join(SIM_CARRIERS)}, got {carrier!r}")
     if output not in ("text", "json"):
         raise ConfigError(f"--format must be text or json, got {output!r}")
+    if beepless_unread not in (None, "drop", "skip"):
+        raise ConfigError(f"--beepless-unread must be drop or skip, got {beepless_unread!r}")
     asterisk = carrier == "asterisk"
     if asterisk and detector == "oracle" and url is None:
         raise ConfigError(
@@ -153,7 +161,9 @@ def simulate(
         answer_over_s=answer_over_s,
     )
     if url is None:
-        with local_server(detector=detector, asr=asr, audiosocket=asterisk) as server:
+        with local_server(
+            detector=detector, asr=asr, audiosocket=asterisk, beepless_unread=beepless_unread
+        ) as server:
             base = server.url
             target = server.audiosocket_url or base.replace("http://", "ws://") + (
                 f"/media/{carrier}"

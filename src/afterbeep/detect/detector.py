@@ -972,7 +972,11 @@ class _CallState:
                 events.extend(self._classify(final=True))
             if self._words_leave_greeting_open():
                 return
-            cue = self._emit(GreetingEnded, self.last_voice_ms)
+            cue = self._emit(
+                GreetingEnded,
+                self.last_voice_ms,
+                words_read=bool(self.transcripts) and not self.shed,
+            )
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))
             self.done = True

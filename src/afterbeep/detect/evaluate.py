@@ -26,6 +26,7 @@ from afterbeep.detect.events import (
     NO_DROP_EVENTS,
     DetectionEvent,
     FaxDetected,
+    GreetingEnded,
     HumanDetected,
     MachineDetected,
     RecordingAfterAll,
@@ -146,8 +147,15 @@ class EvalReport:
         return data
 
 
-def read_events(call: LabelledCall, events: Iterable[DetectionEvent]) -> CallOutcome:
-    """Apply the contract's event-reading rules to one call's events (in emission order)."""
+def read_events(
+    call: LabelledCall, events: Iterable[DetectionEvent], *, beepless_unread: str = "skip"
+) -> CallOutcome:
+    """Apply the contract's event-reading rules to one call's events (in emission order).
+
+    ``beepless_unread``: what the media engine does at a beep-less greeting's end whose words
+    were not read (``GreetingEnded.words_read`` false): ``skip`` (its default) or ``drop``."""
+    if beepless_unread not in ("skip", "drop"):
+        raise ValueError(f"beepless_unread must be skip or drop, got {beepless_unread!r}")
     events = list(events)
     decision_event = next((e for e in events if isinstance(e, DECISION_EVENTS)), None)
     if decision_event is None:
@@ -178,7 +186,8 @@ def read_events(call: LabelledCall, events: Iterable[DetectionEvent]) -> CallOut
         cue = next((e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)), None)
         cue_index = events.index(cue) if cue is not None else len(events)
         no_drop_first = any(isinstance(e, NO_DROP_EVENTS) for e in events[:cue_index])
-        if no_drop_first:
+        unread = isinstance(cue, GreetingEnded) and not cue.words_read and beepless_unread == "skip"
+        if no_drop_first or unread:
             action = "skip"
         elif cue is not None and decided_at is not None:
             action = "drop"
@@ -264,7 +273,13 @@ def _error_outcome(call: LabelledCall, message: str) -> CallOutcome:
     )
 
 
-def evaluate_call(call: LabelledCall, audio_path: Path, factory: DetectorFactory) -> CallOutcome:
+def evaluate_call(
+    call: LabelledCall,
+    audio_path: Path,
+    factory: DetectorFactory,
+    *,
+    beepless_unread: str = "skip",
+) -> CallOutcome:
     """One call through a fresh detector; unreadable audio or a detector crash is an error row."""
     try:
         samples, sample_rate = read_call_audio(audio_path)
@@ -275,7 +290,7 @@ def evaluate_call(call: LabelledCall, audio_path: Path, factory: DetectorFactory
         events = run_detector(detector, samples)
     except Exception as error:  # one call's failure must not stop the others; it is reported
         return _error_outcome(call, f"detector failed: {type(error).__name__}: {error}")
-    return read_events(call, events)
+    return read_events(call, events, beepless_unread=beepless_unread)
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -359,13 +374,17 @@ def evaluate(
     settings: Any | None = None,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    beepless_unread: str = "skip",
 ) -> EvalReport:
     """Run ``detector_name`` (a registry name, or a factory taking the sample rate) on ``corpus``.
 
     Each call gets a fresh detector fed 20 ms frames at the file's own sample rate; the
-    events are read by ``read_events``. ``limit`` takes the first N calls. ``progress`` is
-    called with (done, total) after each call.
+    events are read by ``read_events`` (with ``beepless_unread``, the media engine's setting
+    of that name). ``limit`` takes the first N calls. ``progress`` is called with (done,
+    total) after each call.
     """
+    if beepless_unread not in ("skip", "drop"):
+        raise ValueError(f"beepless_unread must be skip or drop, got {beepless_unread!r}")
     if not isinstance(corpus, Corpus):
         corpus = load_corpus(corpus, check_audio=False)
     if isinstance(detector_name, str):
@@ -384,7 +403,9 @@ def evaluate(
     calls = corpus.calls[:limit] if limit is not None else corpus.calls
     outcomes: list[CallOutcome] = []
     for done, call in enumerate(calls, start=1):
-        outcomes.append(evaluate_call(call, corpus.audio_path(call), make))
+        outcomes.append(
+            evaluate_call(call, corpus.audio_path(call), make, beepless_unread=beepless_unread)
+        )
         if progress is not None:
             progress(done, len(calls))
     return summarize_outcomes(outcomes, detector=name, corpus=str(corpus.root))

@@ -82,7 +82,14 @@ class BeepEnded(DetectionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GreetingEnded(DetectionEvent):
-    """A machine greeting ended with no beep; ``at_ms`` is the end of its speech."""
+    """A machine greeting ended with no beep; ``at_ms`` is the end of its speech.
+
+    ``words_read``: its words were recognised and named no mailbox that takes no message.
+    False when recognition is off or its last words were refused (too busy): beep-less
+    greetings are where full, not-set-up and company mailboxes are, so a media engine may
+    choose not to drop on one it could not read (``EngineSettings.beepless_unread``)."""
+
+    words_read: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -465,7 +465,8 @@ def _oracle_plan(truth: dict[str, Any]) -> list[tuple[int, Maker]]:
     elif beep is not None:
         plan.append((cue, lambda at, now: BeepEnded(at_ms=at, emitted_ms=now)))
     else:
-        plan.append((cue, lambda at, now: GreetingEnded(at_ms=at, emitted_ms=now)))
+        # The labels are the oracle's words: a personal mailbox, read as such.
+        plan.append((cue, lambda at, now: GreetingEnded(at_ms=at, emitted_ms=now, words_read=True)))
     return plan
 
 

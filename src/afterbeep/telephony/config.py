@@ -10,7 +10,8 @@ Read from the ``[telephony]`` table of afterbeep.toml, then environment variable
 ``AFTERBEEP_VONAGE_SIGNATURE_SECRET``, ``AFTERBEEP_VONAGE_FROM_NUMBER``,
 ``AFTERBEEP_VONAGE_API_URL``, ``AFTERBEEP_AUDIOSOCKET_PORT``, ``AFTERBEEP_AUDIOSOCKET_HOST``,
 ``AFTERBEEP_PUBLIC_URL``,
-``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``).
+``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``,
+``AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
 """
 
@@ -47,7 +48,11 @@ _ENV = {
     "public_url": "AFTERBEEP_PUBLIC_URL",
     "control_token": "AFTERBEEP_CONTROL_TOKEN",
 }
-_ENGINE_ENV = {"detector": "AFTERBEEP_TELEPHONY_DETECTOR", "asr": "AFTERBEEP_TELEPHONY_ASR"}
+_ENGINE_ENV = {
+    "detector": "AFTERBEEP_TELEPHONY_DETECTOR",
+    "asr": "AFTERBEEP_TELEPHONY_ASR",
+    "beepless_unread": "AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD",
+}
 
 
 class TelephonySettings(BaseModel):

@@ -13,7 +13,8 @@ frames in -> detector -> on its events:
 - a machine, then its cue (``BeepEnded`` / ``GreetingEnded``): ask the compliance policy,
   then play the message as paced 20 ms frames ``lead_ms`` ahead of real time with a mark at
   the end, and hang up when the carrier reports the mark played;
-- a full, not set up or general mailbox, a fax, a blocked drop, no decision: skip, hang up;
+- a full, not set up or general mailbox, a beep-less greeting whose words were not read
+  (``beepless_unread``), a fax, a blocked drop, no decision: skip, hang up;
 - somebody talking over the message (barge-in): clear playback and connect the rep.
 
 Every call's timeline (events, beep end, message start, bytes played, end reason) is kept in
@@ -123,6 +124,11 @@ class EngineSettings(BaseModel):
     barge_in_ms: int = Field(300, ge=40, le=5000)
     barge_in_margin_db: float = Field(18.0, ge=3.0, le=60.0)
     barge_in_min_dbfs: float = Field(-45.0, ge=-90.0, le=0.0)
+    # A beep-less greeting whose words were not read (recognition off, or too busy for the
+    # call): skip it (default), since beep-less greetings are where full, not-set-up and
+    # company mailboxes are and a message is never left on those, or drop at its end as at
+    # any cue (see docs/telephony.md for what each costs).
+    beepless_unread: Literal["skip", "drop"] = "skip"
     # No decision (NotSure): hang up (default) or hand the call to the rep.
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
     # A call with no final action after this much audio is ended (stuck far end).
@@ -859,6 +865,17 @@ class MediaSession:
             if isinstance(event, BeepEnded):
                 timeline.beep_end_ms = self._events_offset_ms + event.at_ms
             timeline.cue_ms = self._events_offset_ms + event.at_ms
+            if (
+                isinstance(event, GreetingEnded)
+                and not event.words_read
+                and self.engine.settings.beepless_unread == "skip"
+                # The rep who asked for the drop heard the greeting; a call taken back
+                # went past its beep.
+                and timeline.rep_drop_ms is None
+                and timeline.taken_back_ms is None
+            ):
+                self._finish("skip", "beepless_unread")
+                return
             self._on_cue()
 
     # -- a person's answer, watched ------------------------------------------------------

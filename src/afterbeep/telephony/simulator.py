@@ -847,7 +847,9 @@ _NO_DROP = frozenset(
 
 
 def _cause(call: SimulatedCall) -> str:
-    """Why a call got the wrong action: the detector's decision, or what the engine did."""
+    """Why a call got the wrong action: the detector's decision, the engine's
+    ``beepless_unread`` setting (a personal mailbox without a beep, its words not read), or
+    what the engine did otherwise."""
     server = call.server
     if call.error:
         return "transport"
@@ -870,6 +872,8 @@ def _cause(call: SimulatedCall) -> str:
         return "detector"
     if truth not in ("human", "machine") and decision in ("human", "machine"):
         return "detector"
+    if server.get("end_reason") == "beepless_unread":
+        return "beepless_unread"  # the engine's setting, on a greeting it could not read
     return "engine"
 
 
@@ -1089,12 +1093,13 @@ def local_server(
     data_dir: str | Path | None = None,
     timeout_s: float = 30.0,
     audiosocket: bool = False,
+    beepless_unread: str | None = None,
 ) -> Iterator[LocalServer]:
     """Start ``afterbeep serve`` in a child process on a free loopback port with the given
     detector (``asr``: with greeting speech recognition; ``audiosocket``: also taking
-    AudioSocket calls on another free port); yields its URLs and process id and stops it
-    afterwards. A separate process, so the simulator and the server each get their own
-    core."""
+    AudioSocket calls on another free port; ``beepless_unread``: the engine setting, else
+    the configured one); yields its URLs and process id and stops it afterwards. A separate
+    process, so the simulator and the server each get their own core."""
     import os
     import socket
     import subprocess
@@ -1114,6 +1119,8 @@ def local_server(
         AFTERBEEP_TELEPHONY_DETECTOR=detector,
         AFTERBEEP_TELEPHONY_ASR="true" if asr else "false",
     )
+    if beepless_unread is not None:
+        env["AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD"] = beepless_unread
     audiosocket_url = None
     if audiosocket:
         audio_port = free_port()
