@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -54,6 +55,30 @@ def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     app.state.telephony = TelephonySettings(control_token=token)
     for url in _serve(app):
         yield url, token
+
+
+@pytest.fixture(scope="module")
+def oracle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the oracle detector (actions follow the labels) and a demo corpus of a
+    person, a personal mailbox and a mailbox that takes no message, picked from a small
+    synthetic corpus."""
+    from afterbeep.detect.corpus import CALLS_FILE, build_corpus
+    from afterbeep.telephony import EngineSettings, TelephonySettings
+
+    data = tmp_path_factory.mktemp("calls-page")
+    corpus = data / "simulator-corpus"
+    build_corpus(corpus, seed=5, count=40, engines=("espeak",))
+    rows = [json.loads(line) for line in (corpus / CALLS_FILE).read_text().splitlines()]
+    wanted = [
+        lambda r: r["answered_by"] == "human",
+        lambda r: r["mailbox"] == "personal" and r["beep_end_ms"] is not None,
+        lambda r: r["mailbox"] in ("full", "not_set_up", "general"),
+    ]
+    picked = [next(r for r in rows if want(r)) for want in wanted]
+    (corpus / CALLS_FILE).write_text("".join(json.dumps(r) + "\n" for r in picked))
+    app = create_app(Settings(data_dir=data))
+    app.state.telephony = TelephonySettings(engine=EngineSettings(detector="oracle"))
+    yield from _serve(app)
 
 
 @pytest.fixture(scope="module")

@@ -496,8 +496,16 @@ async def _run_session(app: Any, run: dict[str, Any], url: str, request: Simulat
             for c, _ in calls
         ]
 
+        engine = media_engine(app)
+
+        def row(result: Any) -> dict[str, Any]:
+            """The simulator's result, and the engine's reason for its ending (why a call
+            was skipped: "mailbox_full", "beepless_unread", ...)."""
+            timeline = engine.timelines.get((request.carrier, result.call_id))
+            return {**result.to_dict(), "end_reason": timeline.end_reason if timeline else None}
+
         def progress(result: Any) -> None:
-            run["results"][result.index] = result.to_dict()
+            run["results"][result.index] = row(result)
 
         report = await simulate_calls(
             calls,
@@ -508,7 +516,7 @@ async def _run_session(app: Any, run: dict[str, Any], url: str, request: Simulat
             rep_drop_after_ms=request.rep_drop_after_ms,
             control_token=_control_token(app),
         )
-        run["results"] = {c.index: c.to_dict() for c in report.calls}
+        run["results"] = {c.index: row(c) for c in report.calls}
         run["summary"] = report.summary()
         run["state"] = "done"
     except (AfterbeepError, OSError) as error:

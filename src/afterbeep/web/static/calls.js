@@ -31,9 +31,12 @@
           : r.taken_back_ms != null
             ? "connect → taken back → drop"
             : r.action;
+        // Why a call was skipped or ended without a message (the engine's end reason).
+        const why = r.end_reason;
+        const said = why && ["skip", "none"].includes(r.action) ? ` (${why.replace(/_/g, " ")})` : "";
         const right = r.correct || r.right_with_rep;
         tr.append(
-          cell(did + (right ? " ✓" : " ✗"), right ? "ok" : "bad"),
+          cell(did + said + (right ? " ✓" : " ✗"), right ? "ok" : "bad"),
           cell(ms(r.message_latency_ms)),
           cell(ms(r.connect_delay_ms)),
           cell(ms(r.played_before_cue_ms)),
