@@ -739,6 +739,37 @@ def _spread_words(text, start, end):
     return Transcript(text, timed)
 
 
+class LastReadingSlow(FakeTranscriber):
+    """The same words for every clip; a clip at least ``slow_from_s`` long takes
+    ``seconds`` (the whole greeting, sent again at its end)."""
+
+    def __init__(self, text, slow_from_s, seconds):
+        super().__init__([])
+        self.text, self.slow_from_s, self.slow_seconds = text, slow_from_s, seconds
+
+    def transcribe(self, samples, *, sample_rate):
+        self.calls.append((samples.size, sample_rate))
+        if samples.size / sample_rate >= self.slow_from_s:
+            time.sleep(self.slow_seconds)
+        return Transcript(self.text, ())
+
+
+@pytest.mark.parametrize(("seconds", "read"), [(0.0, True), (2.0, False)])
+def test_a_beep_less_end_says_whether_the_words_were_read_up_to_the_last_speech(seconds, read):
+    # 8.5 s of greeting: its first 7 s are read early and settle it (no no-drop phrase), so
+    # the cue does not wait for the whole greeting's last reading. Back before the cue, the
+    # words were read to the end; after it, they were not (the engine may skip such a call:
+    # a company's "press 0" comes last).
+    head = [silence(500), speech(7000, seed=1), silence(700), speech(1500, seed=2)]
+    samples = to_int16(mix(*head, silence(4000)))
+    text = "Hi, you've reached Dana Smith at Keystone Engineering. Leave your name and number."
+    fake = LastReadingSlow(text, slow_from_s=8.5, seconds=seconds)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert isinstance(cue, GreetingEnded), events
+    assert cue.words_read is read
+
+
 class TimedTranscriber(FakeTranscriber):
     """Scripted text whose words are spread evenly from 0.2 s to ``ends[i]`` s of the chunk
     (None: to 50 ms before the chunk's end)."""

@@ -550,6 +550,8 @@ class _CallState:
         self.audio_start_ms = 0
         self.max_audio_frames = _frames(s.asr_max_audio_ms)
         self.transcribed_until = 0
+        # Audio time the greeting's words have been read up to, from its start without a gap.
+        self.read_until = 0
         self.speech_ms_total = 0
         self.transcripts: list[tuple[int, Transcript]] = []
         self.words_read = _WordsRead("")  # the last reading of the transcripts' text
@@ -972,11 +974,7 @@ class _CallState:
                 events.extend(self._classify(final=True))
             if self._words_leave_greeting_open():
                 return
-            cue = self._emit(
-                GreetingEnded,
-                self.last_voice_ms,
-                words_read=bool(self.transcripts) and not self.shed,
-            )
+            cue = self._emit(GreetingEnded, self.last_voice_ms, words_read=self._read_to_end())
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))
             self.done = True
@@ -1212,6 +1210,11 @@ class _CallState:
         if self._submit(self.audio_start_ms, end) is not None:
             self.transcribed_until = end
 
+    def _read_to_end(self) -> bool:
+        """The greeting's words have been read, from its start up to its last speech, and
+        none was refused since (a company's "press 0" comes last)."""
+        return bool(self.transcripts) and not self.shed and self.read_until >= self.last_speech_end
+
     def _words_cover_speech(self) -> bool:
         """Every stretch of speech so far has been sent and its transcript read."""
         return not self.jobs and self.last_speech_end <= self.transcribed_until
@@ -1401,6 +1404,8 @@ class _CallState:
             # read as the part after it.
             if job.start_ms <= self.audio_start_ms and not self._skips_the_opening(transcript):
                 self._forget_words()
+            if job.start_ms <= max(self.read_until, self.audio_start_ms):
+                self.read_until = max(self.read_until, job.end_ms)
             self.rest_text = ""
             if transcript.text:
                 self.transcripts.append((job.start_ms, transcript))
@@ -1505,6 +1510,7 @@ class _CallState:
 
     def _forget_words(self) -> None:
         self.transcripts.clear()
+        self.read_until = 0
         self.heard = None
         self.rest_text = ""
 

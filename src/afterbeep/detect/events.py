@@ -84,8 +84,9 @@ class BeepEnded(DetectionEvent):
 class GreetingEnded(DetectionEvent):
     """A machine greeting ended with no beep; ``at_ms`` is the end of its speech.
 
-    ``words_read``: its words were recognised and named no mailbox that takes no message.
-    False when recognition is off or its last words were refused (too busy): beep-less
+    ``words_read``: its words were recognised from its start up to its last speech, and
+    named no mailbox that takes no message. False when recognition is off, or its last words
+    were refused (too busy) or not back by the cue: beep-less
     greetings are where full, not-set-up and company mailboxes are, so a media engine may
     choose not to drop on one it could not read (``EngineSettings.beepless_unread``)."""
 
