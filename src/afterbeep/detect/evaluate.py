@@ -147,6 +147,11 @@ class EvalReport:
         return data
 
 
+def _check_beepless_unread(value: str) -> None:
+    if value not in ("skip", "drop"):
+        raise ValueError(f"beepless_unread must be skip or drop, got {value!r}")
+
+
 def read_events(
     call: LabelledCall, events: Iterable[DetectionEvent], *, beepless_unread: str = "skip"
 ) -> CallOutcome:
@@ -154,8 +159,7 @@ def read_events(
 
     ``beepless_unread``: what the media engine does at a beep-less greeting's end whose words
     were not read (``GreetingEnded.words_read`` false): ``skip`` (its default) or ``drop``."""
-    if beepless_unread not in ("skip", "drop"):
-        raise ValueError(f"beepless_unread must be skip or drop, got {beepless_unread!r}")
+    _check_beepless_unread(beepless_unread)
     events = list(events)
     decision_event = next((e for e in events if isinstance(e, DECISION_EVENTS)), None)
     if decision_event is None:
@@ -383,8 +387,7 @@ def evaluate(
     of that name). ``limit`` takes the first N calls. ``progress`` is called with (done,
     total) after each call.
     """
-    if beepless_unread not in ("skip", "drop"):
-        raise ValueError(f"beepless_unread must be skip or drop, got {beepless_unread!r}")
+    _check_beepless_unread(beepless_unread)  # before the first call, not at it
     if not isinstance(corpus, Corpus):
         corpus = load_corpus(corpus, check_audio=False)
     if isinstance(detector_name, str):

@@ -86,9 +86,9 @@ class GreetingEnded(DetectionEvent):
 
     ``words_read``: its words were recognised from its start up to its last speech, and
     named no mailbox that takes no message. False when recognition is off, or its last words
-    were refused (too busy) or not back by the cue: beep-less
-    greetings are where full, not-set-up and company mailboxes are, so a media engine may
-    choose not to drop on one it could not read (``EngineSettings.beepless_unread``)."""
+    were refused (too busy) or not back by the cue: beep-less greetings are where full,
+    not-set-up and company mailboxes are, so a media engine may choose not to drop on one it
+    could not read (``EngineSettings.beepless_unread``)."""
 
     words_read: bool = False
 
