@@ -15,19 +15,18 @@ def test_the_page_shows_each_calls_outcome_and_why_a_mailbox_got_no_message(orac
     calls = browser.find_element(By.ID, "calls")
     calls.clear()
     calls.send_keys("3")
-    rep = browser.find_elements(By.ID, "rep-drop")
-    if rep and rep[0].is_selected():
-        rep[0].click()  # no simulated rep: the engine's own actions
+    rep = browser.find_element(By.ID, "rep-drop")
+    if rep.is_selected():
+        rep.click()  # no simulated rep: the engine's own actions
     browser.find_element(By.ID, "start").click()
     state = browser.find_element(By.ID, "state")
-    WebDriverWait(browser, 120).until(
-        lambda d: state.text in ("done", "failed") or "failed" in state.text
-    )
+    WebDriverWait(browser, 120).until(lambda d: state.text == "done" or "failed" in state.text)
     assert state.text == "done"
-    outcomes = {
-        row.find_elements(By.TAG_NAME, "td")[3].text: row.find_elements(By.TAG_NAME, "td")[4].text
+    cells = [
+        [td.text for td in row.find_elements(By.TAG_NAME, "td")]
         for row in browser.find_elements(By.CSS_SELECTOR, "#rows tr")
-    }
+    ]
+    outcomes = {row[3]: row[4] for row in cells}  # right action -> what afterbeep did
     assert outcomes["connect"] == "connect ✓"
     assert outcomes["drop"] == "drop ✓"
     # The mailbox that takes no message: skipped, and the row says which it was.
