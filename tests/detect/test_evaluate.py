@@ -293,6 +293,52 @@ def test_reading_rules_by_hand():
     assert (row.action, row.early_start, row.correct) == ("drop", False, False)
 
 
+def test_no_action_on_a_mailbox_that_hangs_up_by_itself_is_a_right_skip():
+    def mailbox(kind: str, notes: str) -> LabelledCall:
+        return LabelledCall(
+            id=kind,
+            audio="x.wav",
+            answered_by="machine",
+            mailbox=kind,
+            beep_end_ms=None,
+            greeting_end_ms=4000,
+            human_greeting_end_ms=None,
+            notes=notes,
+        )
+
+    machine_only = [MachineDetected(at_ms=900, emitted_ms=1000)]
+    full = mailbox("full", "style=full; beeps=0; hangup=yes")
+    assert full.far_end_hangs_up
+    row = read_events(full, machine_only)
+    assert (row.action, row.hung_up_first, row.correct) == ("none", True, True)
+    # Nothing decided before the hang-up: no message, no rep either.
+    row = read_events(full, [])
+    assert (row.action, row.hung_up_first, row.correct) == ("none", True, True)
+    # A drop before the hang-up is still wrong.
+    row = read_events(
+        full, [*machine_only, GreetingEnded(at_ms=4000, emitted_ms=4900, words_read=True)]
+    )
+    assert (row.action, row.hung_up_first, row.correct) == ("drop", False, False)
+    # A mailbox that does not hang up by itself: no action leaves it waiting (a company
+    # line records the silence), so it stays wrong.
+    general = mailbox("general", "style=menu; beeps=0")
+    assert not general.far_end_hangs_up
+    row = read_events(general, machine_only)
+    assert (row.action, row.hung_up_first, row.correct) == ("none", False, False)
+    # A person's line is never right with no action, hang-up or not.
+    person = LabelledCall(
+        id="h",
+        audio="x.wav",
+        answered_by="human",
+        mailbox=None,
+        beep_end_ms=None,
+        greeting_end_ms=None,
+        human_greeting_end_ms=800,
+        notes="hangup=yes",
+    )
+    assert not read_events(person, []).correct
+
+
 def test_a_call_taken_back_from_the_rep_is_read_as_its_final_action():
     personal = _call("machine", "personal", greeting_end_ms=7000, beep_end_ms=7600)
     human = _call("human", human_greeting_end_ms=1000)

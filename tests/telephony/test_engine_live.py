@@ -7,6 +7,7 @@ The oracle detector reads each call's labels, so these tests judge engine and tr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
@@ -44,6 +45,31 @@ def test_every_kind_of_call_gets_the_right_action_and_never_before_the_cue(live_
             assert call.connect_delay_ms >= 0
         if call.expected == "skip":
             assert call.media_frames_received == 0
+
+
+@pytest.mark.parametrize("carrier", ["twilio", "telnyx"])
+def test_a_mailbox_that_hangs_up_first_is_a_right_skip_and_ends_the_stream(
+    live_server, make_call, carrier
+):
+    """A full mailbox labelled ``hangup=yes`` whose audio ends before the (oracle's) reading
+    of its greeting: the far end sends its stop and hangs up then, not 2.5 s later."""
+    labelled, samples = make_call("full", seed=3, cue_ms=2400)
+    hangs_up = dataclasses.replace(labelled, id="full-hangs-up", notes="hangup=yes")
+    waits = dataclasses.replace(labelled, id="full-waits")
+    # The oracle reads "full" at the greeting's end (2000 ms): the audio ends before it.
+    short = samples[: 8 * 1500]
+    report = _run(live_server, [(hangs_up, short), (waits, short)], carrier=carrier)
+    first, second = report.calls
+    assert (first.action, first.hung_up_first, first.correct) == ("none", True, True)
+    assert first.ended_ms is not None
+    assert first.ended_ms < 1700
+    assert first.server["end_reason"] == "far_end_hangup"
+    ends = [e["note"] for e in first.server["events"] if e["kind"] == "end"]
+    assert ends == ["stop"]  # the carrier's stop came before the close
+    # The same audio without the label goes on in silence: afterbeep skips it itself.
+    assert (second.action, second.hung_up_first, second.correct) == ("skip", False, True)
+    assert second.server["end_reason"] == "mailbox_full"
+    assert report.summary()["hung_up_first"] == 1
 
 
 @pytest.mark.parametrize("carrier", ["telnyx", "plivo", "vonage"])

@@ -45,6 +45,7 @@ def _print(report: Any) -> None:
         "taken back from the rep by afterbeep (right)",
         f"{s['taken_back']} ({s['taken_back_right']})",
     )
+    head.add_row("no-drop mailboxes that hung up first (right)", str(s["hung_up_first"]))
     if s["rep_drops"]:
         head.add_row("rep's drops (machines handed to the rep)", str(s["rep_drops"]))
         head.add_row(

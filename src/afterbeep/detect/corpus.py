@@ -69,6 +69,12 @@ class LabelledCall:
         return "none"
 
     @property
+    def far_end_hangs_up(self) -> bool:
+        """The far end ends the call after its greeting (tag ``hangup=yes``: a full or
+        not-set-up mailbox's "... Goodbye."), so the recording's end is its hang-up."""
+        return self.tags.get("hangup") == "yes"
+
+    @property
     def message_cue_ms(self) -> int | None:
         """The earliest time a message may start: the beep's end, else the greeting's end."""
         return self.beep_end_ms if self.beep_end_ms is not None else self.greeting_end_ms

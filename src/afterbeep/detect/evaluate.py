@@ -65,6 +65,8 @@ class CallOutcome:
     """The first decision event's class; differs from ``decision`` on a take-back."""
     taken_back: bool = False
     """Handed over as a person, then taken back for the drop (``RecordingAfterAll``)."""
+    hung_up_first: bool = False
+    """No action before the far end hung up (``LabelledCall.far_end_hangs_up``)."""
     events: list[dict[str, Any]] = field(default_factory=list)
     """Every event the detector emitted: ``{kind, at_ms, emitted_ms}``, in order."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -247,16 +249,25 @@ def read_events(
         action=action,
         decision_correct=decision_correct,
         early_start=early,
-        correct=action == expected and not early,
+        correct=_right_action(call, action) and not early,
         reason=reason,
         beep_latency_ms=beep_latency,
         greeting_latency_ms=greeting_latency,
         human_decision_ms=human_ms,
         first_decision=first_decision,
         taken_back=first_decision != decision,
+        hung_up_first=action == "none" and call.far_end_hangs_up,
         events=[{"kind": e.kind, "at_ms": e.at_ms, "emitted_ms": e.emitted_ms} for e in events],
         tags=call.tags,
     )
+
+
+def _right_action(call: LabelledCall, action: str) -> bool:
+    """Whether ``action`` is what a perfect dialer does: the expected one, or none at all on a
+    no-drop mailbox that hangs up by itself ("The mailbox is full. Goodbye."), which leaves
+    no message and keeps the rep free as a skip would."""
+    expected = call.expected_action
+    return action == expected or (expected == "skip" and action == "none" and call.far_end_hangs_up)
 
 
 def _error_outcome(call: LabelledCall, message: str) -> CallOutcome:

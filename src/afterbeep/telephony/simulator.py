@@ -93,6 +93,11 @@ class _FarEnd(ABC):
     @abstractmethod
     def mark_echo(self, name: str) -> str | bytes: ...
 
+    def closing(self) -> list[str | bytes]:
+        """What the carrier sends when the far end hangs up, before it closes the stream
+        (the close alone, where its protocol has no message for it)."""
+        return []
+
     def _next(self) -> str:
         self.sequence += 1
         return str(self.sequence)
@@ -158,6 +163,15 @@ class _TwilioFarEnd(_FarEnd):
             }
         )
 
+    def closing(self) -> list[str | bytes]:
+        stop = {
+            "event": "stop",
+            "sequenceNumber": self._next(),
+            "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_id},
+            "streamSid": self.stream_id,
+        }
+        return [json.dumps(stop)]
+
 
 class _TelnyxFarEnd(_FarEnd):
     def opening(self) -> list[str | bytes]:
@@ -202,6 +216,15 @@ class _TelnyxFarEnd(_FarEnd):
                 "mark": {"name": name},
             }
         )
+
+    def closing(self) -> list[str | bytes]:
+        stop = {
+            "event": "stop",
+            "sequence_number": self._next(),
+            "stop": {"call_control_id": self.call_id},
+            "stream_id": self.stream_id,
+        }
+        return [json.dumps(stop)]
 
 
 class _PlivoFarEnd(_FarEnd):
@@ -405,10 +428,17 @@ class SimulatedCall:
     after all), by its take-back mark (call audio time)."""
     answered_s: float | None = None
     """When the call's media began, in seconds after the session's first dial."""
+    hung_up_first: bool = False
+    """The far end hung up before afterbeep did anything: a corpus call labelled
+    ``hangup=yes`` ("The mailbox is full. Goodbye.") ends with its recording."""
 
     @property
     def correct(self) -> bool:
-        return self.action == self.expected
+        """The expected action, or none on a no-drop mailbox that hung up by itself first:
+        no message left and no rep kept, as with a skip."""
+        return self.action == self.expected or (
+            self.expected == "skip" and self.action == "none" and self.hung_up_first
+        )
 
     @property
     def right_with_rep(self) -> bool:
@@ -504,6 +534,8 @@ class SimulationReport:
             # Calls afterbeep handed to the rep and took back for the drop by itself.
             "taken_back": sum(c.taken_back_ms is not None for c in calls),
             "taken_back_right": sum(c.taken_back_ms is not None and c.correct for c in calls),
+            # Mailboxes that hung up by themselves before afterbeep acted (right as skips).
+            "hung_up_first": sum(c.hung_up_first for c in calls),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -541,7 +573,10 @@ class _Call:
         n = audio.size - audio.size % 160
         frames = audio[:n].reshape(-1, 160)
         self.frames = frames
-        self.total_frames = frames.shape[0] + tail_ms // FRAME_MS
+        # A mailbox that hangs up after its greeting does so when its recording ends; the
+        # others go on in silence for tail_ms, time for afterbeep to act.
+        self.hangs_up = labelled.far_end_hangs_up
+        self.total_frames = frames.shape[0] + (0 if self.hangs_up else tail_ms // FRAME_MS)
         self.sent = 0
         self.hanging_up = False
         self.last_sent_at = 0.0
@@ -802,9 +837,15 @@ async def _pace(calls: list[_Call]) -> None:
 
 
 async def _hang_up(call: _Call) -> None:
-    if call.result.error is None and call.result.action == "none":
-        call.result.ended_ms = call.audio_ms(time.monotonic())
+    """The far end hangs up: its audio ran out (the carrier's stop, where it has one, then
+    the close)."""
+    r = call.result
+    if r.error is None and r.action == "none":
+        r.ended_ms = call.audio_ms(time.monotonic())
+    r.hung_up_first = call.hangs_up and r.action == "none" and not call.rep_stream
     with contextlib.suppress(Exception):
+        for message in call.far_end.closing():
+            await call.ws.send(message)
         await call.ws.close()
     call.closed.set()
 
