@@ -130,13 +130,15 @@ def eval_command(
     The afterbeep detector takes its settings from the \\[detect] table of afterbeep.toml.
     """
     from afterbeep.detect.evaluate import evaluate
+    from afterbeep.detect.events import BEEPLESS_UNREAD
     from afterbeep.errors import InvalidInput
 
     if output_format not in ("text", "json"):
         raise InvalidInput(f"expected text or json, got {output_format!r}", field="--format")
-    if beepless_unread not in ("skip", "drop"):
+    if beepless_unread not in BEEPLESS_UNREAD:
         raise InvalidInput(
-            f"expected skip or drop, got {beepless_unread!r}", field="--beepless-unread"
+            f"expected {' or '.join(BEEPLESS_UNREAD)}, got {beepless_unread!r}",
+            field="--beepless-unread",
         )
     settings = None
     if detector == "afterbeep":

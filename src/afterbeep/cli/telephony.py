@@ -136,6 +136,7 @@ def simulate(
     out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
 ) -> None:
     """Dial simulated calls into afterbeep over a carrier's real protocol and report."""
+    from afterbeep.detect.events import BEEPLESS_UNREAD
     from afterbeep.errors import ConfigError
     from afterbeep.telephony.simulator import SIM_CARRIERS, local_server
     from afterbeep.telephony.simulator import simulate as run
@@ -144,8 +145,9 @@ def simulate(
         raise ConfigError(f"--carrier must be one of {', '.join(SIM_CARRIERS)}, got {carrier!r}")
     if output not in ("text", "json"):
         raise ConfigError(f"--format must be text or json, got {output!r}")
-    if beepless_unread not in (None, "drop", "skip"):
-        raise ConfigError(f"--beepless-unread must be drop or skip, got {beepless_unread!r}")
+    if beepless_unread is not None and beepless_unread not in BEEPLESS_UNREAD:
+        choices = " or ".join(BEEPLESS_UNREAD)
+        raise ConfigError(f"--beepless-unread must be {choices}, got {beepless_unread!r}")
     asterisk = carrier == "asterisk"
     if asterisk and detector == "oracle" and url is None:
         raise ConfigError(

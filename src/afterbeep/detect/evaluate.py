@@ -21,6 +21,7 @@ import numpy as np
 
 from afterbeep.detect.corpus import Corpus, LabelledCall, load_corpus, read_call_audio
 from afterbeep.detect.events import (
+    BEEPLESS_UNREAD,
     DECISION_EVENTS,
     MESSAGE_CUE_EVENTS,
     NO_DROP_EVENTS,
@@ -150,8 +151,8 @@ class EvalReport:
 
 
 def _check_beepless_unread(value: str) -> None:
-    if value not in ("skip", "drop"):
-        raise ValueError(f"beepless_unread must be skip or drop, got {value!r}")
+    if value not in BEEPLESS_UNREAD:
+        raise ValueError(f"beepless_unread must be {' or '.join(BEEPLESS_UNREAD)}, got {value!r}")
 
 
 def read_events(

@@ -19,6 +19,7 @@ This module holds data only: no detection logic, no carrier or audio I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +92,12 @@ class GreetingEnded(DetectionEvent):
     could not read (``EngineSettings.beepless_unread``)."""
 
     words_read: bool = False
+
+
+# What a dialer may do at a ``GreetingEnded`` whose words were not read: the media engine's
+# ``beepless_unread`` setting and the evaluation's reading of it.
+BeeplessUnread = Literal["skip", "drop"]
+BEEPLESS_UNREAD: tuple[str, ...] = get_args(BeeplessUnread)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,10 +186,12 @@ MESSAGE_CUE_EVENTS = (BeepEnded, GreetingEnded)
 NO_DROP_EVENTS = (MailboxFull, MailboxNotSetUp, MailboxTakesNoMessages, GeneralMailbox)
 
 __all__ = [
+    "BEEPLESS_UNREAD",
     "DECISION_EVENTS",
     "MESSAGE_CUE_EVENTS",
     "NO_DROP_EVENTS",
     "BeepEnded",
+    "BeeplessUnread",
     "DetectionEvent",
     "FaxDetected",
     "GeneralMailbox",

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from afterbeep.detect import (
     BeepEnded,
+    BeeplessUnread,
     DetectionEvent,
     FaxDetected,
     GeneralMailbox,
@@ -128,7 +129,7 @@ class EngineSettings(BaseModel):
     # call): skip it (default), since beep-less greetings are where full, not-set-up and
     # company mailboxes are and a message is never left on those, or drop at its end as at
     # any cue (see docs/telephony.md for what each costs).
-    beepless_unread: Literal["skip", "drop"] = "skip"
+    beepless_unread: BeeplessUnread = "skip"
     # No decision (NotSure): hang up (default) or hand the call to the rep.
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
     # A call with no final action after this much audio is ended (stuck far end).
