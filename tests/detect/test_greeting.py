@@ -18,6 +18,7 @@ from afterbeep.detect._mailbox import (
     offers_a_menu,
     operator_digit,
     promises_tone,
+    puts_through,
     spoken_words,
 )
 from afterbeep.detect.detector import DetectorSettings, detect_samples
@@ -338,14 +339,14 @@ def test_no_drop_event_comes_before_the_cue(texts, expected):
 
 
 @pytest.mark.parametrize(
-    "texts",
+    ("texts", "through"),
     [
-        ["Thank you for calling Acme.", "Please hold while we connect your call."],
-        ["This call may be monitored or recorded.", "Connecting your call now."],
-        ["Thank you for calling Elm Dental. If you are a new patient,", "press one now."],
+        (["Thank you for calling Acme.", "Please hold while we connect your call."], True),
+        (["This call may be monitored or recorded.", "Connecting your call now."], True),
+        (["Thank you for calling Elm Dental. If you are a new patient,", "press one now."], False),
     ],
 )
-def test_a_line_that_puts_the_caller_through_is_not_dropped_on(texts):
+def test_a_line_that_puts_the_caller_through_is_not_dropped_on(texts, through):
     samples, speech_end = _machine_call(beep=False)
     events = detect_samples(
         samples, sample_rate=8000, settings=REPLAY, transcriber=FakeTranscriber(texts)
@@ -355,6 +356,27 @@ def test_a_line_that_puts_the_caller_through_is_not_dropped_on(texts):
     cue_index = next(i for i, e in enumerate(events) if isinstance(e, MESSAGE_CUE_EVENTS))
     assert events.index(general[0]) < cue_index
     assert general[0].at_ms <= speech_end + 20
+    # A person comes next on a hold or transfer line (the engine may hand it to the rep);
+    # a menu waits for a key.
+    assert general[0].puts_through is through
+
+
+@pytest.mark.parametrize(
+    ("text", "through"),
+    [
+        ("Please hold while we connect your call.", True),
+        ("Your call is important to us. The next available agent will be with you shortly.", True),
+        ("This call may be recorded for quality and training purposes.", True),
+        ("Please stay on the line.", True),
+        # A queue that ends in a mailbox, a menu, a company's own mailbox: no person next.
+        ("All of our representatives are busy. Please leave a message after the tone.", False),
+        ("For sales, press one. For support, press two. Please hold.", False),
+        ("You have reached the general mailbox of Acme.", False),
+        ("Hi, this is Dana. I'm on hold with the bank, leave a message.", False),
+    ],
+)
+def test_puts_through_only_where_a_person_comes_next(text, through):
+    assert puts_through(text) is through
 
 
 @pytest.mark.parametrize(

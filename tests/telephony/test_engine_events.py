@@ -243,3 +243,42 @@ def test_beepless_unread_comes_from_the_file_or_the_environment_and_is_checked()
     assert load_telephony_settings({}, environ={}).engine.beepless_unread == "skip"
     with pytest.raises(ConfigError, match="beepless_unread"):
         load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD": "maybe"})
+
+
+@pytest.mark.parametrize(
+    ("setting", "puts_through", "action", "reason"),
+    [
+        ("skip", True, "skip", "general_mailbox"),
+        ("connect", True, "connect", "hold_line"),
+        ("connect", False, "skip", "general_mailbox"),
+    ],
+)
+def test_a_hold_line_is_skipped_or_handed_to_the_rep_as_set(setting, puts_through, action, reason):
+    machine = MachineDetected(at_ms=800, emitted_ms=800, reason="words of a recording")
+    hold = GeneralMailbox(
+        at_ms=2500,
+        emitted_ms=2600,
+        transcript="Please hold while we connect your call.",
+        puts_through=puts_through,
+    )
+    engine = MediaEngine(EngineSettings(on_hold_line=setting), hub=_ScriptedHub([machine, hold]))
+
+    sent = asyncio.run(_one_frame(engine))
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason) == (action, reason)
+    assert timeline.message_start_ms is None  # never a message on a company line
+    marks = [f.name for f in sent if isinstance(f, SendMark)]
+    assert marks == [ACTION_MARK_PREFIX + action]
+
+
+def test_on_hold_line_comes_from_the_file_or_the_environment_and_is_checked():
+    from afterbeep.errors import ConfigError
+    from afterbeep.telephony.config import load_telephony_settings
+
+    assert load_telephony_settings({}, environ={}).engine.on_hold_line == "skip"
+    table = {"engine": {"on_hold_line": "connect"}}
+    assert load_telephony_settings(table, environ={}).engine.on_hold_line == "connect"
+    env = {"AFTERBEEP_TELEPHONY_ON_HOLD_LINE": "skip"}
+    assert load_telephony_settings(table, environ=env).engine.on_hold_line == "skip"
+    with pytest.raises(ConfigError, match="on_hold_line"):
+        load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_ON_HOLD_LINE": "wait"})

@@ -110,3 +110,11 @@ def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors(
     assert _cause(call) == "engine"  # a skip the detector never asked for
     call.server = {"decision": "machine", "end_reason": "beepless_unread", "events": []}
     assert _cause(call) == "beepless_unread"  # the engine's setting, not a fault
+    # A hold line handed to the rep (on_hold_line = "connect"): the team's choice too.
+    call.action, call.expected = "connect", "skip"
+    call.server = {
+        "decision": "machine",
+        "end_reason": "hold_line",
+        "events": [{"kind": "general_mailbox", "at_ms": 2500, "received_ms": 2600}],
+    }
+    assert _cause(call) == "on_hold_line"

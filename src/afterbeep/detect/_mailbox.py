@@ -44,6 +44,22 @@ _DIAL_BY_NAME_PATTERNS = (
     r"(?:your\s+)?(?:party s|partys|parties)\s+extension",
 )
 
+# A line that puts the caller through instead of taking a message: a hold or transfer
+# prompt, a queue, a recording notice. Hold music or a person comes next, and a message played
+# into it is lost or heard by the receptionist (general-mailbox phrases; ``puts_through``).
+_PUTS_THROUGH_PATTERNS = (
+    r"\bplease\s+hold\b",
+    r"\b(?:connect|connecting|transfer|transferring)\s+(?:you|your\s+call)\b",
+    r"\byour\s+call\s+(?:is\s+being|will\s+be|is\s+now)\s+(?:connected|transferred|"
+    r"answered)\b|\byour\s+call\s+is\s+important\s+to\s+us\b",
+    r"\bthis\s+call\s+(?:may|will|might|is)\s+(?:be\s+|being\s+)?(?:\w+\s+or\s+)?"
+    r"(?:recorded|monitored)\b",
+    r"\b(?:will|ll)\s+be\s+with\s+you\s+(?:in\s+a\s+(?:moment|minute)|shortly|momentarily)\b",
+    r"\bnext\s+available\s+(?:agent|representative|associate|operator|specialist|"
+    r"advisor|team member|person)\b",
+    r"(?:stay|remain) on the line",
+)
+
 # Each state: patterns over normalised text (lower case, no punctuation, "mail box" ->
 # "mailbox", digits as words kept as they came). Listed most specific first.
 MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
@@ -94,7 +110,6 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"(?:operator|receptionist|front desk|attendant)\s+(?:please\s+)?(?:press|dial)\b",
             r"(?:reach|speak (?:to|with)|talk to|transferred to|connected to|hold for)\s+"
             r"(?:the\s+|an\s+|our\s+)?(?:\w+\s+){0,2}(?:operator|receptionist|front desk|attendant)",
-            r"(?:stay|remain) on the line",
             # "Our office / store / clinic is now closed" (tiny.en: "our visit is closed", "our
             # office is imploring to be closed" for "currently closed"); after "the", only a
             # place of business (tiny.en heard "Ha, got you!" as "The law is closed.").
@@ -122,18 +137,7 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             r"\b(?:reached|calling|for)\s+(?:the\s+)?(?:\w+\s+){0,3}(?:consultation|scheduling|"
             r"appointments?|sales|support|service|main|intake|billing|help|information|"
             r"reservations?)\s+line\b",
-            # A line that puts the caller through instead of taking a message: a hold or
-            # transfer prompt, a queue, a recording notice. Hold music or a person comes next,
-            # and a message played into it is lost or heard by the receptionist.
-            r"\bplease\s+hold\b",
-            r"\b(?:connect|connecting|transfer|transferring)\s+(?:you|your\s+call)\b",
-            r"\byour\s+call\s+(?:is\s+being|will\s+be|is\s+now)\s+(?:connected|transferred|"
-            r"answered)\b|\byour\s+call\s+is\s+important\s+to\s+us\b",
-            r"\bthis\s+call\s+(?:may|will|might|is)\s+(?:be\s+|being\s+)?(?:\w+\s+or\s+)?"
-            r"(?:recorded|monitored)\b",
-            r"\b(?:will|ll)\s+be\s+with\s+you\s+(?:in\s+a\s+(?:moment|minute)|shortly|momentarily)\b",
-            r"\bnext\s+available\s+(?:agent|representative|associate|operator|specialist|"
-            r"advisor|team member|person)\b",
+            *_PUTS_THROUGH_PATTERNS,
             # "All of our representatives are busy" however garbled ("all of our equipment
             # are"): a person's own greeting speaks for one.
             r"\ball\s+of\s+our\s+\w+\s+(?:are|is)\b",
@@ -226,6 +230,19 @@ _SENDS_AWAY = re.compile(
 _INVITES = re.compile(
     r"\bleave\b|\brecord\b|\bmessage\s+(?:after|at)\b|\b(?:after|at)\s+the\s+(?:tone|beep)\b"
 )
+
+
+_PUTS_THROUGH = re.compile("|".join(_PUTS_THROUGH_PATTERNS))
+
+
+def puts_through(text: str) -> bool:
+    """Whether a company line's words put the caller through to a person instead of taking
+    a message: a hold or transfer prompt, a queue, a recording notice ("Please hold while we
+    connect your call."), with no menu of keys and no invitation to leave a message."""
+    clean = normalize(text)
+    return (
+        bool(_PUTS_THROUGH.search(clean)) and not _INVITES.search(clean) and not offers_a_menu(text)
+    )
 
 
 def classify_mailbox(text: str) -> MailboxState:
@@ -553,5 +570,6 @@ __all__ = [
     "greeting_notes",
     "normalize",
     "operator_digit",
+    "puts_through",
     "trails_off",
 ]

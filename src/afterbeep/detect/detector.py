@@ -58,6 +58,7 @@ from afterbeep.detect._mailbox import (
     offers_a_menu,
     operator_digit,
     promises_tone,
+    puts_through,
     spoken_words,
     trails_off,
 )
@@ -1552,7 +1553,13 @@ class _CallState:
             digit = operator_digit(text)
             if digit is None and not final:
                 return []
-            event = self._emit(GeneralMailbox, at, transcript=text, operator_digit=digit)
+            event = self._emit(
+                GeneralMailbox,
+                at,
+                transcript=text,
+                operator_digit=digit,
+                puts_through=puts_through(text),
+            )
         elif state is MailboxState.TAKES_NO_MESSAGES and final and not self.beep_heard:
             # Sent away, no message invited, and no beep: nothing would be recorded.
             event = self._emit(MailboxTakesNoMessages, at, transcript=text)

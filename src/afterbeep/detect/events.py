@@ -124,10 +124,15 @@ class MailboxTakesNoMessages(DetectionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GeneralMailbox(DetectionEvent):
-    """A company directory, department line or menu: do not drop; try 0 for an operator."""
+    """A company directory, department line or menu: do not drop; try 0 for an operator.
+
+    ``puts_through``: its words put the caller through to a person instead of taking a
+    message (a hold or transfer prompt, a queue, a recording notice: "Please hold while we
+    connect your call."), with no menu and no invitation to leave a message."""
 
     transcript: str = ""
     operator_digit: str | None = None
+    puts_through: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -132,6 +132,10 @@ class EngineSettings(BaseModel):
     beepless_unread: BeeplessUnread = "skip"
     # No decision (NotSure): hang up (default) or hand the call to the rep.
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
+    # A company line that puts the caller through ("Please hold while we connect your
+    # call."; GeneralMailbox.puts_through, from its words): skip it as any company line
+    # (default), or hand the call to the rep, who waits for the person on hold.
+    on_hold_line: Literal["skip", "connect"] = "skip"
     # A call with no final action after this much audio is ended (stuck far end).
     max_call_ms: int = Field(180_000, ge=5_000, le=3_600_000)
     # A call handed to the rep stays on its stream while the detector watches the answer
@@ -859,7 +863,10 @@ class MediaSession:
         elif isinstance(event, MailboxTakesNoMessages):
             self._finish("skip", "mailbox_takes_no_messages")
         elif isinstance(event, GeneralMailbox):
-            self._finish("skip", "general_mailbox")
+            if event.puts_through and self.engine.settings.on_hold_line == "connect":
+                self._finish("connect", "hold_line")
+            else:
+                self._finish("skip", "general_mailbox")
         elif isinstance(event, Timeout):
             self._finish("none", "timeout")
         elif isinstance(event, (BeepEnded, GreetingEnded)):

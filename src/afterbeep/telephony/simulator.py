@@ -889,8 +889,9 @@ _NO_DROP = frozenset(
 
 def _cause(call: SimulatedCall) -> str:
     """Why a call got the wrong action: the detector's decision, the engine's
-    ``beepless_unread`` setting (a personal mailbox without a beep, its words not read), or
-    what the engine did otherwise."""
+    ``beepless_unread`` setting (a personal mailbox without a beep, its words not read), its
+    ``on_hold_line`` setting (a company line handed to the rep), or what the engine did
+    otherwise."""
     server = call.server
     if call.error:
         return "transport"
@@ -915,6 +916,8 @@ def _cause(call: SimulatedCall) -> str:
         return "detector"
     if server.get("end_reason") == "beepless_unread":
         return "beepless_unread"  # the engine's setting, on a greeting it could not read
+    if server.get("end_reason") == "hold_line":
+        return "on_hold_line"  # the engine's setting: a hold line handed to the rep
     return "engine"
 
 
