@@ -204,6 +204,7 @@ def read_events(
 
     truth = call.answered_by
     expected = call.expected_action
+    hung_up_first = action == "none" and call.far_end_hangs_up
     limit = call.message_cue_ms
     early = (
         action == "drop"
@@ -250,25 +251,25 @@ def read_events(
         action=action,
         decision_correct=decision_correct,
         early_start=early,
-        correct=_right_action(call, action) and not early,
+        correct=right_action(expected, action, hung_up_first=hung_up_first) and not early,
         reason=reason,
         beep_latency_ms=beep_latency,
         greeting_latency_ms=greeting_latency,
         human_decision_ms=human_ms,
         first_decision=first_decision,
         taken_back=first_decision != decision,
-        hung_up_first=action == "none" and call.far_end_hangs_up,
+        hung_up_first=hung_up_first,
         events=[{"kind": e.kind, "at_ms": e.at_ms, "emitted_ms": e.emitted_ms} for e in events],
         tags=call.tags,
     )
 
 
-def _right_action(call: LabelledCall, action: str) -> bool:
-    """Whether ``action`` is what a perfect dialer does: the expected one, or none at all on a
-    no-drop mailbox that hangs up by itself ("The mailbox is full. Goodbye."), which leaves
-    no message and keeps the rep free as a skip would."""
-    expected = call.expected_action
-    return action == expected or (expected == "skip" and action == "none" and call.far_end_hangs_up)
+def right_action(expected: str, action: str, *, hung_up_first: bool) -> bool:
+    """Whether ``action`` is what a perfect dialer does: the ``expected`` one, or none at all
+    on a no-drop mailbox that hung up by itself first (``hung_up_first``: "The mailbox is
+    full. Goodbye."), which leaves no message and keeps the rep free as a skip would. The
+    evaluation and the call simulator both judge calls by it."""
+    return action == expected or (expected == "skip" and action == "none" and hung_up_first)
 
 
 def _error_outcome(call: LabelledCall, message: str) -> CallOutcome:
@@ -481,6 +482,7 @@ __all__ = [
     "evaluate",
     "evaluate_call",
     "read_events",
+    "right_action",
     "summarize_outcomes",
     "write_chart",
 ]

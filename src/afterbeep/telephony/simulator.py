@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from afterbeep.detect.corpus import LabelledCall, load_corpus, read_call_audio
+from afterbeep.detect.evaluate import right_action
 from afterbeep.errors import ConfigError, InvalidInput
 
 FRAME_MS = 20
@@ -436,9 +437,7 @@ class SimulatedCall:
     def correct(self) -> bool:
         """The expected action, or none on a no-drop mailbox that hung up by itself first:
         no message left and no rep kept, as with a skip."""
-        return self.action == self.expected or (
-            self.expected == "skip" and self.action == "none" and self.hung_up_first
-        )
+        return right_action(self.expected, self.action, hung_up_first=self.hung_up_first)
 
     @property
     def right_with_rep(self) -> bool:
