@@ -282,3 +282,113 @@ def test_on_hold_line_comes_from_the_file_or_the_environment_and_is_checked():
     assert load_telephony_settings(table, environ=env).engine.on_hold_line == "skip"
     with pytest.raises(ConfigError, match="on_hold_line"):
         load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_ON_HOLD_LINE": "wait"})
+
+
+def _drain(session):
+    sent = []
+    while not session.outbox.empty():
+        sent.append(session.outbox.get_nowait())
+    return sent
+
+
+def _menu_script(digit="0"):
+    machine = MachineDetected(at_ms=800, emitted_ms=800, reason="long greeting")
+    menu = GeneralMailbox(
+        at_ms=9000,
+        emitted_ms=9100,
+        transcript="For sales, press one. For the operator, press zero.",
+        operator_digit=digit,
+    )
+    # The greeting's end comes after: it must not start a message on a menu being pressed.
+    end = GreetingEnded(at_ms=9600, emitted_ms=11300)
+    return [machine, menu, end]
+
+
+async def _press_operator(engine, *, loud_menu=False):
+    """A Twilio stream whose detector reads a menu; frames keep coming (``loud_menu``: the
+    menu talking on at -10 dBFS) while the engine plays its key. What it sent, and the
+    session."""
+    session = engine.session("twilio")
+    session.handle(StreamStarted(call_id="CA1", stream_id="MZ1"))
+    level = 10000 if loud_menu else 0
+    frame = np.full(160, level, dtype=np.int16)
+    sent = []
+    for _ in range(20):  # 400 ms of the call, in real time: the key is 200 ms
+        session.handle(AudioIn(samples=frame))
+        sent += _drain(session)
+        await asyncio.sleep(0.02)
+    return sent, session
+
+
+@pytest.mark.parametrize("loud_menu", [False, True])
+def test_a_menu_gets_its_operator_key_pressed_and_the_call_goes_to_the_rep(loud_menu):
+    from afterbeep.audio.dtmf import read_keys
+    from afterbeep.telephony.engine import KEYS_END_MARK
+    from afterbeep.telephony.frames import MarkReached, PlayAudio
+
+    engine = MediaEngine(EngineSettings(on_menu="operator"), hub=_ScriptedHub(_menu_script("0")))
+
+    async def run():
+        sent, session = await _press_operator(engine, loud_menu=loud_menu)
+        played = [f.samples for f in sent if isinstance(f, PlayAudio)]
+        marks = [f.name for f in sent if isinstance(f, SendMark)]
+        assert read_keys(np.concatenate(played), sample_rate=8000) == "0"
+        assert marks == [KEYS_END_MARK]  # no action yet: the carrier has not played it all
+        assert not any(isinstance(f, EndCall) for f in sent)
+        session.handle(MarkReached(name=KEYS_END_MARK))
+        return _drain(session)
+
+    after = asyncio.run(run())
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason) == ("connect", "operator")
+    assert timeline.message_start_ms is None
+    assert timeline.bytes_played == 0
+    assert [f.name for f in after if isinstance(f, SendMark)] == [ACTION_MARK_PREFIX + "connect"]
+    assert any(isinstance(f, EndCall) and f.action == "connect" for f in after)
+    pressed = [e for e in timeline.events if e["kind"] == "keys_pressed"]
+    assert [e["keys"] for e in pressed] == ["0"]
+    assert not any(e["kind"] == "barge_in" for e in timeline.events)
+    assert not engine.already_dropped(("twilio", "CA1"))  # no message was left
+
+
+def test_a_menu_is_skipped_by_default_and_a_hang_up_while_pressing_leaves_no_action():
+    from afterbeep.telephony.frames import StreamStopped
+
+    engine = MediaEngine(hub=_ScriptedHub(_menu_script("0")))
+    asyncio.run(_press_operator(engine))
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason) == ("skip", "general_mailbox")
+
+    engine = MediaEngine(EngineSettings(on_menu="operator"), hub=_ScriptedHub(_menu_script("9")))
+
+    async def hang_up():
+        session = engine.session("twilio")
+        session.handle(StreamStarted(call_id="CA2", stream_id="MZ2"))
+        session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
+        session.handle(StreamStopped(reason="far end hung up"))
+
+    asyncio.run(hang_up())
+    timeline = engine.timelines[("twilio", "CA2")]
+    assert (timeline.action, timeline.end_reason) == ("none", "far_end_hangup")
+
+
+def test_a_company_line_without_an_operator_key_is_skipped_even_with_on_menu_operator():
+    machine = MachineDetected(at_ms=800, emitted_ms=800, reason="long greeting")
+    closed = GeneralMailbox(at_ms=3000, emitted_ms=3100, transcript="Our office is closed.")
+    engine = MediaEngine(EngineSettings(on_menu="operator"), hub=_ScriptedHub([machine, closed]))
+    asyncio.run(_one_frame(engine))
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason) == ("skip", "general_mailbox")
+
+
+def test_on_menu_comes_from_the_file_or_the_environment_and_is_checked():
+    from afterbeep.errors import ConfigError
+    from afterbeep.telephony.config import load_telephony_settings
+
+    assert load_telephony_settings({}, environ={}).engine.on_menu == "skip"
+    table = {"engine": {"on_menu": "operator"}}
+    assert load_telephony_settings(table, environ={}).engine.on_menu == "operator"
+    env = {"AFTERBEEP_TELEPHONY_ON_MENU": "skip"}
+    assert load_telephony_settings(table, environ=env).engine.on_menu == "skip"
+    with pytest.raises(ConfigError, match="on_menu"):
+        load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_ON_MENU": "press"})

@@ -11,7 +11,8 @@ Read from the ``[telephony]`` table of afterbeep.toml, then environment variable
 ``AFTERBEEP_VONAGE_API_URL``, ``AFTERBEEP_AUDIOSOCKET_PORT``, ``AFTERBEEP_AUDIOSOCKET_HOST``,
 ``AFTERBEEP_PUBLIC_URL``,
 ``AFTERBEEP_TELEPHONY_DETECTOR``, ``AFTERBEEP_TELEPHONY_ASR``,
-``AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD``, ``AFTERBEEP_TELEPHONY_ON_HOLD_LINE``).
+``AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD``, ``AFTERBEEP_TELEPHONY_ON_HOLD_LINE``,
+``AFTERBEEP_TELEPHONY_ON_MENU``).
 Credentials never live in code. Bad values raise ``ConfigError`` naming the setting.
 """
 
@@ -53,6 +54,7 @@ _ENGINE_ENV = {
     "asr": "AFTERBEEP_TELEPHONY_ASR",
     "beepless_unread": "AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD",
     "on_hold_line": "AFTERBEEP_TELEPHONY_ON_HOLD_LINE",
+    "on_menu": "AFTERBEEP_TELEPHONY_ON_MENU",
 }
 
 

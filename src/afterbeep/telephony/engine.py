@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from afterbeep.audio.dtmf import key_tones
 from afterbeep.detect import (
     BeepEnded,
     BeeplessUnread,
@@ -83,6 +84,8 @@ log = logging.getLogger(__name__)
 
 FRAME_MS = 20
 DROP_END_MARK = "afterbeep:drop-end"
+# After a company menu's operator key (on_menu = "operator"): the key's tones have played.
+KEYS_END_MARK = "afterbeep:keys-end"
 ACTION_MARK_PREFIX = "afterbeep:"
 # The mark that takes a call handed to the rep back for the drop (release the rep's leg).
 TAKE_BACK = "take_back"
@@ -136,6 +139,11 @@ class EngineSettings(BaseModel):
     # call."; GeneralMailbox.puts_through, from its words): skip it as any company line
     # (default), or hand the call to the rep, who waits for the person on hold.
     on_hold_line: Literal["skip", "connect"] = "skip"
+    # A company menu that names the key for a person ("For the operator, press zero.";
+    # GeneralMailbox.operator_digit): skip it as any company line (default), or press that
+    # key (its touch tones, in-band on the call's stream) and hand the call to the rep, who
+    # reaches the front desk and asks for the prospect.
+    on_menu: Literal["skip", "operator"] = "skip"
     # A call with no final action after this much audio is ended (stuck far end).
     max_call_ms: int = Field(180_000, ge=5_000, le=3_600_000)
     # A call handed to the rep stays on its stream while the detector watches the answer
@@ -594,6 +602,7 @@ class MediaSession:
         self._playing = False
         self._awaiting_mark = False
         self._barge_floor = -120.0
+        self._keys: str | None = None  # the menu keys being pressed (instead of a message)
 
     # -- input -----------------------------------------------------------------------------
     @property
@@ -617,8 +626,10 @@ class MediaSession:
         if isinstance(frame, AudioIn):
             self._on_audio(frame.samples)
         elif isinstance(frame, MarkReached):
-            if frame.name == DROP_END_MARK and self._awaiting_mark:
+            if frame.name == DROP_END_MARK and self._awaiting_mark and self._keys is None:
                 self._finish("drop", "completed")
+            elif frame.name == KEYS_END_MARK and self._awaiting_mark and self._keys is not None:
+                self._keys_pressed()
         elif isinstance(frame, StreamStopped):
             self.stream_lost(frame.reason)
         elif isinstance(frame, (DtmfIn, PlaybackCleared)):
@@ -633,7 +644,9 @@ class MediaSession:
         if self._copy_until is not None:
             self._end_copy(f"the copy ended: {reason}", stop=False)
             return
-        if self._playing or self._awaiting_mark:
+        if self._keys is not None:
+            self._finish("none", "far_end_hangup", send=False)  # it went while we pressed
+        elif self._playing or self._awaiting_mark:
             self._finish("drop", "far_end_hangup", send=False)
         elif self._watch_until is not None:
             self._finish("connect", "human", send=False)  # the rep has the call
@@ -741,7 +754,8 @@ class MediaSession:
         timeline = self.timeline
         assert timeline is not None
         timeline.audio_ms = max(timeline.audio_ms, self.audio_ms)
-        if self._playing or self._awaiting_mark:
+        if (self._playing or self._awaiting_mark) and self._keys is None:
+            # (A menu talks on over its keys: that is no person barging in.)
             self._check_barge_in(_energy_dbfs(samples))
         else:
             self._recent.append(samples)  # levels are computed only if a message starts
@@ -795,6 +809,8 @@ class MediaSession:
                 self._keep_notes(event)
             if self._done:
                 continue  # only notes still count once the call is over
+            if self._keys is not None:
+                continue  # the menu's key is on its way: the call goes to the rep
             extra: dict[str, Any] = {}
             if isinstance(event, RecognitionShed):
                 extra = {"stage": event.stage, "expected_wait_ms": event.expected_wait_ms}
@@ -865,6 +881,8 @@ class MediaSession:
         elif isinstance(event, GeneralMailbox):
             if event.puts_through and self.engine.settings.on_hold_line == "connect":
                 self._finish("connect", "hold_line")
+            elif event.operator_digit and self.engine.settings.on_menu == "operator":
+                self._press_keys(event.operator_digit)
             else:
                 self._finish("skip", "general_mailbox")
         elif isinstance(event, Timeout):
@@ -976,15 +994,7 @@ class MediaSession:
         timeline = self.timeline
         assert start is not None
         assert timeline is not None
-        message = np.asarray(self.engine.message(start), dtype=np.int16)
-        size = self._frame_size
-        if message.size % size:
-            message = np.concatenate([message, np.zeros(size - message.size % size, np.int16)])
-        self._message = message
-        self._total_frames = message.size // size
-        self._sent_frames = 0
-        self._play_started = time.monotonic()
-        self._playing = True
+        self._load(np.asarray(self.engine.message(start), dtype=np.int16))
         # The line's floor: a quiet moment of the last second (the greeting's pauses, the
         # gap around the beep), not its median, which a long greeting would lift.
         levels = sorted(_energy_dbfs(frame) for frame in self._recent)
@@ -996,6 +1006,32 @@ class MediaSession:
         self._play_step(self._play_started)
         if self._playing:
             self.engine._start_playing(self)
+
+    def _load(self, audio: NDArray[np.int16]) -> None:
+        """Make ``audio`` (whole frames, padded with silence) what plays from now on."""
+        size = self._frame_size
+        if audio.size % size:
+            audio = np.concatenate([audio, np.zeros(size - audio.size % size, np.int16)])
+        self._message = audio
+        self._total_frames = audio.size // size
+        self._sent_frames = 0
+        self._play_started = time.monotonic()
+        self._playing = True
+
+    def _press_keys(self, keys: str) -> None:
+        """Press a company menu's ``keys`` (their touch tones on the stream, paced as a
+        message); the call goes to the rep once they have played (``_keys_pressed``). No
+        message is left, so neither the compliance policy nor the drop ledger is asked."""
+        self._keys = keys
+        self._note("keys_pressed", self.audio_ms, keys=keys)
+        self._load(key_tones(keys, sample_rate=self._rate))
+        self._play_step(self._play_started)
+        if self._playing:
+            self.engine._start_playing(self)
+
+    def _keys_pressed(self) -> None:
+        keys = self._keys or ""
+        self._finish("connect", "operator", note=f"pressed {keys} for a person")
 
     def _play_step(self, now: float) -> bool:
         """Send what is due; False once nothing more is to be sent."""
@@ -1011,12 +1047,13 @@ class MediaSession:
             self._send(PlayAudio(samples=chunk))
             self._sent_frames += 1
             assert self.timeline is not None
-            self.timeline.bytes_played += chunk.size  # one byte per sample on a G.711 line
+            if self._keys is None:  # the message's bytes (a menu's key is not one)
+                self.timeline.bytes_played += chunk.size  # one byte per sample on G.711
         if self._sent_frames >= self._total_frames:
             self._playing = False
             self._awaiting_mark = True
             if self.marks:
-                self._send(SendMark(name=DROP_END_MARK))
+                self._send(SendMark(name=DROP_END_MARK if self._keys is None else KEYS_END_MARK))
             else:
                 remaining = self._total_frames * FRAME_MS / 1000 - (now - self._play_started)
                 asyncio.get_running_loop().call_later(
@@ -1027,7 +1064,10 @@ class MediaSession:
 
     def _played_without_marks(self) -> None:
         if self._awaiting_mark and not self._done:
-            self._finish("drop", "completed")
+            if self._keys is not None:
+                self._keys_pressed()
+            else:
+                self._finish("drop", "completed")
 
     def _stop_playing(self) -> None:
         self._playing = False
@@ -1080,6 +1120,7 @@ class MediaSession:
 __all__ = [
     "ACTIONS",
     "DROP_END_MARK",
+    "KEYS_END_MARK",
     "MODE_PARAMETER",
     "REP_DROP",
     "TAKEN_BACK",
