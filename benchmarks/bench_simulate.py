@@ -2,13 +2,14 @@
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--calls 200] [--corpus DIR]
 [--detector afterbeep|oracle|both] [--carrier twilio|...|asterisk] [--asr]
-[--rep-drop-after-ms MS] [--beepless-unread drop|skip] [--out DIR]``.
+[--rep-drop-after-ms MS] [--beepless-unread drop|skip] [--on-menu skip|operator]
+[--answer-over-s S] [--out DIR]``.
 Builds a synthetic corpus (seed 21, 100 calls, espeak voices) when none is given, starts
 ``afterbeep serve`` in a child process per detector, dials the calls at once over the
 carrier's protocol (Twilio Media Streams by default; ``asterisk``: AudioSocket over TCP, with
 the afterbeep detector only) on loopback and prints the
 simulator's figures (right actions, early starts, message start minus true beep end, rep
-connected after a person's greeting) and the server's CPU time and its ``/calls/stats`` (recognition load). Prints; asserts nothing.
+connected after a person's greeting), the server's and the simulator's own CPU time and its ``/calls/stats`` (recognition load). Prints; asserts nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def main() -> None:
         help="the engine's beepless_unread setting (default: as configured)",
     )
     parser.add_argument(
+        "--on-menu",
+        choices=["skip", "operator"],
+        default="skip",
+        help="the engine's on_menu setting, and what the simulator expects of a menu",
+    )
+    parser.add_argument(
         "--answer-over-s",
         type=float,
         help="answer the calls evenly over this many seconds (default: 10 ms apart)",
@@ -87,11 +94,13 @@ def main() -> None:
                 asr=args.asr,
                 audiosocket=asterisk,
                 beepless_unread=args.beepless_unread,
+                on_menu=args.on_menu,
             ) as server:
                 url = server.audiosocket_url or (
                     server.url.replace("http://", "ws://") + f"/media/{args.carrier}"
                 )
                 cpu0, t0 = _server_cpu_s(server.pid), time.monotonic()
+                own0 = time.process_time()
                 report = simulate(
                     corpus,
                     url=url,
@@ -100,8 +109,10 @@ def main() -> None:
                     web_url=server.url,
                     rep_drop_after_ms=args.rep_drop_after_ms,
                     answer_over_s=args.answer_over_s,
+                    on_menu=args.on_menu,
                 )
                 cpu = _server_cpu_s(server.pid) - cpu0
+                own = time.process_time() - own0
                 threads = _thread_cpu_s(server.pid)
                 wall = time.monotonic() - t0
                 with urllib.request.urlopen(server.url + "/calls/stats", timeout=10) as answer:
@@ -112,8 +123,11 @@ def main() -> None:
             summary["asr"] = args.asr
             summary["answer_over_s"] = args.answer_over_s
             summary["beepless_unread"] = args.beepless_unread
+            summary["on_menu"] = args.on_menu
             summary["server_cpu_s"] = round(cpu, 1)
             summary["server_cpu_share"] = round(cpu / wall, 2)
+            # The far ends share the machine with the server: their CPU is the harness's.
+            summary["simulator_cpu_s"] = round(own, 1)
             summary["server_stats"] = stats
             summary["server_threads_nice_cpu_s"] = threads
             print(json.dumps(summary))

@@ -220,3 +220,21 @@ def test_every_company_line_the_builder_writes_says_it_takes_no_sales_message(be
         words = text.general_mailbox(rng, beep=beep)
         assert classify_mailbox(words) is MailboxState.GENERAL, words
     assert styles == ({"line"} if beep else {"hold", "menu"})
+
+
+def test_a_menu_is_labelled_with_its_key_for_a_person_from_its_own_script():
+    """``operator=0`` where the builder's script names the key (what the simulator's menu
+    listens for); never for a line without one, and the words' reading agrees."""
+    from afterbeep.detect._mailbox import operator_digit
+
+    labelled = 0
+    for seed in range(80):
+        rng = np.random.default_rng([seed, 7])
+        words = text.general_mailbox(rng, beep=False)
+        _, line = text.company_line(rng, beep=False)
+        for script in (words, line, text.general_mailbox(rng, beep=True)):
+            key = text.operator_key(script)
+            assert key == operator_digit(script), script
+            labelled += key is not None
+    assert labelled >= 80  # every beep-less general menu, and some company menus
+    assert text.operator_key("Please hold while we connect your call.") is None

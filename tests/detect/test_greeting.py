@@ -185,6 +185,12 @@ def test_every_state_in_the_table_has_examples():
         ("For the directory press 9 for the operator, press 0.", "0"),
         ("Dial by name for the operator. The press zero. Press zero.", "0"),
         ("Press 0 for the operator, press 1 for sales.", "0"),
+        # The catch-all names the key for a person; tiny.en may put a full stop inside it.
+        ("For all other calls. Press zero.", "0"),
+        ("For all other inquiries, press zero.", "0"),
+        ("For anything else, press 0.", "0"),
+        ("For all other meetings, worry. Press zero.", None),  # garbled: not read as one
+        ("For billing, press three. For all other calls press 2 for sales.", None),
     ],
 )
 def test_operator_digit(text, digit):

@@ -20,7 +20,10 @@ from afterbeep.detect.corpus import LabelledCall
 
 
 def _serve(
-    tmp_path_factory: pytest.TempPathFactory, detector: str, control_token: str | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    detector: str,
+    control_token: str | None = None,
+    **engine: Any,
 ) -> Iterator[LiveServer]:
     from afterbeep.settings import Settings
     from afterbeep.telephony import EngineSettings, MediaEngine, TelephonySettings, default_message
@@ -28,7 +31,7 @@ def _serve(
 
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data")))
     app.state.telephony = TelephonySettings(
-        engine=EngineSettings(detector=detector), control_token=control_token
+        engine=EngineSettings(detector=detector, **engine), control_token=control_token
     )
     app.state.media_engine = MediaEngine(
         app.state.telephony.engine,
@@ -45,6 +48,12 @@ def _serve(
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     yield from _serve(tmp_path_factory, "oracle")
+
+
+@pytest.fixture(scope="module")
+def operator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The oracle's app set to press a company menu's key for a person (on_menu)."""
+    yield from _serve(tmp_path_factory, "oracle", on_menu="operator")
 
 
 @pytest.fixture(scope="module")

@@ -72,6 +72,58 @@ def test_a_mailbox_that_hangs_up_first_is_a_right_skip_and_ends_the_stream(
     assert report.summary()["hung_up_first"] == 1
 
 
+@pytest.mark.parametrize("carrier", ["twilio", "vonage"])
+def test_a_menu_hears_its_operator_key_and_the_call_goes_to_the_rep(
+    operator_server, make_call, carrier
+):
+    """on_menu = "operator": the far end, a menu labelled ``operator=0``, reads the key's
+    touch tones in what afterbeep sends (mu-law JSON for Twilio, linear16 for Vonage); a menu
+    whose labels name no key, and a personal mailbox, are left as without the setting."""
+    labelled, samples = make_call("general", seed=4, cue_ms=2000)
+    menu = dataclasses.replace(labelled, id="menu", notes="style=menu; operator=0")
+    no_key = dataclasses.replace(labelled, id="closed-office")
+    calls = [(menu, samples), (no_key, samples), make_call("machine", seed=5, cue_ms=1800)]
+    report = asyncio.run(
+        simulate_calls(
+            calls,
+            url=operator_server.media_url(carrier),
+            carrier=carrier,
+            tail_ms=2500,
+            on_menu="operator",
+        )
+    )
+    pressed, skipped, dropped = report.calls
+    assert (pressed.expected, pressed.action, pressed.keys, pressed.correct) == (
+        "connect",
+        "connect",
+        "0",
+        True,
+    )
+    assert pressed.server["end_reason"] == "operator"
+    assert pressed.message_start_ms is None  # the key's tones are no message
+    assert pressed.played_before_cue_ms == 0
+    assert [e["keys"] for e in pressed.server["events"] if e["kind"] == "keys_pressed"] == ["0"]
+    assert (skipped.action, skipped.keys, skipped.correct) == ("skip", "", True)
+    assert (dropped.action, dropped.correct) == ("drop", True)
+    summary = report.summary()
+    assert (summary["menus_to_press"], summary["menus_pressed_right"]) == (1, 1)
+    assert summary["early_starts"] == 0
+
+
+def test_a_menu_the_run_expects_pressed_is_wrong_when_skipped(live_server, make_call):
+    # The server skips menus (on_menu = "skip"); the run expected the key: not right.
+    labelled, samples = make_call("general", seed=4, cue_ms=2000)
+    menu = dataclasses.replace(labelled, id="menu", notes="style=menu; operator=0")
+    report = asyncio.run(
+        simulate_calls(
+            [(menu, samples)], url=live_server.media_url("twilio"), tail_ms=2500, on_menu="operator"
+        )
+    )
+    (call,) = report.calls
+    assert (call.expected, call.action, call.keys, call.correct) == ("connect", "skip", "", False)
+    assert call.cause == "detector"
+
+
 @pytest.mark.parametrize("carrier", ["telnyx", "plivo", "vonage"])
 def test_other_carriers_run_the_same_engine(live_server, make_call, carrier):
     calls = [make_call(kind, seed=i) for i, kind in enumerate(["human", "machine", "full"])]

@@ -46,6 +46,11 @@ def _print(report: Any) -> None:
         f"{s['taken_back']} ({s['taken_back_right']})",
     )
     head.add_row("no-drop mailboxes that hung up first (right)", str(s["hung_up_first"]))
+    if s["menus_to_press"]:
+        head.add_row(
+            "menus: operator key pressed, call to the rep (right / expected)",
+            f"{s['menus_pressed_right']} / {s['menus_to_press']}",
+        )
     if s["rep_drops"]:
         head.add_row("rep's drops (machines handed to the rep)", str(s["rep_drops"]))
         head.add_row(
@@ -132,6 +137,13 @@ def simulate(
         help="Answer the calls evenly over this many seconds, as ring times spread a "
         "dialer's answers; default: 10 ms apart (the worst case: every greeting at once).",
     ),
+    on_menu: str = typer.Option(
+        "skip",
+        "--on-menu",
+        help="A company menu that names its key for a person: skip it, or (operator) "
+        "expect afterbeep to press that key and hand the call to the rep "
+        "(telephony.engine.on_menu; the server this command starts is set so).",
+    ),
     output: str = typer.Option("text", "--format", help="text or json."),
     out: Path | None = typer.Option(None, help="Also write the JSON report (per call) here."),
 ) -> None:
@@ -148,6 +160,8 @@ def simulate(
     if beepless_unread is not None and beepless_unread not in BEEPLESS_UNREAD:
         choices = " or ".join(BEEPLESS_UNREAD)
         raise ConfigError(f"--beepless-unread must be {choices}, got {beepless_unread!r}")
+    if on_menu not in ("skip", "operator"):
+        raise ConfigError(f"--on-menu must be skip or operator, got {on_menu!r}")
     asterisk = carrier == "asterisk"
     if asterisk and detector == "oracle" and url is None:
         raise ConfigError(
@@ -162,10 +176,15 @@ def simulate(
         rep_drop_after_ms=rep_drop_after_ms,
         control_token=control_token,
         answer_over_s=answer_over_s,
+        on_menu=on_menu,
     )
     if url is None:
         with local_server(
-            detector=detector, asr=asr, audiosocket=asterisk, beepless_unread=beepless_unread
+            detector=detector,
+            asr=asr,
+            audiosocket=asterisk,
+            beepless_unread=beepless_unread,
+            on_menu=on_menu,
         ) as server:
             base = server.url
             target = server.audiosocket_url or base.replace("http://", "ws://") + (

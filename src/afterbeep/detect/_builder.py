@@ -363,6 +363,9 @@ def _machine(call: _Call, mailbox: str) -> dict[str, Any]:
         else:
             style, words = "department" if beep else "menu", text.general_mailbox(rng, beep=beep)
         call.tags["style"] = style
+        key = text.operator_key(words)
+        if key is not None:
+            call.tags["operator"] = key
         start, end = call.say_sentences(greeting_voice, words)
         _maybe_music(call, start, end)
         call.floor_span = (start, end)
@@ -628,6 +631,7 @@ def render_call(
         "late",
         "room",
         "hangup",
+        "operator",
         "dc",
     )
     notes = "; ".join(f"{k}={call.tags[k]}" for k in order if k in call.tags)

@@ -374,6 +374,22 @@ def not_set_up(rng: np.random.Generator) -> str:
     return _pick(rng, templates)
 
 
+# The menu sentences that name the key reaching a person; the key is in their words.
+OPERATOR_LINES = (
+    "To reach the operator, press zero or stay on the line.",
+    "For the operator, press zero.",
+    "For all other inquiries, press zero.",
+    "For all other calls, press zero.",
+)
+OPERATOR_KEY = "0"
+
+
+def operator_key(words: str) -> str | None:
+    """The key a company line's script says reaches a person: the label ``operator=``,
+    from the builder's own sentences (never from reading the words)."""
+    return OPERATOR_KEY if any(line in words for line in OPERATOR_LINES) else None
+
+
 def general_mailbox(rng: np.random.Generator, *, beep: bool) -> str:
     name = company(rng)
     dept = _pick(rng, DEPARTMENTS)
@@ -397,14 +413,7 @@ def general_mailbox(rng: np.random.Generator, *, beep: bool) -> str:
         "For hours and directions, press five.",
     ]
     chosen = _some_of(rng, options)
-    operator = _pick(
-        rng,
-        (
-            "To reach the operator, press zero or stay on the line.",
-            "For the operator, press zero.",
-            "For all other inquiries, press zero.",
-        ),
-    )
+    operator = _pick(rng, OPERATOR_LINES[:3])
     menus = (
         f"Thank you for calling {name}. If you know your party's extension, you may dial it at "
         f"any time. {' '.join(chosen)} {operator}",
@@ -478,12 +487,7 @@ def company_line(rng: np.random.Generator, *, beep: bool) -> tuple[str, str]:
     ]
     chosen = _some_of(rng, options)
     ending = _pick(
-        rng,
-        (
-            "For all other calls, press zero.",
-            "Or stay on the line for the next available agent.",
-            "",
-        ),
+        rng, (OPERATOR_LINES[3], "Or stay on the line for the next available agent.", "")
     )
     words = f"Thank you for calling {name}. {' '.join(chosen)} {ending}".strip()
     return "menu", words

@@ -160,7 +160,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
 # "... directory, press 9. For the operator, press 0", which the first pattern reads right.
 _OPERATOR_PATTERNS: tuple[str, ...] = (
     # One stray word may sit between: tiny.en wrote "...for the operator. The press zero."
-    r"(?:operator|receptionist|front desk|attendant)\s*(?:please\s+|the\s+)?press\s+(\w+)\b(?!\s+(?:for|to)\b)",
+    # Menus name the person's key as the catch-all too: "For all other calls, press zero."
+    r"(?:operator|receptionist|front desk|attendant|(?:all|any) other \w+|anything else)"
+    r"\s*(?:please\s+|the\s+)?press\s+(\w+)\b(?!\s+(?:for|to)\b)",
     r"press\s+(\w+)\s+(?:for|to (?:reach|speak (?:to|with)|talk to))\s+(?:the\s+|an\s+|our\s+)?(?:operator|receptionist|front desk|attendant|someone)",
 )
 _DIGIT_WORDS = {

@@ -75,6 +75,11 @@ class LabelledCall:
         return self.tags.get("hangup") == "yes"
 
     @property
+    def operator_key(self) -> str | None:
+        """The key a company menu says reaches a person (tag ``operator=0``), if labelled."""
+        return self.tags.get("operator")
+
+    @property
     def message_cue_ms(self) -> int | None:
         """The earliest time a message may start: the beep's end, else the greeting's end."""
         return self.beep_end_ms if self.beep_end_ms is not None else self.greeting_end_ms

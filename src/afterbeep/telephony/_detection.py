@@ -458,7 +458,10 @@ def _oracle_plan(truth: dict[str, Any]) -> list[tuple[int, Maker]]:
     no_drop: dict[str, Maker] = {
         "full": lambda at, now: MailboxFull(at_ms=at, emitted_ms=now),
         "not_set_up": lambda at, now: MailboxNotSetUp(at_ms=at, emitted_ms=now),
-        "general": lambda at, now: GeneralMailbox(at_ms=at, emitted_ms=now, operator_digit="0"),
+        # The menu's key for a person where the labels name one (``operator_key``).
+        "general": lambda at, now: GeneralMailbox(
+            at_ms=at, emitted_ms=now, operator_digit=truth.get("operator_key")
+        ),
     }
     if mailbox in no_drop:
         plan.append((max(min(2600, cue), int(greeting or cue)), no_drop[mailbox]))

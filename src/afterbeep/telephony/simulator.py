@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from afterbeep.audio.dtmf import GAP_MS, KeyReader
 from afterbeep.detect.corpus import LabelledCall, load_corpus, read_call_audio
 from afterbeep.detect.evaluate import right_action
 from afterbeep.errors import ConfigError, InvalidInput
@@ -42,6 +43,12 @@ LATE_MS = 20
 # The pacer wakes this often and sends each call's frames that are due on that call's own
 # clock: calls started at different moments send out of phase, as real carrier streams do.
 PACER_TICK_MS = 5
+
+
+# Marks afterbeep puts after what it plays (a message, a menu's key): not actions.
+_PLAYBACK_MARKS = ("afterbeep:drop-end", "afterbeep:keys-end")
+# Below this, a sample of what afterbeep sends is silence (about -60 dBFS).
+_QUIET_SAMPLE = 33
 
 
 # ---- each carrier's far end ----------------------------------------------------------------
@@ -93,6 +100,14 @@ class _FarEnd(ABC):
 
     @abstractmethod
     def mark_echo(self, name: str) -> str | bytes: ...
+
+    def samples(self, message: str | bytes) -> NDArray[np.int16]:
+        """The audio of a media message ``parse`` read as media: a JSON message's base64
+        mu-law ``media.payload`` (Twilio, Telnyx, Plivo); the binary far ends override it."""
+        from afterbeep.audio.codec import mulaw_decode
+
+        payload = json.loads(message)["media"]["payload"]
+        return mulaw_decode(np.frombuffer(base64.b64decode(payload), dtype=np.uint8))
 
     def closing(self) -> list[str | bytes]:
         """What the carrier sends when the far end hangs up, before it closes the stream
@@ -308,6 +323,10 @@ class _VonageFarEnd(_FarEnd):
     def mark_echo(self, name: str) -> str | bytes:
         return json.dumps({"event": "websocket:notify", "payload": {"name": name}})
 
+    def samples(self, message: str | bytes) -> NDArray[np.int16]:
+        assert isinstance(message, bytes)
+        return np.frombuffer(message, dtype="<i2").astype(np.int16)
+
 
 class _AsteriskFarEnd(_FarEnd):
     """Asterisk's AudioSocket() application: the call's UUID, then 20 ms signed-linear
@@ -342,6 +361,12 @@ class _AsteriskFarEnd(_FarEnd):
 
     def mark_echo(self, name: str) -> str | bytes:
         raise TypeError("AudioSocket has no marks")
+
+    def samples(self, message: str | bytes) -> NDArray[np.int16]:
+        from afterbeep.telephony.audiosocket import HEADER
+
+        assert isinstance(message, bytes)
+        return np.frombuffer(message[HEADER.size :], dtype="<i2").astype(np.int16)
 
 
 _FAR_ENDS: dict[str, type[_FarEnd]] = {
@@ -432,12 +457,20 @@ class SimulatedCall:
     hung_up_first: bool = False
     """The far end hung up before afterbeep did anything: a corpus call labelled
     ``hangup=yes`` ("The mailbox is full. Goodbye.") ends with its recording."""
+    operator_key: str | None = None
+    """A company menu's key for a person (label ``operator=0``), where the run expects
+    afterbeep to press it and hand the call to the rep (``on_menu="operator"``)."""
+    keys: str = ""
+    """The keys a menu's far end heard pressed (touch tones in what afterbeep sent)."""
 
     @property
     def correct(self) -> bool:
         """The expected action, or none on a no-drop mailbox that hung up by itself first:
-        no message left and no rep kept, as with a skip."""
-        return right_action(self.expected, self.action, hung_up_first=self.hung_up_first)
+        no message left and no rep kept, as with a skip; on a menu whose key the run
+        expects pressed, the rep connected after that key and no other."""
+        if not right_action(self.expected, self.action, hung_up_first=self.hung_up_first):
+            return False
+        return self.operator_key is None or self.keys == self.operator_key
 
     @property
     def right_with_rep(self) -> bool:
@@ -491,7 +524,12 @@ class SimulationReport:
             row = confusion.setdefault(c.expected, {})
             row[c.action] = row.get(c.action, 0) + 1
         drops = [c for c in calls if c.action == "drop" and c.expected == "drop"]
-        humans = [c for c in calls if c.action == "connect" and c.expected == "connect"]
+        # People handed to the rep (a menu's call to the rep has no greeting end to time).
+        humans = [
+            c
+            for c in calls
+            if c.action == "connect" and c.expected == "connect" and c.connect_delay_ms is not None
+        ]
         wrong = [c for c in calls if not c.correct]
         return {
             "carrier": self.carrier,
@@ -535,6 +573,11 @@ class SimulationReport:
             "taken_back_right": sum(c.taken_back_ms is not None and c.correct for c in calls),
             # Mailboxes that hung up by themselves before afterbeep acted (right as skips).
             "hung_up_first": sum(c.hung_up_first for c in calls),
+            # Company menus whose key for a person the run expects pressed (on_menu =
+            # "operator"), those that got it and went to the rep, and menus that heard any key.
+            "menus_to_press": sum(c.operator_key is not None for c in calls),
+            "menus_pressed_right": sum(c.operator_key is not None and c.correct for c in calls),
+            "menus_with_keys": sum(bool(c.keys) for c in calls),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -551,6 +594,7 @@ def _truth(call: LabelledCall) -> dict[str, Any]:
         "beep_end_ms": call.beep_end_ms,
         "greeting_end_ms": call.greeting_end_ms,
         "human_greeting_end_ms": call.human_greeting_end_ms,
+        "operator_key": call.operator_key,
     }
 
 
@@ -591,6 +635,10 @@ class _Call:
         self.hangup_ms: float | None = None  # when afterbeep hung up (AudioSocket)
         self.rep_stream = False  # the stream that took the call back for the rep's drop
         self.finished = False  # no stream of this call will come any more
+        # A company menu listens for keys (its label names the one for a person): the
+        # audio afterbeep sends it is read for touch tones, which are no message.
+        self.key_reader = KeyReader(sample_rate=8000) if labelled.operator_key else None
+        self.key_frames_ago: int | None = None  # media frames since the last key's tone
 
     def audio_ms(self, now: float) -> float:
         """The far end's audio clock at ``now``: the end of the last frame sent, plus the time
@@ -615,6 +663,8 @@ class _Call:
     def on_message(self, message: str | bytes, now: float) -> None:
         kind, value = self.far_end.parse(message)
         r = self.result
+        if kind == "media" and self.key_reader is not None and self._is_key(message):
+            return
         if kind == "media":
             ms = value / 8.0  # samples at 8 kHz -> ms
             if r.message_start_ms is None:
@@ -637,7 +687,7 @@ class _Call:
                 # drop says so too: that one stays the rep's.
                 if r.rep_drop_ms is None and r.taken_back_ms is None:
                     r.taken_back_ms = round(self.audio_ms(now), 1)
-            elif value.startswith("afterbeep:") and value != "afterbeep:drop-end":
+            elif value.startswith("afterbeep:") and value not in _PLAYBACK_MARKS:
                 action = value.split(":", 1)[1]
                 if r.action != "drop" or action == "connect":
                     r.action = action
@@ -657,6 +707,22 @@ class _Call:
             self.playout_end = now
             for handle in self.pending_marks:
                 handle.cancel()
+
+    def _is_key(self, message: str | bytes) -> bool:
+        """Whether a media message is part of a key press: a key's tone, or the quiet
+        after one (``GAP_MS``); a menu's far end hears the key and no message."""
+        reader = self.key_reader
+        assert reader is not None
+        samples = self.far_end.samples(message)
+        if reader.feed(samples) or reader.in_key:
+            self.result.keys = reader.keys
+            self.key_frames_ago = 0
+            return True
+        if self.key_frames_ago is None:
+            return False
+        self.key_frames_ago += 1
+        quiet = not samples.size or int(np.abs(samples).max()) < _QUIET_SAMPLE
+        return quiet and self.key_frames_ago * FRAME_MS <= GAP_MS
 
     def connected_at(self, ms: float) -> None:
         """afterbeep handed the call to the rep at audio time ``ms``."""
@@ -917,6 +983,8 @@ def _cause(call: SimulatedCall) -> str:
         return "beepless_unread"  # the engine's setting, on a greeting it could not read
     if server.get("end_reason") == "hold_line":
         return "on_hold_line"  # the engine's setting: a hold line handed to the rep
+    if call.expected == "connect" and call.mailbox == "general":
+        return "detector"  # a menu whose key was not read (or not the right one)
     return "engine"
 
 
@@ -933,6 +1001,7 @@ async def simulate_calls(
     web_url: str | None = None,
     rep_drop_after_ms: float | None = None,
     control_token: str | None = None,
+    on_menu: str = "skip",
 ) -> SimulationReport:
     """Dial every call at once (start times ``stagger_ms`` apart) and wait for all to end.
     ``parameters`` are added to every call's stream parameters. ``web_url`` is the server's
@@ -941,7 +1010,12 @@ async def simulate_calls(
     a simulated rep handed a machine presses drop this long after being connected (the
     rep's drop, ``POST /calls/drop``), and the simulator opens the stream it asks for.
     ``control_token``: the server's call-control token, for the rep's drop and the
-    timelines (not needed on this machine when the server has none)."""
+    timelines (not needed on this machine when the server has none). ``on_menu``: the
+    server's setting of that name, so a menu labelled with its key for a person
+    (``operator=0``) is expected to get that key pressed and go to the rep ("operator"),
+    or to be skipped ("skip")."""
+    if on_menu not in ("skip", "operator"):
+        raise ConfigError(f"on_menu must be 'skip' or 'operator', got {on_menu!r}")
     if carrier not in _FAR_ENDS:
         raise ConfigError(f"the simulator speaks {', '.join(SIM_CARRIERS)}; got {carrier!r}")
     if rep_drop_after_ms is not None and _FAR_ENDS[carrier].tcp:
@@ -959,16 +1033,18 @@ async def simulate_calls(
             "afterbeep.corpus_call": labelled.id,
             **(parameters or {}),
         }
+        pressed = on_menu == "operator" and labelled.operator_key is not None
         result = SimulatedCall(
             index=index,
             call_id=call_id,
             corpus_id=labelled.id,
             answered_by=labelled.answered_by,
             mailbox=labelled.mailbox,
-            expected=labelled.expected_action,
+            expected="connect" if pressed else labelled.expected_action,
             cue_ms=labelled.message_cue_ms,
             beep_end_ms=labelled.beep_end_ms,
             human_greeting_end_ms=labelled.human_greeting_end_ms,
+            operator_key=labelled.operator_key if pressed else None,
         )
         far_end = _FAR_ENDS[carrier](call_id, params)
         sim = _Call(index, labelled, audio, far_end, result, tail_ms)
@@ -1080,10 +1156,12 @@ def simulate(
     rep_drop_after_ms: float | None = None,
     control_token: str | None = None,
     answer_over_s: float | None = None,
+    on_menu: str = "skip",
 ) -> SimulationReport:
     """Load ``calls`` calls from ``corpus`` and run them against ``url`` (blocking).
     ``answer_over_s``: the calls are answered evenly over this many seconds, as ring times
-    spread a dialer's answers (default: 10 ms apart, all of them within a few seconds)."""
+    spread a dialer's answers (default: 10 ms apart, all of them within a few seconds).
+    ``on_menu``: see ``simulate_calls``."""
     if calls < 1:
         raise ConfigError(f"calls must be at least 1, got {calls}")
     if answer_over_s is not None and not 0 <= answer_over_s <= 600:
@@ -1101,6 +1179,7 @@ def simulate(
                 rep_drop_after_ms=rep_drop_after_ms,
                 control_token=control_token,
                 stagger_ms=stagger_ms,
+                on_menu=on_menu,
             )
         )
 
@@ -1137,11 +1216,12 @@ def local_server(
     timeout_s: float = 30.0,
     audiosocket: bool = False,
     beepless_unread: str | None = None,
+    on_menu: str | None = None,
 ) -> Iterator[LocalServer]:
     """Start ``afterbeep serve`` in a child process on a free loopback port with the given
     detector (``asr``: with greeting speech recognition; ``audiosocket``: also taking
-    AudioSocket calls on another free port; ``beepless_unread``: the engine setting, else
-    the configured one); yields its URLs and process id and stops it afterwards. A separate
+    AudioSocket calls on another free port; ``beepless_unread``, ``on_menu``: the engine
+    settings, else the configured ones); yields its URLs and process id and stops it afterwards. A separate
     process, so the simulator and the server each get their own core."""
     import os
     import socket
@@ -1164,6 +1244,8 @@ def local_server(
     )
     if beepless_unread is not None:
         env["AFTERBEEP_TELEPHONY_BEEPLESS_UNREAD"] = beepless_unread
+    if on_menu is not None:
+        env["AFTERBEEP_TELEPHONY_ON_MENU"] = on_menu
     audiosocket_url = None
     if audiosocket:
         audio_port = free_port()
