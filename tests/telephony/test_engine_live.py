@@ -100,6 +100,9 @@ def test_a_menu_hears_its_operator_key_and_the_call_goes_to_the_rep(
         True,
     )
     assert pressed.server["end_reason"] == "operator"
+    # The rep is connected once the key has played out (200 ms of tone and pause).
+    pressed_at = next(e for e in pressed.server["events"] if e["kind"] == "keys_pressed")
+    assert pressed.connect_ms - pressed_at["received_ms"] >= 150
     assert pressed.message_start_ms is None  # the key's tones are no message
     assert pressed.played_before_cue_ms == 0
     assert [e["keys"] for e in pressed.server["events"] if e["kind"] == "keys_pressed"] == ["0"]

@@ -664,6 +664,8 @@ class _Call:
         kind, value = self.far_end.parse(message)
         r = self.result
         if kind == "media" and self.key_reader is not None and self._is_key(message):
+            # Tones play out like any audio (a mark after them comes back once they have).
+            self.playout_end = max(self.playout_end, now) + value / 8000.0
             return
         if kind == "media":
             ms = value / 8.0  # samples at 8 kHz -> ms
