@@ -197,6 +197,15 @@ def test_operator_digit(text, digit):
     assert operator_digit(text) == digit
 
 
+def test_before_the_end_only_a_key_named_after_the_person_counts():
+    # Words so far that end "...press five to reach the operator." may go on "Press zero."
+    cut_short = "For hours and directions, press five to reach the operator."
+    assert operator_digit(cut_short) == "5"
+    assert operator_digit(cut_short, key_last=True) is None
+    assert operator_digit(cut_short + " Press zero or stay on the line.", key_last=True) == "0"
+    assert operator_digit("For all other calls, press zero.", key_last=True) == "0"
+
+
 @pytest.mark.parametrize(
     ("text", "promised"),
     [

@@ -346,8 +346,11 @@ def greeting_sounds_over(text: str) -> bool:
     return bool(_CLOSES.search(clean)) or classify_mailbox(text) is not MailboxState.PERSONAL
 
 
-def operator_digit(text: str) -> str | None:
-    """The key the greeting says reaches a person ("press 0 for the operator" -> "0")."""
+def operator_digit(text: str, *, key_last: bool = False) -> str | None:
+    """The key the greeting says reaches a person ("press 0 for the operator" -> "0").
+    ``key_last``: only where the key comes after the person ("For the operator, press 0"),
+    which words still to come cannot change; "press 5 to reach the operator" at the end of
+    words so far may be "... press 5. To reach the operator, press 0." cut short."""
     # "For the operator, press 0" over the whole text (a chunk boundary may have put a full
     # stop inside it); "press 0 for the operator" sentence by sentence, so that
     # "...directory, press nine. For the operator, press zero." is not read as
@@ -356,6 +359,8 @@ def operator_digit(text: str) -> str | None:
     match = operator_first.search(normalize(text))
     if match and match.group(1) in _DIGIT_WORDS:
         return _DIGIT_WORDS[match.group(1)]
+    if key_last:
+        return None
     for sentence in re.split(r"[.!?;]+", text):
         match = press_first.search(normalize(sentence))
         if match and match.group(1) in _DIGIT_WORDS:

@@ -1550,7 +1550,8 @@ class _CallState:
         elif state is MailboxState.NOT_SET_UP:
             event = self._emit(MailboxNotSetUp, at, transcript=text)
         elif state is MailboxState.GENERAL:
-            digit = operator_digit(text)
+            # Before the greeting is over, only a key no later word can change.
+            digit = operator_digit(text, key_last=not final)
             if digit is None and not final:
                 return []
             event = self._emit(
