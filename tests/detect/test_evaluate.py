@@ -476,3 +476,23 @@ def test_eval_cli_json_and_text(corpus_dir, tmp_path):
     assert chart.exists()
     result = runner.invoke(app, ["eval", str(corpus_dir), "--detector", "nope"])
     assert result.exit_code != 0
+
+
+def test_a_person_taken_for_a_machine_whose_words_say_so_is_handed_to_the_rep():
+    person = _call("human", human_greeting_end_ms=2800)
+    events = [
+        MachineDetected(at_ms=2600, emitted_ms=2600),
+        GreetingEnded(at_ms=2800, emitted_ms=4600, words_read=True, words_say_person=True),
+    ]
+    row = read_events(person, events)
+    # The decision stays wrong; the action (the rep, late) is right, and no message.
+    assert (row.decision, row.decision_correct, row.action, row.correct) == (
+        "machine",
+        False,
+        "connect",
+        True,
+    )
+    assert row.message_start_ms is None
+    # The same words on a mailbox's beep-less end are a wrong connect, not a drop.
+    mailbox = _call("machine", "personal", greeting_end_ms=2800)
+    assert read_events(mailbox, events).action == "connect"

@@ -1238,3 +1238,28 @@ def test_a_menu_heard_after_the_hand_over_is_taken_back_and_skipped(rest, taken_
     else:
         assert RecordingAfterAll not in kinds, events
         assert GeneralMailbox not in kinds, events
+
+
+@pytest.mark.parametrize(
+    ("texts", "person"),
+    [
+        (["Good afternoon, Lakeside Insurance,", "Julie speaking."], True),
+        (
+            ["Thank you for calling Pioneer Manufacturing,", "this is Aisha, how can I help you?"],
+            True,
+        ),
+        (["Hi, you've reached Dana Smith.", "Please leave a message."], False),
+    ],
+)
+def test_a_beepless_end_says_when_the_words_are_a_persons_answer(texts, person):
+    # Words not used for the decision (as past asr_max_calls at a burst): timing says
+    # machine, and the greeting's end says what its words read.
+    samples, _ = _machine_call(beep=False)
+    settings = REPLAY.model_copy(update={"asr_decide": False})
+    events = detect_samples(
+        samples, sample_rate=8000, settings=settings, transcriber=FakeTranscriber(texts)
+    )
+    assert isinstance(_decision(events), MachineDetected)
+    (end,) = [e for e in events if isinstance(e, GreetingEnded)]
+    assert end.words_read
+    assert end.words_say_person is person

@@ -392,3 +392,16 @@ def test_on_menu_comes_from_the_file_or_the_environment_and_is_checked():
     assert load_telephony_settings(table, environ=env).engine.on_menu == "skip"
     with pytest.raises(ConfigError, match="on_menu"):
         load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_ON_MENU": "press"})
+
+
+def test_a_person_taken_for_a_machine_whose_words_say_so_goes_to_the_rep_not_the_message():
+    machine = MachineDetected(at_ms=2600, emitted_ms=2600, reason="long greeting")
+    end = GreetingEnded(at_ms=2800, emitted_ms=4600, words_read=True, words_say_person=True)
+    engine = MediaEngine(hub=_ScriptedHub([machine, end]))
+
+    sent = asyncio.run(_one_frame(engine))
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.end_reason) == ("connect", "person_words")
+    assert timeline.message_start_ms is None
+    assert [f.name for f in sent if isinstance(f, SendMark)] == [ACTION_MARK_PREFIX + "connect"]
+    assert not engine.already_dropped(("twilio", "CA1"))

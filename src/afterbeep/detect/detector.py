@@ -572,6 +572,7 @@ class _CallState:
         # asked for again from SHED_RETRY_MS later, as a busy worker may have caught up.
         self.shed_at: int | None = None
         self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
+        self._person_words: tuple[str | None, bool] = (None, False)  # see _words_say_person
         # A person's answer, watched for a greeting that goes on (see watch_after_human_ms):
         # when it was decided, the speech and its end then, and whether the notes are out.
         self.human_at: int | None = None
@@ -975,7 +976,13 @@ class _CallState:
                 events.extend(self._classify(final=True))
             if self._words_leave_greeting_open():
                 return
-            cue = self._emit(GreetingEnded, self.last_voice_ms, words_read=self._read_to_end())
+            read = self._read_to_end()
+            cue = self._emit(
+                GreetingEnded,
+                self.last_voice_ms,
+                words_read=read,
+                words_say_person=read and self._words_say_person(),
+            )
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))
             self.done = True
@@ -1251,7 +1258,18 @@ class _CallState:
         words = self._words_read()
         if quiet < self.s.greeting_end_tone_promised_ms and words.promises_tone:
             return True  # the tone it promised has not come yet
+        if self._words_say_person():
+            return False  # a person's answer ("..., Julie speaking.") is over when they stop
         return not words.sounds_over
+
+    def _words_say_person(self) -> bool:
+        """The words heard are a person's answer and nothing of a recording's (read once
+        per text: the end of a beep-less greeting asks every frame)."""
+        text = f"{self._full_text()} {self.rest_text}".strip()
+        if self._person_words[0] != text:
+            heard = answer_words(text)
+            self._person_words = (text, heard.person and not heard.recording)
+        return self._person_words[1]
 
     def _cue_must_wait_for_words(self) -> bool:
         """Whether the last phrase must be transcribed before the cue.

@@ -196,6 +196,8 @@ def read_events(
         unread = isinstance(cue, GreetingEnded) and not cue.words_read and beepless_unread == "skip"
         if no_drop_first or unread:
             action = "skip"
+        elif isinstance(cue, GreetingEnded) and cue.words_say_person:
+            action = "connect"  # the engine hands a person's words to the rep, late
         elif cue is not None and decided_at is not None:
             action = "drop"
             # A dialer cannot play before it knows it reached a machine: a cue emitted before

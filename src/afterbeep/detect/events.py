@@ -89,9 +89,16 @@ class GreetingEnded(DetectionEvent):
     named no mailbox that takes no message. False when recognition is off, or its last words
     were refused (too busy) or not back by the cue: beep-less greetings are where full,
     not-set-up and company mailboxes are, so a media engine may choose not to drop on one it
-    could not read (``EngineSettings.beepless_unread``)."""
+    could not read (``EngineSettings.beepless_unread``).
+
+    ``words_say_person``: its words, read to its end, are a person's answer and nothing of a
+    recording's ("Good afternoon, Lakeside Insurance, Julie speaking."): the machine was
+    decided by timing alone (a long business answer, words not in time for the decision at
+    a burst), and no message may be played to a person. A media engine hands the call to
+    the rep instead; there is no beep, so it is never set after one."""
 
     words_read: bool = False
+    words_say_person: bool = False
 
 
 # What a dialer may do at a ``GreetingEnded`` whose words were not read: the media engine's

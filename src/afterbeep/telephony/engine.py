@@ -893,6 +893,16 @@ class MediaSession:
             timeline.cue_ms = self._events_offset_ms + event.at_ms
             if (
                 isinstance(event, GreetingEnded)
+                and event.words_say_person
+                and timeline.rep_drop_ms is None
+                and timeline.taken_back_ms is None
+            ):
+                # Taken for a machine by timing, but its words are a person's answer: the
+                # rep, late, rather than a recorded message to a person.
+                self._finish("connect", "person_words")
+                return
+            if (
+                isinstance(event, GreetingEnded)
                 and not event.words_read
                 and self.engine.settings.beepless_unread == "skip"
                 # The rep who asked for the drop heard the greeting; a call taken back
