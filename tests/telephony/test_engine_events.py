@@ -271,17 +271,28 @@ def test_a_hold_line_is_skipped_or_handed_to_the_rep_as_set(setting, puts_throug
     assert marks == [ACTION_MARK_PREFIX + action]
 
 
-def test_on_hold_line_comes_from_the_file_or_the_environment_and_is_checked():
+@pytest.mark.parametrize(
+    ("name", "env_name", "other", "bad"),
+    [
+        ("on_hold_line", "AFTERBEEP_TELEPHONY_ON_HOLD_LINE", "connect", "wait"),
+        ("on_menu", "AFTERBEEP_TELEPHONY_ON_MENU", "operator", "press"),
+    ],
+)
+def test_company_line_settings_come_from_the_file_or_the_environment_and_are_checked(
+    name, env_name, other, bad
+):
     from afterbeep.errors import ConfigError
     from afterbeep.telephony.config import load_telephony_settings
 
-    assert load_telephony_settings({}, environ={}).engine.on_hold_line == "skip"
-    table = {"engine": {"on_hold_line": "connect"}}
-    assert load_telephony_settings(table, environ={}).engine.on_hold_line == "connect"
-    env = {"AFTERBEEP_TELEPHONY_ON_HOLD_LINE": "skip"}
-    assert load_telephony_settings(table, environ=env).engine.on_hold_line == "skip"
-    with pytest.raises(ConfigError, match="on_hold_line"):
-        load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_ON_HOLD_LINE": "wait"})
+    def value(table, environ):
+        return getattr(load_telephony_settings(table, environ=environ).engine, name)
+
+    assert value({}, {}) == "skip"
+    table = {"engine": {name: other}}
+    assert value(table, {}) == other
+    assert value(table, {env_name: "skip"}) == "skip"
+    with pytest.raises(ConfigError, match=name):
+        load_telephony_settings({}, environ={env_name: bad})
 
 
 def _drain(session):
@@ -379,19 +390,6 @@ def test_a_company_line_without_an_operator_key_is_skipped_even_with_on_menu_ope
     asyncio.run(_one_frame(engine))
     timeline = engine.timelines[("twilio", "CA1")]
     assert (timeline.action, timeline.end_reason) == ("skip", "general_mailbox")
-
-
-def test_on_menu_comes_from_the_file_or_the_environment_and_is_checked():
-    from afterbeep.errors import ConfigError
-    from afterbeep.telephony.config import load_telephony_settings
-
-    assert load_telephony_settings({}, environ={}).engine.on_menu == "skip"
-    table = {"engine": {"on_menu": "operator"}}
-    assert load_telephony_settings(table, environ={}).engine.on_menu == "operator"
-    env = {"AFTERBEEP_TELEPHONY_ON_MENU": "skip"}
-    assert load_telephony_settings(table, environ=env).engine.on_menu == "skip"
-    with pytest.raises(ConfigError, match="on_menu"):
-        load_telephony_settings({}, environ={"AFTERBEEP_TELEPHONY_ON_MENU": "press"})
 
 
 def test_a_person_taken_for_a_machine_whose_words_say_so_goes_to_the_rep_not_the_message():

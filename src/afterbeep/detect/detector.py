@@ -1265,7 +1265,7 @@ class _CallState:
     def _words_say_person(self) -> bool:
         """The words heard are a person's answer and nothing of a recording's (read once
         per text: the end of a beep-less greeting asks every frame)."""
-        text = f"{self._full_text()} {self.rest_text}".strip()
+        text = self._heard_text()
         if self._person_words[0] != text:
             heard = answer_words(text)
             self._person_words = (text, heard.person and not heard.recording)
@@ -1447,9 +1447,13 @@ class _CallState:
         ]
         return max(ends, default=-1)
 
+    def _heard_text(self) -> str:
+        """The words heard so far, with the rest heard on its own after them."""
+        return f"{self._full_text()} {self.rest_text}".strip()
+
     def _answer_words(self) -> AnswerWords:
-        """What the words heard so far say, with the rest heard on its own after them."""
-        return answer_words(f"{self._full_text()} {self.rest_text}".strip())
+        """What the words heard so far say (``_heard_text``)."""
+        return answer_words(self._heard_text())
 
     def _skips_the_opening(self, transcript: Transcript) -> bool:
         """Whether a reading from the greeting's start says less than the readings before
