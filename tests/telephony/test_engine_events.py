@@ -48,15 +48,20 @@ class _ScriptedHub(DetectorHub):
         return _Scripted(sink, list(self._script))
 
 
+def _drain(session):
+    """What the engine has sent on ``session`` so far."""
+    sent = []
+    while not session.outbox.empty():
+        sent.append(session.outbox.get_nowait())
+    return sent
+
+
 async def _one_frame(engine, parameters=None):
     """A Twilio stream that sends one frame; what the engine sent back."""
     session = engine.session("twilio")
     session.handle(StreamStarted(call_id="CA1", stream_id="MZ1", parameters=parameters or {}))
     session.handle(AudioIn(samples=np.zeros(160, dtype=np.int16)))
-    sent = []
-    while not session.outbox.empty():
-        sent.append(session.outbox.get_nowait())
-    return sent
+    return _drain(session)
 
 
 @pytest.mark.parametrize(
@@ -293,13 +298,6 @@ def test_company_line_settings_come_from_the_file_or_the_environment_and_are_che
     assert value(table, {env_name: "skip"}) == "skip"
     with pytest.raises(ConfigError, match=name):
         load_telephony_settings({}, environ={env_name: bad})
-
-
-def _drain(session):
-    sent = []
-    while not session.outbox.empty():
-        sent.append(session.outbox.get_nowait())
-    return sent
 
 
 def _menu_script(digit="0"):

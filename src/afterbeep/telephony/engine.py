@@ -1004,7 +1004,7 @@ class MediaSession:
         timeline = self.timeline
         assert start is not None
         assert timeline is not None
-        self._load(np.asarray(self.engine.message(start), dtype=np.int16))
+        self._play(np.asarray(self.engine.message(start), dtype=np.int16))
         # The line's floor: a quiet moment of the last second (the greeting's pauses, the
         # gap around the beep), not its median, which a long greeting would lift.
         levels = sorted(_energy_dbfs(frame) for frame in self._recent)
@@ -1013,12 +1013,10 @@ class MediaSession:
         timeline.action = "drop"
         timeline.message_start_ms = self.audio_ms
         timeline.message_ms = self._total_frames * FRAME_MS
-        self._play_step(self._play_started)
-        if self._playing:
-            self.engine._start_playing(self)
 
-    def _load(self, audio: NDArray[np.int16]) -> None:
-        """Make ``audio`` (whole frames, padded with silence) what plays from now on."""
+    def _play(self, audio: NDArray[np.int16]) -> None:
+        """Play ``audio`` (whole frames, padded with silence) from now on: what is due goes
+        out at once, the rest on the engine's playback tick."""
         size = self._frame_size
         if audio.size % size:
             audio = np.concatenate([audio, np.zeros(size - audio.size % size, np.int16)])
@@ -1027,6 +1025,9 @@ class MediaSession:
         self._sent_frames = 0
         self._play_started = time.monotonic()
         self._playing = True
+        self._play_step(self._play_started)
+        if self._playing:
+            self.engine._start_playing(self)
 
     def _press_keys(self, keys: str) -> None:
         """Press a company menu's ``keys`` (their touch tones on the stream, paced as a
@@ -1034,10 +1035,7 @@ class MediaSession:
         message is left, so neither the compliance policy nor the drop ledger is asked."""
         self._keys = keys
         self._note("keys_pressed", self.audio_ms, keys=keys)
-        self._load(key_tones(keys, sample_rate=self._rate))
-        self._play_step(self._play_started)
-        if self._playing:
-            self.engine._start_playing(self)
+        self._play(key_tones(keys, sample_rate=self._rate))
 
     def _keys_pressed(self) -> None:
         keys = self._keys or ""
