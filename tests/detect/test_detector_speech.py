@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 import io
+import os
+import signal
+import time
 import wave
 
 import numpy as np
@@ -185,3 +188,78 @@ def test_a_batch_hears_each_clip_in_its_own_time():
         assert starts == sorted(starts)
         assert len(starts) >= len(phrase.split())
         assert heard.words[-1].end_s <= clip.size / 8000 + 0.15
+
+
+def test_recognition_processes_hear_what_this_process_hears_and_recover_from_a_crash():
+    # Recognition in processes of their own (the engine's asr_processes): two at once, each
+    # on the clips of its batch, with the same words as here; a process that dies fails only
+    # the batch it had, and the next batch starts a new one.
+    from afterbeep.detect._asr import (
+        GREETING_PROMPT,
+        PRIORITY_CUE,
+        RecognitionError,
+        RecognitionWorker,
+        WhisperTranscriber,
+    )
+
+    texts = ["Hi, this is Dana.", "This mailbox is full. Goodbye."]
+    clips = [to_int16(np.concatenate([silence(300), _say(t), silence(300)])) for t in texts]
+    transcriber = WhisperTranscriber(prompt=GREETING_PROMPT, cpu_threads=1)
+    here = [transcriber.transcribe(clip, sample_rate=8000).text for clip in clips]
+    worker = RecognitionWorker(threads=2, processes=True)
+    worker.warm_up(transcriber)
+    assert not worker.ready  # the processes are loading the model
+    futures = [
+        worker.submit_clip(transcriber, clip, sample_rate=8000, priority=PRIORITY_CUE)
+        for clip in clips
+    ]
+    assert [f.result(60)[0].text for f in futures] == here
+    for _ in range(600):  # the process that did not take the batch may still be loading
+        if worker.ready:
+            break
+        time.sleep(0.1)
+    assert worker.ready
+    stats = worker.stats()
+    assert stats["threads"] == 2
+    assert stats["processes"] is True
+    children = _recognition_children()
+    assert len(children) == 2
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        if not any(os.path.exists(f"/proc/{pid}/cmdline") for pid in children):
+            break
+        time.sleep(0.05)
+    # Ended between batches: new processes take the next ones.
+    again = [
+        worker.submit_clip(transcriber, clip, sample_rate=8000, priority=PRIORITY_CUE)
+        for clip in clips
+    ]
+    assert [f.result(60)[0].text for f in again] == here
+    assert not set(_recognition_children()) & set(children)
+    # A model that cannot load fails its batch's callers, with the reason, and only them.
+    missing = WhisperTranscriber("/nonexistent/model", cpu_threads=1)
+    lost = worker.submit_clip(missing, clips[0], sample_rate=8000, priority=PRIORITY_CUE)
+    with pytest.raises(RecognitionError, match="recognition failed in its process"):
+        lost.result(60)
+    after = worker.submit_clip(transcriber, clips[1], sample_rate=8000, priority=PRIORITY_CUE)
+    assert after.result(60)[0].text == here[1]
+
+
+def _recognition_children() -> list[int]:
+    """This process's recognition processes (Linux: read from /proc)."""
+    mine = str(os.getpid())
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = stat.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except OSError:
+            continue
+        if parent == mine and b"_serve_recognition" in command:
+            found.append(int(entry))
+    return found

@@ -440,3 +440,62 @@ def test_a_machines_words_refused_while_busy_are_asked_for_once_the_worker_catch
     full = next(e for e in events if isinstance(e, MailboxFull))
     cue = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
     assert not cue or full.emitted_ms <= cue[0].emitted_ms
+
+
+def test_two_threads_run_two_jobs_at_once_and_the_wait_is_shared_between_them():
+    worker = RecognitionWorker(threads=2)
+    first, _ = _blocker(worker)
+    # One thread busy, one free, nothing queued: a job goes at once.
+    alone = worker.expected_wait_ms(PRIORITY_CUE, 2.0)
+    assert alone == pytest.approx(3.0 * 120.0)  # its own units at the first-guess rate
+    second, _ = _blocker(worker)  # started while the first still holds: two at once
+    both_busy = worker.expected_wait_ms(PRIORITY_CUE, 2.0)
+    assert both_busy > alone
+    # ... by what is left of the two running jobs, shared between the two threads.
+    assert both_busy <= alone + (2 * 2.0 * 120.0) / 2 + 1.0
+    first.set()
+    second.set()
+    assert worker.stats()["threads"] == 2
+
+
+def test_the_first_batches_set_the_rate_at_once():
+    worker = RecognitionWorker()
+
+    class Slow(_BatchingTranscriber):
+        def transcribe_batch(self, clips, *, sample_rate):
+            time.sleep(0.05)
+            return super().transcribe_batch(clips, sample_rate=sample_rate)
+
+    slow = Slow()
+    # 4 units in 50 ms: about 12.5 ms a unit, where the first guess was 120.
+    slow_future = worker.submit_clip(slow, _clip(1, 3.0), sample_rate=8000, priority=PRIORITY_CUE)
+    slow_future.result(5)
+    rate = _booked(worker, 1)["ms_per_unit"]
+    assert 12.0 <= rate < 40.0
+
+
+def test_ready_once_the_warm_up_has_loaded_the_model():
+    worker = RecognitionWorker()
+    loading = threading.Event()
+    release = threading.Event()
+
+    class Loading:
+        def transcribe(self, samples, *, sample_rate):
+            loading.set()
+            release.wait(10)
+            return _asr.Transcript("")
+
+    assert worker.ready  # nothing asked for
+    worker.warm_up(Loading())
+    assert loading.wait(5)
+    assert not worker.ready
+    assert not worker.stats()["ready"]
+    release.set()
+    for _ in range(500):
+        if worker.ready:
+            break
+        time.sleep(0.01)
+    assert worker.ready
+    assert worker.stats()["ready"]
+    # Loading is not recognition: the rate is still the first guess.
+    assert worker.stats()["ms_per_unit"] == 120.0

@@ -1,3 +1,4 @@
+import pytest
 from fastapi.testclient import TestClient
 
 from afterbeep.errors import InvalidInput
@@ -30,3 +31,30 @@ def test_studio_page_is_served(tmp_path):
     assert response.status_code == 200
     assert "Script studio" in response.text
     assert "/static/studio.js" in response.text
+
+
+def test_health_says_recognition_is_off_by_default(tmp_path):
+    with _client(tmp_path) as client:
+        assert client.get("/healthz").json()["recognition"] == "off"
+        assert getattr(client.app.state, "media_engine", None) is None  # made at first call
+
+
+@pytest.mark.slow
+def test_with_recognition_the_model_loads_at_start_and_health_says_when_it_is_ready(
+    tmp_path, monkeypatch
+):
+    import time
+
+    monkeypatch.setenv("AFTERBEEP_TELEPHONY_ASR", "true")
+    with _client(tmp_path) as client:
+        # The media engine is made at start-up, not at the first call, so the model loads
+        # before calls come; health says "loading" meanwhile.
+        assert client.app.state.media_engine.hub.recognises
+        states = []
+        for _ in range(600):
+            states.append(client.get("/healthz").json()["recognition"])
+            if states[-1] == "ready":
+                break
+            time.sleep(0.1)
+        assert states[-1] == "ready"
+        assert set(states) <= {"loading", "ready"}

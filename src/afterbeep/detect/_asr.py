@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import math
 import threading
 import time
@@ -28,6 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from afterbeep._optional import require
+
+log = logging.getLogger(__name__)
 
 ASR_SAMPLE_RATE = 16000
 
@@ -119,6 +122,12 @@ class WhisperTranscriber:
         self._tokenizer: Any = None
         self._prompt = prompt
         self._prompt_tokens: list[int] = []
+
+    @property
+    def spec(self) -> tuple[str | None, str | None, int]:
+        """What makes another process's transcriber the same as this one: model path,
+        prompt and CPU threads."""
+        return (self._model_path, self._prompt, self._cpu_threads)
 
     def without_prompt(self) -> WhisperTranscriber | None:
         """The same model with no prompt (a second opinion on what the prompt made it hear);
@@ -346,34 +355,93 @@ class _Job:
 
 
 class RecognitionWorker:
-    """The process's recognition worker for live calls: one thread, since the shared model's
-    own CPU threads already use the cores, taking the most urgent job first (lowest
-    ``priority``, then the oldest). Clips queued for a transcriber that has
+    """The process's recognition worker for live calls: ``threads`` threads (one per core
+    by the engine's default, each job on one CPU thread: two small jobs side by side get
+    1.5x the clips per second of one job on two CPU threads), taking the most urgent job
+    first (lowest ``priority``, then the oldest). Clips queued for a transcriber that has
     ``transcribe_batch`` are recognised up to ``max_batch`` at a time, of one priority and
     similar lengths: under load that is 2.5x the clips per second.
+
+    ``processes``: each thread hands a ``WhisperTranscriber``'s batches to a recognition
+    process of its own (``RecognitionProcess``), so recognition never holds the media loop's
+    interpreter lock and runs at a lower CPU priority than the media loop as a whole; other
+    transcribers (tests' fakes) and callables run in the thread.
 
     It knows what it has to do and how fast it has been doing it, so a call can ask
     ``expected_wait_ms`` before sending and leave the decision to timing when the words
     could not be back in time (load shedding: words that arrive late help no one). A job's
     cost is modelled as proportional to its audio plus one second (the encoder's window is
     the chunk plus a second of padding; decoding grows with the words), the rate a moving
-    average of what jobs really took (a batch: its time over all its clips' units).
+    average of what jobs really took (a batch: its time over all its clips' units, on one
+    thread).
     """
 
-    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, max_batch: int = MAX_BATCH, *, threads: int = 1, processes: bool = False
+    ) -> None:
         self.max_batch = max_batch
+        self.threads = max(1, threads)
+        self.processes = processes
         self._cv = threading.Condition()
         self._queue: list[_Job] = []
         self._order = itertools.count()
-        self._running: tuple[float, float] | None = None  # (cost units, start) of the job run
+        # (cost units, start) of the batch each thread is running, by thread.
+        self._running: dict[int, tuple[float, float]] = {}
         self._ms_per_unit = 120.0  # a first guess, replaced by what jobs really take
-        self._thread: threading.Thread | None = None
+        self._started: list[threading.Thread] = []
+        # The transcriber each recognition process loads before its first job (warm_up),
+        # and the loads (or the one warm-up job) not done yet.
+        self._preload: WhisperTranscriber | None = None
+        self._warming = 0
+        # Batches timed so far and their total: the rate is their mean until there are
+        # _RATE_SETTLE_BATCHES of them (the first guess goes at once), then a moving average.
+        self._timed = 0
+        self._timed_ms = 0.0
+        self._timed_units = 0.0
         self.batches = 0  # batches of more than one clip run (for tests and benchmarks)
         # What it has done, for ``stats`` (by priority: jobs run, their audio, cancelled).
         self._done = [0, 0, 0]
         self._audio_s = [0.0, 0.0, 0.0]
         self._cancelled = [0, 0, 0]
         self._busy_s = 0.0
+
+    def configure(self, *, threads: int, processes: bool) -> None:
+        """Set how many jobs run at once and where (see the class docstring); threads already
+        started go on, and more start if ``threads`` grew."""
+        with self._cv:
+            self.threads = max(1, threads, len(self._started))
+            self.processes = processes
+            if self._started:
+                self._start_threads()
+
+    def warm_up(self, transcriber: Transcriber) -> None:
+        """Load ``transcriber``'s model now (seconds), before the first calls' words: in
+        every recognition process, or once in this one."""
+        if self.processes and isinstance(transcriber, WhisperTranscriber):
+            with self._cv:
+                if self._preload is None or self._preload.spec != transcriber.spec:
+                    self._preload = transcriber
+                    self._warming = self.threads
+                self._start_threads()
+            return
+        silence = np.zeros(8000, dtype=np.int16)
+
+        def load() -> None:
+            try:
+                transcriber.transcribe(silence, sample_rate=8000)
+            finally:
+                with self._cv:
+                    self._warming -= 1
+
+        with self._cv:
+            self._warming += 1
+        self.submit(load, priority=PRIORITY_NOTES, measure=False)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model ``warm_up`` asked for is loaded (in every process)."""
+        with self._cv:
+            return self._warming <= 0
 
     def submit(
         self, fn: Callable[[], Any], *, priority: int, audio_s: float = 1.0, measure: bool = True
@@ -414,45 +482,54 @@ class RecognitionWorker:
         future: Future[Any] = Future()
         with self._cv:
             heapq.heappush(self._queue, _Job(priority, next(self._order), future, units, **job))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work, name="afterbeep-asr", daemon=True
-                )
-                self._thread.start()
+            self._start_threads()
             self._cv.notify()
         return future
+
+    def _start_threads(self) -> None:
+        """Start the threads not started yet (lock held)."""
+        while len(self._started) < self.threads:
+            thread = threading.Thread(
+                target=self._work, name=f"afterbeep-asr-{len(self._started)}", daemon=True
+            )
+            self._started.append(thread)
+            thread.start()
 
     def expected_wait_ms(
         self, priority: int, audio_s: float = 1.0, *, again: bool = False
     ) -> float:
         """About how long a job of ``audio_s`` seconds sent now at ``priority`` (``again``:
-        see ``submit_clip``) would take to come back: what is left of the running job, the
-        queued jobs that go first, itself."""
+        see ``submit_clip``) would take to come back: itself, after what is left of the
+        running jobs and the queued jobs that go first, shared among the threads (none of
+        that when a thread is free and nothing goes first)."""
         with self._cv:
             rate = self._ms_per_unit
-            units = audio_s + 1.0
-            units += sum(
+            ahead = sum(
                 abs(job.units)
                 for job in self._queue
                 if (job.priority, job.again) <= (priority, again) and not job.future.cancelled()
             )
-            wait = units * rate
-            if self._running is not None:
-                running_units, began = self._running
-                elapsed = (time.perf_counter() - began) * 1000.0
-                wait += max(0.0, running_units * rate - elapsed)
-            return wait
+            now = time.perf_counter()
+            running = sum(
+                max(0.0, units * rate - (now - began) * 1000.0)
+                for units, began in self._running.values()
+            )
+            own = (audio_s + 1.0) * rate
+            if not ahead and len(self._running) < self.threads:
+                return own
+            return own + (ahead * rate + running) / self.threads
 
     @property
     def backlog(self) -> int:
         with self._cv:
-            return len(self._queue) + (self._running is not None)
+            return len(self._queue) + len(self._running)
 
     def stats(self) -> dict[str, Any]:
         """What the worker has done since the process started, for whoever runs the service:
         per priority (``decision``, ``cue``, ``notes``) the jobs run, their audio seconds and
-        the jobs cancelled before they ran; seconds busy, batches, the jobs queued now and the
-        measured milliseconds per unit of cost (see the class docstring)."""
+        the jobs cancelled before they ran; seconds busy (all threads together), batches, the
+        jobs queued now, the measured milliseconds per unit of cost (see the class
+        docstring), its threads and whether they recognise in processes of their own."""
         names = ("decision", "cue", "notes")
         with self._cv:
             return {
@@ -463,6 +540,9 @@ class RecognitionWorker:
                 "batches": self.batches,
                 "queued": len(self._queue),
                 "ms_per_unit": round(self._ms_per_unit, 1),
+                "threads": self.threads,
+                "processes": self.processes,
+                "ready": self._warming <= 0,
             }
 
     def _next_batch(self) -> list[_Job]:
@@ -481,19 +561,39 @@ class RecognitionWorker:
 
     def _work(self) -> None:
         _yield_cpu_to_media()
+        me = threading.get_ident()
+        process = RecognitionProcess() if self.processes else None
         while True:
+            with self._cv:
+                preload = self._preload
+            if process is not None and preload is not None and not process.has(preload):
+                self._load(me, process, preload)
             with self._cv:
                 while not self._queue:
                     self._cv.wait()
                 batch = self._next_batch()
                 began = time.perf_counter()
                 units = sum(abs(job.units) for job in batch)
-                self._running = (units, began)
+                self._running[me] = (units, began)
             live = [job for job in batch if job.future.set_running_or_notify_cancel()]
-            spent = self._run(live, began) if live else 0.0
+            spent = self._run(live, began, process) if live else 0.0
             with self._cv:
-                self._running = None
+                del self._running[me]
                 self._count(batch, live, spent)
+
+    def _load(self, me: int, process: RecognitionProcess, transcriber: WhisperTranscriber) -> None:
+        """Load the model in this thread's process; the time counts as running (the calls'
+        wait estimates see it) but not in the rate."""
+        with self._cv:
+            self._running[me] = (_LOAD_UNITS, time.perf_counter())
+        try:
+            process.load(transcriber)
+        except RecognitionError:
+            log.exception("the recognition process could not load the model")
+        finally:
+            with self._cv:
+                del self._running[me]
+                self._warming -= 1
 
     def _count(self, batch: list[_Job], live: list[_Job], spent_ms: float) -> None:
         """Book a batch run (lock held): the stats, and the rate unless it loaded a model."""
@@ -509,9 +609,16 @@ class RecognitionWorker:
         self._busy_s += spent_ms / 1000.0
         if all(job.units > 0 for job in live):
             done = sum(job.units for job in live)
-            self._ms_per_unit = 0.8 * self._ms_per_unit + 0.2 * spent_ms / done
+            self._timed += 1
+            if self._timed <= _RATE_SETTLE_BATCHES:
+                self._timed_ms += spent_ms
+                self._timed_units += done
+                rate = self._timed_ms / self._timed_units
+            else:
+                rate = 0.8 * self._ms_per_unit + 0.2 * spent_ms / done
+            self._ms_per_unit = max(_MIN_MS_PER_UNIT, rate)
 
-    def _run(self, jobs: list[_Job], began: float) -> float:
+    def _run(self, jobs: list[_Job], began: float, process: RecognitionProcess | None) -> float:
         """Run one batch, hand each caller its result (or the error); the milliseconds it
         took, which each clip's caller is charged and the rate is made of."""
         head = jobs[0]
@@ -520,9 +627,11 @@ class RecognitionWorker:
                 head.future.set_result(head.fn())
                 return (time.perf_counter() - began) * 1000.0
             clips = [job.samples for job in jobs]
-            transcripts = head.transcriber.transcribe_batch(
-                clips, sample_rate=[job.sample_rate for job in jobs]
-            )
+            rates = [job.sample_rate for job in jobs]
+            if process is not None and isinstance(head.transcriber, WhisperTranscriber):
+                transcripts = process.transcribe_batch(head.transcriber, clips, rates)
+            else:
+                transcripts = head.transcriber.transcribe_batch(clips, sample_rate=rates)
         except BaseException as error:  # handed to the callers by Future.result()
             for job in jobs:
                 if not job.future.done():
@@ -534,6 +643,147 @@ class RecognitionWorker:
         for job, transcript in zip(jobs, transcripts, strict=True):
             job.future.set_result((transcript, spent))
         return spent
+
+
+# Batches whose mean is the rate, before it becomes a moving average (see RecognitionWorker).
+_RATE_SETTLE_BATCHES = 5
+# ... and never under this (no recognition is free; a fake transcriber's is near it).
+_MIN_MS_PER_UNIT = 1.0
+# A model being loaded counts as this many units of work in the wait estimates (a few
+# seconds at the usual rate), though not in the rate.
+_LOAD_UNITS = 40.0
+
+
+class RecognitionError(RuntimeError):
+    """A recognition process failed or ended; the jobs of its batch get this error."""
+
+
+class RecognitionProcess:
+    """One child process that recognises batches for one worker thread (started on first
+    use, started again if it ended): the thread sends a transcriber's ``spec`` and the
+    clips, and waits on the pipe, holding no lock of this process meanwhile. The child keeps
+    one ``WhisperTranscriber`` per spec, runs at the thread's lower CPU priority
+    (``WORKER_NICENESS``) and ends when this process does (its pipe closes)."""
+
+    def __init__(self) -> None:
+        self._process: Any = None  # a subprocess.Popen
+        self._out: Any = None  # multiprocessing Connections: requests, replies
+        self._in: Any = None
+        self._loaded: set[tuple[str | None, str | None, int]] = set()
+
+    def has(self, transcriber: WhisperTranscriber) -> bool:
+        """Whether the child has loaded ``transcriber``'s model."""
+        return self._alive() and transcriber.spec in self._loaded
+
+    def load(self, transcriber: WhisperTranscriber) -> None:
+        self._call((transcriber.spec, None, None))
+        self._loaded.add(transcriber.spec)
+
+    def transcribe_batch(
+        self, transcriber: WhisperTranscriber, clips: list[Any], sample_rates: list[int]
+    ) -> list[Transcript]:
+        transcripts: list[Transcript] = self._call((transcriber.spec, clips, sample_rates))
+        self._loaded.add(transcriber.spec)
+        return transcripts
+
+    def _alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _call(self, request: tuple[Any, Any, Any]) -> Any:
+        if not self._alive():
+            self._start()
+        try:
+            self._out.send(request)
+        except OSError:
+            # It ended since its last batch (its end of the pipe is closed): a new one takes
+            # this request, which the old one never saw.
+            self._start()
+            self._out.send(request)
+        try:
+            status, payload = self._in.recv()
+        except (EOFError, OSError) as error:
+            code = self._process.poll() if self._process is not None else None
+            self._stop()
+            raise RecognitionError(f"the recognition process ended (exit code {code})") from error
+        if status != "ok":
+            raise RecognitionError(f"recognition failed in its process: {payload}")
+        return payload
+
+    def _start(self) -> None:
+        # A fresh interpreter that imports only this module (not the parent's main script,
+        # which multiprocessing's "spawn" would run again), on two pipes of its own; it
+        # inherits this thread's lower CPU priority.
+        import os
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        self._stop()
+        from_parent, to_child = os.pipe()  # (read end, write end)
+        from_child, to_parent = os.pipe()
+        code = (
+            f"from {__name__} import _serve_recognition as serve; serve({from_parent}, {to_parent})"
+        )
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=(from_parent, to_parent),
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError:
+            for fd in (to_child, from_parent, from_child, to_parent):
+                os.close(fd)
+            raise
+        os.close(from_parent)
+        os.close(to_parent)
+        self._process = process
+        self._out = Connection(to_child, readable=False)
+        self._in = Connection(from_child, writable=False)
+
+    def _stop(self) -> None:
+        self._loaded.clear()
+        for conn in (self._out, self._in):
+            if conn is not None:
+                conn.close()
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._process = self._out = self._in = None
+
+
+def _serve_recognition(requests_fd: int, replies_fd: int) -> None:
+    """A recognition process's loop: (spec, clips, rates) in, ("ok", transcripts) or
+    ("error", what went wrong) out; clips None only loads the model. Ends when its parent's
+    end of the pipe closes (the parent ended or stopped it)."""
+    import signal
+    from multiprocessing.connection import Connection
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    requests = Connection(requests_fd, writable=False)
+    replies = Connection(replies_fd, readable=False)
+    transcribers: dict[Any, WhisperTranscriber] = {}
+    while True:
+        try:
+            spec, clips, rates = requests.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            transcriber = transcribers.get(spec)
+            if transcriber is None:
+                model_path, prompt, cpu_threads = spec
+                transcriber = WhisperTranscriber(model_path, prompt=prompt, cpu_threads=cpu_threads)
+                transcriber._load()
+                transcribers[spec] = transcriber
+            result = (
+                None if clips is None else transcriber.transcribe_batch(clips, sample_rate=rates)
+            )
+            reply: tuple[str, Any] = ("ok", result)
+        except Exception as error:  # the parent hands it to the batch's callers
+            reply = ("error", f"{type(error).__name__}: {error}")
+        try:
+            replies.send(reply)
+        except (EOFError, OSError):
+            return
 
 
 # The recognition thread runs this much "nicer" than the process (Linux schedules threads on
@@ -659,6 +909,8 @@ __all__ = [
     "PRIORITY_DECISION",
     "PRIORITY_NOTES",
     "AsrJob",
+    "RecognitionError",
+    "RecognitionProcess",
     "RecognitionWorker",
     "TranscribedWord",
     "Transcriber",

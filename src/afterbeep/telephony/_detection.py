@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
@@ -48,7 +49,7 @@ from afterbeep.detect import (
     Transcriber,
     WhisperTranscriber,
 )
-from afterbeep.detect._asr import PRIORITY_NOTES, recognition_worker
+from afterbeep.detect._asr import recognition_worker
 from afterbeep.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,8 @@ class DetectorHub:
         transcriber: Transcriber | None = None,
         asr_max_calls: int | None = None,
         asr_mailbox_beyond: bool = False,
+        asr_workers: int = 1,
+        asr_processes: bool = False,
     ) -> None:
         if detector not in DETECTORS:
             raise ConfigError(f"telephony detector must be one of {DETECTORS}, got {detector!r}")
@@ -161,6 +164,11 @@ class DetectorHub:
         # Calls at once that get speech recognition (None: all); the rest are detected
         # without it, as the one recognition worker could not hear them in time anyway.
         self.asr_max_calls = asr_max_calls
+        if self.recognises:
+            # In processes of their own, asr_workers jobs at once (0: one per core); in this
+            # process, one (the shared model runs one job at a time).
+            threads = (asr_workers or os.cpu_count() or 1) if asr_processes else 1
+            recognition_worker().configure(threads=threads, processes=asr_processes)
         self._plain = self.settings.model_copy(update={"asr": False})
         self._mailbox_words = self.settings.asr and asr_mailbox_beyond
         self._bank_settings = {
@@ -233,19 +241,14 @@ class DetectorHub:
     def warm_up(self) -> None:
         """With recognition on, load the model now, in the recognition worker (seconds), so
         the first calls' words are not shed while it loads."""
-        if self.detector != "afterbeep" or not self.settings.asr:
+        if not self.recognises:
             return
         transcriber = self.transcriber or WhisperTranscriber(
             self.settings.asr_model_path,
             prompt=self.settings.asr_prompt or None,
             cpu_threads=self.settings.asr_cpu_threads,
         )
-        silence = np.zeros(8000, dtype=np.int16)
-        recognition_worker().submit(
-            lambda: transcriber.transcribe(silence, sample_rate=8000),
-            priority=PRIORITY_NOTES,
-            measure=False,
-        )
+        recognition_worker().warm_up(transcriber)
 
     # -- internal --------------------------------------------------------------------------
     def _push(self, slot: _Slot, samples: NDArray[np.int16]) -> None:
@@ -322,6 +325,16 @@ class DetectorHub:
             self._deliver(slot, events)
 
     @property
+    def recognises(self) -> bool:
+        """Whether calls' greetings are recognised (the afterbeep detector, with ``asr``)."""
+        return self.detector == "afterbeep" and self.settings.asr
+
+    @property
+    def recognition_ready(self) -> bool:
+        """Whether the recognition model is loaded (see ``warm_up``)."""
+        return self.recognises and recognition_worker().ready
+
+    @property
     def active_calls(self) -> int:
         return len(self._active)
 
@@ -335,7 +348,7 @@ class DetectorHub:
             "frames_fed": self.frames_fed,
             "finished_after_close": self.closing_done,
         }
-        if self.detector == "afterbeep" and self.settings.asr:
+        if self.recognises:
             out["recognition"] = recognition_worker().stats()
         return out
 

@@ -121,6 +121,11 @@ class EngineSettings(BaseModel):
     # wait for words; the worker gives up what it cannot hear in time).
     asr_mailbox_beyond_max: bool = True
     asr_cpu_threads: int = Field(1, ge=0, le=64)
+    # Recognition in processes of its own, this many jobs at once (0: one per core), for a
+    # machine with cores to spare; off (default): one job at a time in a thread of this
+    # process, which measured as well or better on two cores (docs/telephony.md).
+    asr_processes: bool = False
+    asr_workers: int = Field(0, ge=0, le=64)
     # Playback is kept this far ahead of real time: enough to ride out scheduling jitter on a
     # loaded machine, little enough that a clear on barge-in drops at most this much audio.
     lead_ms: int = Field(100, ge=0, le=2000)
@@ -366,6 +371,8 @@ class MediaEngine:
                 ),
                 asr_max_calls=self.settings.asr_max_calls,
                 asr_mailbox_beyond=self.settings.asr_mailbox_beyond_max,
+                asr_workers=self.settings.asr_workers,
+                asr_processes=self.settings.asr_processes,
             )
             hub.warm_up()
         self.hub = hub

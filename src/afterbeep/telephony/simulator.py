@@ -1256,6 +1256,9 @@ def local_server(
         audiosocket_url = f"tcp://127.0.0.1:{audio_port}"
     with tempfile.TemporaryDirectory(prefix="afterbeep-sim-") as scratch:
         env["AFTERBEEP_DATA_DIR"] = str(data_dir or scratch)
+        # The server's log goes to a file: a pipe nobody reads would stop it once full.
+        log_path = Path(scratch) / "serve.log"
+        log_file = log_path.open("wb")
         child = subprocess.Popen(
             [
                 sys.executable,
@@ -1269,17 +1272,21 @@ def local_server(
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log_file,
         )
+        log_file.close()
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout_s
             while True:
                 if child.poll() is not None:
-                    err = child.stderr.read().decode(errors="replace") if child.stderr else ""
+                    err = log_path.read_bytes().decode(errors="replace")
                     raise ConfigError(f"afterbeep serve exited at start-up: {err[-500:]}")
                 try:
-                    if httpx.get(base + "/healthz", timeout=1.0).status_code == 200:
+                    health = httpx.get(base + "/healthz", timeout=1.0)
+                    # Up, and with recognition on, its model loaded: calls dialled before
+                    # would measure the loading, not the service.
+                    if health.status_code == 200 and health.json().get("recognition") != "loading":
                         break
                 except httpx.HTTPError:
                     pass

@@ -106,6 +106,10 @@ async def audiosocket_listener(app: Any) -> AsyncIterator[None]:
     from afterbeep.telephony.server import start_audiosocket_server
 
     settings = telephony_settings(app)
+    if settings.engine.asr:
+        # Now, not at the first call: the recognition model loads meanwhile (seconds), and
+        # the first calls' words are not given up while it does.
+        media_engine(app)
     if settings.audiosocket_port is None:
         yield
         return

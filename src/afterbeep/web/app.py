@@ -48,6 +48,13 @@ def error_body(error: AfterbeepError) -> dict[str, Any]:
     return body
 
 
+def recognition_state(app: FastAPI) -> str:
+    engine = getattr(app.state, "media_engine", None)
+    if engine is None or not engine.hub.recognises:
+        return "off"
+    return "ready" if engine.hub.recognition_ready else "loading"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for ``settings`` (loaded from the environment when omitted)."""
     settings = settings or load_settings()
@@ -67,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+        """Up, and whether greeting recognition is ``off``, ``loading`` its model (calls are
+        taken, but their words wait for it) or ``ready``."""
+        return {"status": "ok", "version": __version__, "recognition": recognition_state(app)}
 
     @app.get("/", response_class=HTMLResponse)
     def studio(request: Request) -> HTMLResponse:
