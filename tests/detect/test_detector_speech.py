@@ -263,3 +263,18 @@ def _recognition_children() -> list[int]:
         if parent == mine and b"_serve_recognition" in command:
             found.append(int(entry))
     return found
+
+
+def test_the_text_only_reader_hears_the_same_words_without_their_times():
+    from afterbeep.detect._asr import GREETING_PROMPT, WhisperTranscriber
+
+    texts = ["Hi, this is Dana.", "This mailbox is full. Goodbye."]
+    clips = [to_int16(np.concatenate([silence(300), _say(t), silence(300)])) for t in texts]
+    transcriber = WhisperTranscriber(prompt=GREETING_PROMPT, cpu_threads=1)
+    reader = transcriber.text_only()
+    assert reader is transcriber.text_only()  # one object: its clips share batches
+    timed = transcriber.transcribe_batch(clips, sample_rate=[8000, 8000])
+    plain = reader.transcribe_batch(clips, sample_rate=[8000, 8000])
+    assert [t.text for t in plain] == [t.text for t in timed]
+    assert all(t.words for t in timed)
+    assert all(not t.words for t in plain)

@@ -1263,3 +1263,30 @@ def test_a_beepless_end_says_when_the_words_are_a_persons_answer(texts, person):
     (end,) = [e for e in events if isinstance(e, GreetingEnded)]
     assert end.words_read
     assert end.words_say_person is person
+
+
+class _ReadingTranscriber(FakeTranscriber):
+    """A fake whose ``text_only`` reader (no word times) is a fake of its own."""
+
+    def __init__(self, texts):
+        super().__init__(texts)
+        self.reader = FakeTranscriber([])
+        # The reader says what the main transcriber would have said next.
+        self.reader.texts = self.texts
+
+    def text_only(self):
+        return self.reader
+
+
+def test_a_machines_mailbox_words_are_read_without_word_times():
+    # Once the call is known for a machine, its words only serve the mailbox reading (full,
+    # not set up, a company's) and the notes: those for the mailbox reading go to the
+    # transcriber's text-only reader, which skips the alignment pass.
+    samples, _ = _machine_call(beep=False)
+    fake = _ReadingTranscriber(["Hi, you've reached Dana Smith.", "The mailbox is full."])
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    machine = next(e for e in events if isinstance(e, MachineDetected))
+    full = next(e for e in events if isinstance(e, MailboxFull))
+    assert len(fake.calls) == 1  # the greeting before the decision, with word times
+    assert len(fake.reader.calls) == 1  # the rest, after it
+    assert machine.at_ms < full.at_ms

@@ -114,7 +114,12 @@ class WhisperTranscriber:
     """
 
     def __init__(
-        self, model_path: str | None = None, *, prompt: str | None = None, cpu_threads: int = 0
+        self,
+        model_path: str | None = None,
+        *,
+        prompt: str | None = None,
+        cpu_threads: int = 0,
+        timings: bool = True,
     ) -> None:
         self._model_path = model_path
         self._cpu_threads = cpu_threads
@@ -122,19 +127,38 @@ class WhisperTranscriber:
         self._tokenizer: Any = None
         self._prompt = prompt
         self._prompt_tokens: list[int] = []
+        self._timings = timings
+        self._text_only: WhisperTranscriber | None = None
+        self._without_prompt: WhisperTranscriber | None = None
 
     @property
-    def spec(self) -> tuple[str | None, str | None, int]:
+    def spec(self) -> tuple[str | None, str | None, int, bool]:
         """What makes another process's transcriber the same as this one: model path,
-        prompt and CPU threads."""
-        return (self._model_path, self._prompt, self._cpu_threads)
+        prompt, CPU threads and whether words are timed."""
+        return (self._model_path, self._prompt, self._cpu_threads, self._timings)
+
+    def text_only(self) -> WhisperTranscriber:
+        """The same model and prompt without word timings (the alignment pass is 15% of a
+        batch's time): for readings whose text alone matters. Always the same object, so
+        its clips from many calls share batches."""
+        if not self._timings:
+            return self
+        if self._text_only is None:
+            self._text_only = WhisperTranscriber(
+                self._model_path, prompt=self._prompt, cpu_threads=self._cpu_threads, timings=False
+            )
+        return self._text_only
 
     def without_prompt(self) -> WhisperTranscriber | None:
         """The same model with no prompt (a second opinion on what the prompt made it hear);
-        None when this one has no prompt."""
+        None when this one has no prompt. Always the same object (see ``text_only``)."""
         if not self._prompt:
             return None
-        return WhisperTranscriber(self._model_path, cpu_threads=self._cpu_threads)
+        if self._without_prompt is None:
+            self._without_prompt = WhisperTranscriber(
+                self._model_path, cpu_threads=self._cpu_threads, timings=self._timings
+            )
+        return self._without_prompt
 
     def _load(self) -> None:
         self._model = shared_whisper_model(self._model_path, self._cpu_threads)
@@ -216,7 +240,7 @@ class WhisperTranscriber:
             for result, budget in zip(results, budgets, strict=True)
         ]
         texts = [tokenizer.decode(tokens).strip() for tokens in token_lists]
-        spoken = [i for i, tokens in enumerate(token_lists) if tokens]
+        spoken = [i for i, tokens in enumerate(token_lists) if tokens] if self._timings else []
         words: dict[int, tuple[TranscribedWord, ...]] = {}
         if spoken:
             if len(spoken) < len(audios):
@@ -273,7 +297,7 @@ class WhisperTranscriber:
             language="en",
             beam_size=1,
             temperature=0.0,
-            word_timestamps=True,
+            word_timestamps=self._timings,
             condition_on_previous_text=False,
             vad_filter=False,
             initial_prompt=self._prompt,
@@ -669,7 +693,7 @@ class RecognitionProcess:
         self._process: Any = None  # a subprocess.Popen
         self._out: Any = None  # multiprocessing Connections: requests, replies
         self._in: Any = None
-        self._loaded: set[tuple[str | None, str | None, int]] = set()
+        self._loaded: set[tuple[str | None, str | None, int, bool]] = set()
 
     def has(self, transcriber: WhisperTranscriber) -> bool:
         """Whether the child has loaded ``transcriber``'s model."""
@@ -770,8 +794,10 @@ def _serve_recognition(requests_fd: int, replies_fd: int) -> None:
         try:
             transcriber = transcribers.get(spec)
             if transcriber is None:
-                model_path, prompt, cpu_threads = spec
-                transcriber = WhisperTranscriber(model_path, prompt=prompt, cpu_threads=cpu_threads)
+                model_path, prompt, cpu_threads, timings = spec
+                transcriber = WhisperTranscriber(
+                    model_path, prompt=prompt, cpu_threads=cpu_threads, timings=timings
+                )
                 transcriber._load()
                 transcribers[spec] = transcriber
             result = (

@@ -485,6 +485,7 @@ class _CallState:
         machine_known: bool = False,
         watching: bool = False,
         checker: Transcriber | None = None,
+        reader: Transcriber | None = None,
     ) -> None:
         s = settings
         self.s = s
@@ -498,6 +499,8 @@ class _CallState:
         # The second opinion on words that say a recording (see asr_recheck_recording): the
         # job in flight and the text it was asked for.
         self.checker = checker if transcriber is not None else None
+        # Words for a machine's mailbox reading only (no word times): see _submit.
+        self.reader = reader if transcriber is not None else None
         self.check_job: AsrJob | None = None
         self.check_text: str | None = None
         # Hearing the greeting again when its words stopped mid-sentence (see
@@ -1350,8 +1353,10 @@ class _CallState:
             priority = PRIORITY_DECISION
         elif self.decision == "machine" and not self.draining and self._cue_must_wait_for_words():
             # Words a beep-less cue would wait for; once the greeting has settled (no no-drop
-            # phrase in its first asr_settled_ms), the rest only serves the notes.
+            # phrase in its first asr_settled_ms), the rest only serves the notes. Only
+            # their text is read (no word times: cheaper, and no decision waits on them).
             priority = PRIORITY_CUE
+            return self._send(self.reader or self.transcriber, start_ms, end_ms, priority)
         else:
             priority = PRIORITY_NOTES
         return self._send(self.transcriber, start_ms, end_ms, priority)
@@ -1734,6 +1739,8 @@ class DetectorBank:
         if self._transcriber is not None and self.settings.asr_recheck_recording:
             without_prompt = getattr(self._transcriber, "without_prompt", None)
             self._checker = without_prompt() if callable(without_prompt) else None
+        text_only = getattr(self._transcriber, "text_only", None)
+        self._reader: Transcriber | None = text_only() if callable(text_only) else None
         self.n_streams = n_streams
         self._beep_config = self.settings.beep_config()
         self._analyzer = FrameAnalyzer(
@@ -1754,6 +1761,7 @@ class DetectorBank:
             machine_known=machine_known,
             watching=watching,
             checker=self._checker,
+            reader=self._reader,
         )
 
     def reset(self, stream: int, *, machine_known: bool = False, watching: bool = False) -> None:

@@ -160,7 +160,14 @@ class DetectorHub:
         self.detector = detector
         self.settings = settings or DetectorSettings(asr=False)
         self.flush_interval_s = flush_interval_s
-        self.transcriber = transcriber  # None: the Whisper model, when settings.asr is on
+        # One transcriber for every bank, so clips of calls in different banks share batches.
+        if transcriber is None and self.recognises:
+            transcriber = WhisperTranscriber(
+                self.settings.asr_model_path,
+                prompt=self.settings.asr_prompt or None,
+                cpu_threads=self.settings.asr_cpu_threads,
+            )
+        self.transcriber = transcriber
         # Calls at once that get speech recognition (None: all); the rest are detected
         # without it, as the one recognition worker could not hear them in time anyway.
         self.asr_max_calls = asr_max_calls
@@ -241,14 +248,8 @@ class DetectorHub:
     def warm_up(self) -> None:
         """With recognition on, load the model now, in the recognition worker (seconds), so
         the first calls' words are not shed while it loads."""
-        if not self.recognises:
-            return
-        transcriber = self.transcriber or WhisperTranscriber(
-            self.settings.asr_model_path,
-            prompt=self.settings.asr_prompt or None,
-            cpu_threads=self.settings.asr_cpu_threads,
-        )
-        recognition_worker().warm_up(transcriber)
+        if self.recognises and self.transcriber is not None:
+            recognition_worker().warm_up(self.transcriber)
 
     # -- internal --------------------------------------------------------------------------
     def _push(self, slot: _Slot, samples: NDArray[np.int16]) -> None:
