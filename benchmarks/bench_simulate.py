@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--calls 200] [--corpus DIR]
 [--detector afterbeep|oracle|both] [--carrier twilio|...|asterisk] [--asr]
-[--rep-drop-after-ms MS] [--beepless-unread drop|skip] [--on-menu skip|operator]
+[--rep-drop-after-ms MS] [--beepless-unread drop|skip|connect] [--on-menu skip|operator]
 [--answer-over-s S] [--out DIR]``.
 Builds a synthetic corpus (seed 21, 100 calls, espeak voices) when none is given, starts
 ``afterbeep serve`` in a child process per detector, dials the calls at once over the
@@ -64,7 +64,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--beepless-unread",
-        choices=["drop", "skip"],
+        choices=["drop", "skip", "connect"],
         help="the engine's beepless_unread setting (default: as configured)",
     )
     parser.add_argument(

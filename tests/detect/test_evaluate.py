@@ -265,6 +265,10 @@ def test_reading_rules_by_hand():
     assert (row.action, row.message_start_ms, row.correct) == ("skip", None, True)
     row = read_events(general, unread, beepless_unread="drop")
     assert (row.action, row.message_start_ms, row.correct) == ("drop", 3800, False)
+    row = read_events(general, unread, beepless_unread="connect")  # the rep hears it
+    assert (row.action, row.message_start_ms, row.correct) == ("connect", None, False)
+    person = _call("human", None, greeting_end_ms=3000, beep_end_ms=None)
+    assert read_events(person, unread, beepless_unread="connect").correct
     with pytest.raises(ValueError, match="beepless_unread"):
         read_events(general, unread, beepless_unread="maybe")
     # Machine without a cue: no action. NotSure on a human: wrong, no action.

@@ -90,9 +90,11 @@ def test_each_no_drop_event_skips_the_message_and_says_why(event, reason):
         ("drop", False, "drop", None),
         ("skip", False, "skip", "beepless_unread"),
         ("skip", True, "drop", None),
+        ("connect", False, "connect", "beepless_unread"),
+        ("connect", True, "drop", None),
     ],
 )
-def test_a_beepless_greeting_not_read_is_dropped_or_skipped_as_set(
+def test_a_beepless_greeting_not_read_is_dropped_skipped_or_handed_to_the_rep_as_set(
     setting, words_read, action, reason
 ):
     machine = MachineDetected(at_ms=800, emitted_ms=800, reason="long greeting")
@@ -103,10 +105,10 @@ def test_a_beepless_greeting_not_read_is_dropped_or_skipped_as_set(
     timeline = engine.timelines[("twilio", "CA1")]
     assert timeline.action == action
     assert timeline.cue_ms == 6000
-    if action == "skip":
+    if action in ("skip", "connect"):
         assert timeline.end_reason == reason
         assert timeline.message_start_ms is None
-        assert any(isinstance(frame, EndCall) and frame.action == "skip" for frame in sent)
+        assert any(isinstance(frame, EndCall) and frame.action == action for frame in sent)
     else:
         assert timeline.message_start_ms is not None
 

@@ -122,7 +122,7 @@ def eval_command(
         "skip",
         "--beepless-unread",
         help="The action at a beep-less greeting's end whose words were not read, as the "
-        "media engine's setting of that name: skip (its default) or drop.",
+        "media engine's setting of that name: skip (its default), drop or connect (to the rep).",
     ),
 ) -> None:
     """Evaluate a detector on a labelled corpus: accuracy, early starts, latencies, recall.

@@ -113,7 +113,8 @@ def simulate(
         None,
         "--beepless-unread",
         help="The server this command starts, at a beep-less greeting whose words it did "
-        "not read: drop or skip (telephony.engine.beepless_unread; default: as configured).",
+        "not read: drop, skip or connect (to the rep; telephony.engine.beepless_unread; "
+        "default: as configured).",
     ),
     rep_drop_after_ms: float | None = typer.Option(
         None,

@@ -161,7 +161,8 @@ def read_events(
     """Apply the contract's event-reading rules to one call's events (in emission order).
 
     ``beepless_unread``: what the media engine does at a beep-less greeting's end whose words
-    were not read (``GreetingEnded.words_read`` false): ``skip`` (its default) or ``drop``."""
+    were not read (``GreetingEnded.words_read`` false): ``skip`` (its default), ``drop`` or
+    ``connect`` (to the rep)."""
     _check_beepless_unread(beepless_unread)
     events = list(events)
     decision_event = next((e for e in events if isinstance(e, DECISION_EVENTS)), None)
@@ -193,9 +194,11 @@ def read_events(
         cue = next((e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)), None)
         cue_index = events.index(cue) if cue is not None else len(events)
         no_drop_first = any(isinstance(e, NO_DROP_EVENTS) for e in events[:cue_index])
-        unread = isinstance(cue, GreetingEnded) and not cue.words_read and beepless_unread == "skip"
-        if no_drop_first or unread:
+        unread = isinstance(cue, GreetingEnded) and not cue.words_read
+        if no_drop_first or (unread and beepless_unread == "skip"):
             action = "skip"
+        elif unread and beepless_unread == "connect":
+            action = "connect"
         elif isinstance(cue, GreetingEnded) and cue.words_say_person:
             action = "connect"  # the engine hands a person's words to the rep, late
         elif cue is not None and decided_at is not None:

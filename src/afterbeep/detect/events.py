@@ -103,7 +103,7 @@ class GreetingEnded(DetectionEvent):
 
 # What a dialer may do at a ``GreetingEnded`` whose words were not read: the media engine's
 # ``beepless_unread`` setting and the evaluation's reading of it.
-BeeplessUnread = Literal["skip", "drop"]
+BeeplessUnread = Literal["skip", "drop", "connect"]
 BEEPLESS_UNREAD: tuple[str, ...] = get_args(BeeplessUnread)
 
 

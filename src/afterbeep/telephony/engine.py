@@ -135,8 +135,9 @@ class EngineSettings(BaseModel):
     barge_in_min_dbfs: float = Field(-45.0, ge=-90.0, le=0.0)
     # A beep-less greeting whose words were not read (recognition off, or too busy for the
     # call): skip it (default), since beep-less greetings are where full, not-set-up and
-    # company mailboxes are and a message is never left on those, or drop at its end as at
-    # any cue (see docs/telephony.md for what each costs).
+    # company mailboxes are and a message is never left on those, drop at its end as at any
+    # cue, or connect the rep, who hears a person or drops into a mailbox (see
+    # docs/telephony.md for what each costs).
     beepless_unread: BeeplessUnread = "skip"
     # No decision (NotSure): hang up (default) or hand the call to the rep.
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
@@ -908,16 +909,19 @@ class MediaSession:
                 # rep, late, rather than a recorded message to a person.
                 self._finish("connect", "person_words")
                 return
+            unread = self.engine.settings.beepless_unread
             if (
                 isinstance(event, GreetingEnded)
                 and not event.words_read
-                and self.engine.settings.beepless_unread == "skip"
+                and unread != "drop"
                 # The rep who asked for the drop heard the greeting; a call taken back
                 # went past its beep.
                 and timeline.rep_drop_ms is None
                 and timeline.taken_back_ms is None
             ):
-                self._finish("skip", "beepless_unread")
+                # "connect": the rep hears what the words could not tell (a person, or a
+                # mailbox the rep can drop the message into).
+                self._finish("skip" if unread == "skip" else "connect", "beepless_unread")
                 return
             self._on_cue()
 
