@@ -587,11 +587,13 @@ class RecognitionWorker:
         _yield_cpu_to_media()
         me = threading.get_ident()
         process = RecognitionProcess() if self.processes else None
+        warmed = False  # this thread's first load, done or failed, is off the warm-up count
         while True:
             with self._cv:
                 preload = self._preload
             if process is not None and preload is not None and not process.has(preload):
-                self._load(me, process, preload)
+                self._load(me, process, preload, first=not warmed)
+                warmed = True
             with self._cv:
                 while not self._queue:
                     self._cv.wait()
@@ -605,9 +607,12 @@ class RecognitionWorker:
                 del self._running[me]
                 self._count(batch, live, spent)
 
-    def _load(self, me: int, process: RecognitionProcess, transcriber: WhisperTranscriber) -> None:
-        """Load the model in this thread's process; the time counts as running (the calls'
-        wait estimates see it) but not in the rate."""
+    def _load(
+        self, me: int, process: RecognitionProcess, transcriber: WhisperTranscriber, *, first: bool
+    ) -> None:
+        """Load the model in this thread's process (again after a process ended: not
+        ``first``); the time counts as running (the calls' wait estimates see it) but not in
+        the rate."""
         with self._cv:
             self._running[me] = (_LOAD_UNITS, time.perf_counter())
         try:
@@ -617,7 +622,7 @@ class RecognitionWorker:
         finally:
             with self._cv:
                 del self._running[me]
-                self._warming -= 1
+                self._warming -= first
 
     def _count(self, batch: list[_Job], live: list[_Job], spent_ms: float) -> None:
         """Book a batch run (lock held): the stats, and the rate unless it loaded a model."""

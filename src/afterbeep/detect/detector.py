@@ -399,6 +399,14 @@ class DetectorSettings(BaseModel):
             table = dict(read_config_file().get("detect", {}))
         return cls(**{**table, **overrides})
 
+    def whisper_transcriber(self) -> WhisperTranscriber:
+        """The Whisper transcriber these settings name (model path, prompt, CPU threads)."""
+        return WhisperTranscriber(
+            self.asr_model_path,
+            prompt=self.asr_prompt or None,
+            cpu_threads=self.asr_cpu_threads,
+        )
+
     def beep_config(self) -> BeepConfig:
         return BeepConfig(
             min_hz=self.beep_min_hz,
@@ -1727,11 +1735,7 @@ class DetectorBank:
                 f"at {sample_rate} Hz, got {self.settings.beep_max_hz}"
             )
         if transcriber is None and self.settings.asr:
-            transcriber = WhisperTranscriber(
-                self.settings.asr_model_path,
-                prompt=self.settings.asr_prompt or None,
-                cpu_threads=self.settings.asr_cpu_threads,
-            )
+            transcriber = self.settings.whisper_transcriber()
         self._transcriber = transcriber if self.settings.asr else None
         # The prompt-less second opinion (asr_recheck_recording), from transcribers that
         # have one to give.

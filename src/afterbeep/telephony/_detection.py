@@ -47,7 +47,6 @@ from afterbeep.detect import (
     MailboxNotSetUp,
     NotSure,
     Transcriber,
-    WhisperTranscriber,
 )
 from afterbeep.detect._asr import recognition_worker
 from afterbeep.errors import ConfigError
@@ -162,11 +161,7 @@ class DetectorHub:
         self.flush_interval_s = flush_interval_s
         # One transcriber for every bank, so clips of calls in different banks share batches.
         if transcriber is None and self.recognises:
-            transcriber = WhisperTranscriber(
-                self.settings.asr_model_path,
-                prompt=self.settings.asr_prompt or None,
-                cpu_threads=self.settings.asr_cpu_threads,
-            )
+            transcriber = self.settings.whisper_transcriber()
         self.transcriber = transcriber
         # Calls at once that get speech recognition (None: all); the rest are detected
         # without it, as the one recognition worker could not hear them in time anyway.
