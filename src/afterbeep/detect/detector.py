@@ -1357,6 +1357,7 @@ class _CallState:
         assert self.transcriber is not None
         if self._refused_lately:
             return None  # before working out the urgency: cheap to ask every frame
+        transcriber = self.transcriber
         if self.decision is None:
             priority = PRIORITY_DECISION
         elif self.decision == "machine" and not self.draining and self._cue_must_wait_for_words():
@@ -1364,10 +1365,10 @@ class _CallState:
             # phrase in its first asr_settled_ms), the rest only serves the notes. Only
             # their text is read (no word times: cheaper, and no decision waits on them).
             priority = PRIORITY_CUE
-            return self._send(self.reader or self.transcriber, start_ms, end_ms, priority)
+            transcriber = self.reader or transcriber
         else:
             priority = PRIORITY_NOTES
-        return self._send(self.transcriber, start_ms, end_ms, priority)
+        return self._send(transcriber, start_ms, end_ms, priority)
 
     def _send(
         self, transcriber: Transcriber, start_ms: int, end_ms: int, priority: int
