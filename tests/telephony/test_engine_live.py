@@ -216,6 +216,11 @@ def test_talking_over_the_message_clears_playback_and_connects_the_rep(live_serv
     assert call.server["end_reason"] == "cancelled"
     assert call.server["message_start_ms"] is not None
     assert 0 < call.server["bytes_played"] < 8000
+    # Somebody answered who heard a recording from the cue on: their wait for the rep is
+    # counted from it to the barge-in.
+    [barge_in] = [e for e in call.server["events"] if e["kind"] == "barge_in"]
+    assert call.server["person_wait_ms"] == barge_in["at_ms"] - call.server["cue_ms"] > 0
+    assert call.server["abandoned"] is False
 
 
 def test_twilio_call_control_hands_people_to_the_rep_and_hangs_up_after_the_drop(

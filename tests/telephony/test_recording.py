@@ -199,3 +199,68 @@ def test_an_asterisk_call_is_matched_to_its_attempt_by_the_audiosocket_uuid(db):
             sa.select(CallAttempt).where(CallAttempt.carrier == Carrier.TWILIO)
         ).one()
         assert twilio.answered_by is None
+
+
+def test_people_handed_over_too_late_count_in_the_campaigns_abandoned_rate(db):
+    # What the media engine measured on each call reaches the abandoned-call rate that the
+    # campaign's compliance rules read (a person taken for a machine by timing whose words
+    # then said so is a person's answer, and is recorded as one).
+    from afterbeep.cadence.audit import history_for
+    from afterbeep.store import Campaign
+
+    engine, ids = db
+    with session_scope(engine) as session:
+        attempt = session.get(CallAttempt, ids["attempt"])
+        campaign = Campaign(team_id=attempt.team_id, name="Q4")
+        session.add(campaign)
+        session.flush()
+        attempt.campaign_id = campaign.id
+        others = [
+            CallAttempt(
+                team_id=attempt.team_id,
+                prospect_id=attempt.prospect_id,
+                campaign_id=campaign.id,
+                carrier=Carrier.TWILIO,
+                carrier_call_id=f"CA{index}",
+            )
+            for index in range(3)
+        ]
+        session.add_all(others)
+        session.flush()
+        campaign_id, team_id, prospect_id = campaign.id, attempt.team_id, attempt.prospect_id
+        attempt_ids = [ids["attempt"], *(o.id for o in others)]
+    recorder = StoreDropRecorder(engine=engine)
+    outcomes = [
+        dict(decision="human", end_reason="human", person_wait_ms=960),
+        dict(decision="human", end_reason="human", person_wait_ms=2480, abandoned=True),
+        dict(decision="machine", end_reason="person_words", person_wait_ms=2300, abandoned=True),
+        dict(decision="machine", end_reason="mailbox_full", action="skip"),
+    ]
+    for attempt_id, outcome in zip(attempt_ids, outcomes, strict=True):
+        fields = {"action": "connect", **outcome}
+        recorder.record(
+            _timeline(
+                call_id=f"CA-{attempt_id}",
+                parameters={"afterbeep.call_attempt_id": str(attempt_id)},
+                **fields,
+            )
+        )
+    with session_scope(engine) as session:
+        rows = [session.get(CallAttempt, i) for i in attempt_ids]
+        assert [r.abandoned for r in rows] == [False, True, True, False]
+        assert [r.answered_by for r in rows] == [
+            AnsweredBy.HUMAN,
+            AnsweredBy.HUMAN,
+            AnsweredBy.HUMAN,
+            AnsweredBy.MACHINE,
+        ]
+        history = history_for(
+            session,
+            team_id=team_id,
+            phone_e164="+12065550148",
+            prospect_id=prospect_id,
+            at=datetime.now(UTC),
+            campaign_id=campaign_id,
+            abandon_windows=[720],
+        )
+    assert history.abandon[720] == (4, 2)

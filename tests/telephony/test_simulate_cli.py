@@ -118,3 +118,49 @@ def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors(
         "events": [{"kind": "general_mailbox", "at_ms": 2500, "received_ms": 2600}],
     }
     assert _cause(call) == "on_hold_line"
+
+
+def test_people_not_with_the_rep_within_two_seconds_are_abandoned_calls():
+    from afterbeep.telephony.simulator import SimulatedCall, SimulationReport
+
+    def person(index, action, delay_ms, marked=False):
+        call = SimulatedCall(
+            index=index,
+            call_id=f"CA{index}",
+            corpus_id=f"c{index:04d}",
+            answered_by="human",
+            mailbox=None,
+            expected="connect",
+            cue_ms=None,
+            beep_end_ms=None,
+            human_greeting_end_ms=1200,
+            action=action,
+            connect_delay_ms=delay_ms,
+        )
+        call.server = {"abandoned": marked}
+        return call
+
+    machine = SimulatedCall(
+        index=9,
+        call_id="CA9",
+        corpus_id="c0009",
+        answered_by="machine",
+        mailbox="personal",
+        expected="drop",
+        cue_ms=8000,
+        beep_end_ms=8000,
+        human_greeting_end_ms=None,
+        action="skip",
+    )
+    calls = [
+        person(0, "connect", 940.0),
+        person(1, "connect", 2000.0),  # just in time
+        person(2, "connect", 2600.0, marked=True),  # late
+        person(3, "skip", None),  # taken for a machine and hung up on
+        machine,  # wrong, but nobody waited for a rep
+    ]
+    assert [c.abandoned for c in calls] == [False, False, True, True, False]
+    summary = SimulationReport(carrier="twilio", url="ws://x", calls=calls).summary()
+    assert summary["abandoned"] == 2
+    assert summary["abandoned_share"] == 0.5
+    assert summary["abandoned_marked"] == 1

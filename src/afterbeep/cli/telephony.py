@@ -39,6 +39,12 @@ def _print(report: Any) -> None:
     head.add_row("message start - true beep end, ms", _fmt(s["message_after_beep_ms"]))
     head.add_row("message start - cue (beep or greeting end), ms", _fmt(s["message_latency_ms"]))
     head.add_row("rep connected - end of greeting, ms", _fmt(s["human_connect_ms"]))
+    share = s["abandoned_share"]
+    head.add_row(
+        "abandoned: people not with the rep within 2 s (server marked)",
+        f"{s['abandoned']}{f' ({100 * share:.1f}% of people)' if share is not None else ''}"
+        f" ({s['abandoned_marked']})",
+    )
     head.add_row("inbound frames sent / late", f"{s['frames_sent']} / {s['frames_late']}")
     head.add_row("playback gaps", str(s["playback_gaps"]))
     head.add_row(

@@ -139,6 +139,9 @@ class EngineSettings(BaseModel):
     # cue, or connect the rep, who hears a person or drops into a mailbox (see
     # docs/telephony.md for what each costs).
     beepless_unread: BeeplessUnread = "skip"
+    # A person must hear the rep within this long of the end of their greeting, or the call
+    # counts as abandoned (US: 47 CFR 64.1200(a)(7)(i); UK: Ofcom, the same two seconds).
+    abandon_after_ms: int = Field(2000, ge=0, le=60_000)
     # No decision (NotSure): hang up (default) or hand the call to the rep.
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
     # A company line that puts the caller through ("Please hold while we connect your
@@ -271,6 +274,13 @@ class CallTimeline:
     taken_back_ms: int | None = None
     """When a call handed to the rep was taken back for the drop, its answer having turned
     out a recording (``RecordingAfterAll``)."""
+    person_wait_ms: int | None = None
+    """A person's answer: from the end of their greeting, as the detector heard it, to the
+    hand-over to the rep (None: no person known to have answered)."""
+    abandoned: bool = False
+    """A person's answer handed to the rep later than ``EngineSettings.abandon_after_ms``
+    after their greeting: an abandoned call, which the campaign's abandoned-call rate
+    (the ``abandon`` compliance rules) counts."""
 
     @property
     def finished(self) -> bool:
@@ -401,14 +411,18 @@ class MediaEngine:
 
     def stats(self) -> dict[str, Any]:
         """What the engine is doing (streams open, messages playing, calls watched after the
-        hand-over on their own stream and on the carrier's copy, timelines kept) and its
-        detection's ``DetectorHub.stats``."""
+        hand-over on their own stream and on the carrier's copy, timelines kept, of them the
+        people handed to the rep and those handed over too late: ``CallTimeline.abandoned``)
+        and its detection's ``DetectorHub.stats``."""
+        timelines = list(self.timelines.values())
         return {
             "streams_open": self.sessions_open,
             "playing": len(self._playing),
             "watching": len(self.watching),
             "watching_copies": len(self.copies),
-            "timelines": len(self.timelines),
+            "timelines": len(timelines),
+            "people": sum(t.person_wait_ms is not None for t in timelines),
+            "abandoned": sum(t.abandoned for t in timelines),
             "detection": self.hub.stats(),
         }
 
@@ -802,7 +816,29 @@ class MediaSession:
             self._send(ClearPlayback())
             self._stop_playing()
             self._note("barge_in", self.audio_ms)
+            # Somebody talked over the message: a person, whose greeting the cue took for
+            # over (the message started then).
+            timeline = self.timeline
+            if timeline is not None and timeline.cue_ms is not None:
+                self._person_waited(timeline.cue_ms - self._events_offset_ms)
             self._finish("connect", "cancelled")
+
+    def _person_waited(self, greeting_end_ms: int) -> None:
+        """A person's answer goes to the rep now; their greeting ended at detector time
+        ``greeting_end_ms``: how long they waited, and whether that abandoned the call."""
+        timeline = self.timeline
+        if timeline is None or timeline.person_wait_ms is not None:
+            return
+        wait = max(0, self.audio_ms - (self._events_offset_ms + greeting_end_ms))
+        timeline.person_wait_ms = wait
+        timeline.abandoned = wait > self.engine.settings.abandon_after_ms
+        if timeline.abandoned:
+            log.info(
+                "call %s: a person waited %d ms for the rep (over %d ms): abandoned",
+                timeline.call_id,
+                wait,
+                self.engine.settings.abandon_after_ms,
+            )
 
     # -- detector events -------------------------------------------------------------------
     def _note(self, kind: str, at_ms: int, **extra: Any) -> None:
@@ -867,6 +903,7 @@ class MediaSession:
             timeline.decision = self._decision
             timeline.decided_ms = self.audio_ms
         if isinstance(event, HumanDetected):
+            self._person_waited(event.at_ms)
             if self._can_watch():
                 self._hand_over()
             else:
@@ -907,6 +944,7 @@ class MediaSession:
             ):
                 # Taken for a machine by timing, but its words are a person's answer: the
                 # rep, late, rather than a recorded message to a person.
+                self._person_waited(event.at_ms)
                 self._finish("connect", "person_words")
                 return
             unread = self.engine.settings.beepless_unread

@@ -7,7 +7,8 @@ store (simulated ones) are skipped. A played message becomes one ``Drop`` row (t
 beep end, message start, bytes played, end reason) - at most one per attempt, as the store's
 unique key also guarantees. The greeting's notes for the rep (``CallTimeline.notes``) go to
 the attempt's ``greeting_notes``, also when they arrive after the call was recorded
-(``record_notes``). Must not touch media.
+(``record_notes``). A person handed to the rep too late marks the attempt abandoned
+(``CallTimeline.abandoned``), for the campaign's abandoned-call rate. Must not touch media.
 """
 
 from __future__ import annotations
@@ -81,14 +82,19 @@ class StoreDropRecorder:
             if attempt is None:
                 log.debug("call %s has no call attempt in the store", timeline.call_id)
                 return
-            if timeline.decision in _ANSWERED_BY:
+            if timeline.person_wait_ms is not None:
+                # A person's answer, though timing may have said machine (their words said
+                # so, or they talked over the message).
+                attempt.answered_by = AnsweredBy.HUMAN
+            elif timeline.decision in _ANSWERED_BY:
                 attempt.answered_by = _ANSWERED_BY[timeline.decision]
             if attempt.carrier_call_id is None:
                 attempt.carrier_call_id = timeline.call_id
             attempt.answered_at = attempt.answered_at or timeline.started_at
             attempt.ended_at = timeline.ended_at or timeline.started_at
-            if timeline.action == "connect" and timeline.decision == "human":
-                attempt.abandoned = False
+            # A person handed to the rep too late (``CallTimeline.abandoned``) counts in the
+            # campaign's abandoned-call rate; any other outcome of the attempt does not.
+            attempt.abandoned = timeline.abandoned
             if timeline.notes is not None:
                 attempt.greeting_notes = dict(timeline.notes)
             if timeline.message_start_ms is None:

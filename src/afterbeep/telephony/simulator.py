@@ -416,6 +416,11 @@ class _TcpLink:
 
 # ---- results -------------------------------------------------------------------------------
 
+# A person must hear the rep within this long of the end of their greeting, or the call is
+# abandoned (the law's two seconds; the engine's own measure is
+# ``EngineSettings.abandon_after_ms``).
+ABANDON_AFTER_MS = 2000
+
 
 @dataclass(slots=True)
 class SimulatedCall:
@@ -473,6 +478,16 @@ class SimulatedCall:
         return self.operator_key is None or self.keys == self.operator_key
 
     @property
+    def abandoned(self) -> bool:
+        """A person's call (the truth) never handed to the rep, or handed over more than
+        ``ABANDON_AFTER_MS`` after their greeting ended: abandoned, by the two-second rule."""
+        if self.answered_by != "human":
+            return False
+        if self.action != "connect":
+            return True
+        return self.connect_delay_ms is not None and self.connect_delay_ms > ABANDON_AFTER_MS
+
+    @property
     def right_with_rep(self) -> bool:
         """The right outcome once the rep's drop is counted: a machine the rep was handed
         got its message after all, not before its cue."""
@@ -489,7 +504,12 @@ class SimulatedCall:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(correct=self.correct, early=self.early, right_with_rep=self.right_with_rep)
+        data.update(
+            correct=self.correct,
+            early=self.early,
+            right_with_rep=self.right_with_rep,
+            abandoned=self.abandoned,
+        )
         return data
 
 
@@ -531,6 +551,7 @@ class SimulationReport:
             if c.action == "connect" and c.expected == "connect" and c.connect_delay_ms is not None
         ]
         wrong = [c for c in calls if not c.correct]
+        people = [c for c in calls if c.answered_by == "human"]
         return {
             "carrier": self.carrier,
             "calls": len(calls),
@@ -553,6 +574,16 @@ class SimulationReport:
                 [c.message_latency_ms for c in drops if c.beep_end_ms is not None]  # type: ignore[misc]
             ),
             "human_connect_ms": _stats([c.connect_delay_ms for c in humans]),  # type: ignore[misc]
+            # People (the truth) never handed to the rep, or handed over later than the
+            # two-second rule after their greeting: abandoned calls, of the people called
+            # (the law's cap is 3% of a campaign's answered calls). "marked": those the
+            # server's timelines say abandoned (it cannot know a person it took for a
+            # machine and hung up on).
+            "abandoned": sum(c.abandoned for c in calls),
+            "abandoned_share": (
+                round(sum(c.abandoned for c in people) / len(people), 4) if people else None
+            ),
+            "abandoned_marked": sum(bool((c.server or {}).get("abandoned")) for c in calls),
             "frames_sent": sum(c.frames_sent for c in calls),
             "frames_late": sum(c.frames_late for c in calls),
             "playback_gaps": sum(c.playback_gaps for c in calls),
@@ -1304,6 +1335,7 @@ def local_server(
 
 
 __all__ = [
+    "ABANDON_AFTER_MS",
     "SIM_CARRIERS",
     "SimulatedCall",
     "SimulationReport",
