@@ -36,3 +36,4 @@ def test_the_page_shows_each_calls_outcome_and_why_a_mailbox_got_no_message(orac
     assert reason in ("mailbox full", "mailbox not set up", "general mailbox")
     summary = browser.find_element(By.ID, "summary").text
     assert summary.startswith("3/3 right actions")
+    assert "abandoned 0 (people not with the rep within 2 s)" in summary  # the person's in time

@@ -53,7 +53,8 @@
       summary.textContent =
         `${s.correct}/${s.calls} right actions${rep} · early starts ${s.early_starts} · ` +
         `message start after beep p50 ${lat.p50 ?? "–"} ms, p95 ${lat.p95 ?? "–"} ms · ` +
-        `rep connected p95 ${hum.p95 ?? "–"} ms after the greeting`;
+        `rep connected p95 ${hum.p95 ?? "–"} ms after the greeting · ` +
+        `abandoned ${s.abandoned} (people not with the rep within 2 s)`;
     }
   }
   // With a control token set on the server, the page asks for it and sends it as a bearer.
