@@ -392,6 +392,45 @@ def test_the_report_gives_accuracy_at_the_first_decision_and_the_take_backs():
     assert report.to_json()["taken_back"] == {"machine": 1, "human": 0}
 
 
+def test_people_not_with_the_rep_within_two_seconds_are_abandoned():
+    def person(id):
+        return _call("human", id=id, human_greeting_end_ms=1000, greeting_end_ms=None)
+
+    machine_first = MachineDetected(at_ms=3400, emitted_ms=3400, reason="long greeting")
+    rows = [
+        # Decided a person 960 ms after their greeting: in time.
+        read_events(person("h1"), [HumanDetected(at_ms=1000, emitted_ms=1960)]),
+        # ... 2,600 ms after: abandoned, though the right action.
+        read_events(person("h2"), [HumanDetected(at_ms=1000, emitted_ms=3600)]),
+        # Taken for a machine, their words said a person at the cue, 2,300 ms after.
+        read_events(
+            person("h3"),
+            [
+                machine_first,
+                GreetingEnded(at_ms=1000, emitted_ms=3300, words_read=True, words_say_person=True),
+            ],
+        ),
+        # Taken for a machine and skipped unread: hung up on.
+        read_events(person("h4"), [machine_first, GreetingEnded(at_ms=1000, emitted_ms=2700)]),
+        # ... or, with beepless_unread = "connect", handed over 1,700 ms after: in time.
+        read_events(
+            person("h5"),
+            [machine_first, GreetingEnded(at_ms=1000, emitted_ms=2700)],
+            beepless_unread="connect",
+        ),
+        # A machine is never an abandoned call.
+        read_events(
+            _call("machine", "personal", id="m1", greeting_end_ms=7000, beep_end_ms=7600),
+            [machine_first],
+        ),
+    ]
+    assert [r.abandoned for r in rows] == [False, True, True, True, False, False]
+    assert [r.connected_at_ms for r in rows] == [1960, 3600, 3300, None, 2700, None]
+    report = summarize_outcomes(rows, detector="fake", corpus="x")
+    assert (report.abandoned, report.abandoned_share) == (3, 0.6)
+    assert report.to_json()["abandoned_share"] == 0.6
+
+
 def test_nearest_rank_percentiles():
     stats = Stats.of([40, 10, 30, 20])
     # n=4: p50 is the 2nd smallest, p95 the 4th (ceil(3.8)).
@@ -412,6 +451,8 @@ def test_json_report_has_the_documented_keys(corpus_dir, tmp_path):
         "early_starts",
         "beep_latency_ms",
         "human_decision_ms",
+        "abandoned",
+        "abandoned_share",
         "mailbox_recall",
         "action_accuracy",
         "categories",

@@ -38,6 +38,9 @@ from afterbeep.errors import AfterbeepError
 
 FRAME_MS = 20
 DECISIONS = ("human", "machine", "fax", "not_sure")
+# A person must hear the rep within this long of the end of their greeting, or the call is
+# abandoned (the law's two seconds: US 47 CFR 64.1200(a)(7)(i), UK Ofcom).
+ABANDON_AFTER_MS = 2000
 TRUTHS = ("human", "machine", "fax", "silence")
 DetectorFactory = Callable[[int], StreamingDetector]
 
@@ -68,6 +71,11 @@ class CallOutcome:
     """Handed over as a person, then taken back for the drop (``RecordingAfterAll``)."""
     hung_up_first: bool = False
     """No action before the far end hung up (``LabelledCall.far_end_hangs_up``)."""
+    connected_at_ms: int | None = None
+    """When the media engine would hand the call to the rep (emission time)."""
+    abandoned: bool = False
+    """A person (the truth) not handed to the rep, or handed over more than
+    ``ABANDON_AFTER_MS`` after their greeting ended."""
     events: list[dict[str, Any]] = field(default_factory=list)
     """Every event the detector emitted: ``{kind, at_ms, emitted_ms}``, in order."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -119,6 +127,8 @@ class EvalReport:
     beep_latency_ms: Stats
     greeting_latency_ms: Stats
     human_decision_ms: Stats
+    abandoned: int
+    abandoned_share: float | None
     mailbox_recall: dict[str, float]
     mailbox_calls: dict[str, int]
     action_accuracy: float | None
@@ -141,6 +151,8 @@ class EvalReport:
             "beep_latency_ms": asdict(self.beep_latency_ms),
             "greeting_latency_ms": asdict(self.greeting_latency_ms),
             "human_decision_ms": asdict(self.human_decision_ms),
+            "abandoned": self.abandoned,
+            "abandoned_share": self.abandoned_share,
             "mailbox_recall": self.mailbox_recall,
             "mailbox_calls": self.mailbox_calls,
             "action_accuracy": self.action_accuracy,
@@ -188,8 +200,10 @@ def read_events(
 
     action = "none"
     message_start: int | None = None
+    connected_at: int | None = None
     if decision == "human":
         action = "connect"
+        connected_at = decided_at
     elif decision == "machine":
         cue = next((e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)), None)
         cue_index = events.index(cue) if cue is not None else len(events)
@@ -199,8 +213,10 @@ def read_events(
             action = "skip"
         elif unread and beepless_unread == "connect":
             action = "connect"
+            connected_at = cue.emitted_ms if cue is not None else None
         elif isinstance(cue, GreetingEnded) and cue.words_say_person:
             action = "connect"  # the engine hands a person's words to the rep, late
+            connected_at = cue.emitted_ms
         elif cue is not None and decided_at is not None:
             action = "drop"
             # A dialer cannot play before it knows it reached a machine: a cue emitted before
@@ -245,6 +261,14 @@ def read_events(
         and call.human_greeting_end_ms is not None
     ):
         human_ms = decided_at - call.human_greeting_end_ms
+    abandoned = truth == "human" and (
+        action != "connect"
+        or (
+            connected_at is not None
+            and call.human_greeting_end_ms is not None
+            and connected_at - call.human_greeting_end_ms > ABANDON_AFTER_MS
+        )
+    )
     return CallOutcome(
         id=call.id,
         truth=truth,
@@ -264,6 +288,8 @@ def read_events(
         first_decision=first_decision,
         taken_back=first_decision != decision,
         hung_up_first=hung_up_first,
+        connected_at_ms=connected_at,
+        abandoned=abandoned,
         events=[{"kind": e.kind, "at_ms": e.at_ms, "emitted_ms": e.emitted_ms} for e in events],
         tags=call.tags,
     )
@@ -378,6 +404,8 @@ def summarize_outcomes(
         human_decision_ms=Stats.of(
             [r.human_decision_ms for r in ok if r.human_decision_ms is not None]
         ),
+        abandoned=sum(r.abandoned for r in ok),
+        abandoned_share=_ratio(sum(r.abandoned for r in ok), sum(r.truth == "human" for r in ok)),
         mailbox_recall={
             kind: round(sum(r.correct for r in rows) / len(rows), 4)
             for kind, rows in sorted(mailbox_rows.items())
@@ -480,6 +508,7 @@ def write_chart(report: EvalReport, path: str | Path) -> Path:
 
 
 __all__ = [
+    "ABANDON_AFTER_MS",
     "DECISIONS",
     "CallOutcome",
     "EvalReport",

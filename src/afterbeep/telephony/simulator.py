@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from afterbeep.audio.dtmf import GAP_MS, KeyReader
 from afterbeep.detect.corpus import LabelledCall, load_corpus, read_call_audio
-from afterbeep.detect.evaluate import right_action
+from afterbeep.detect.evaluate import ABANDON_AFTER_MS, right_action
 from afterbeep.errors import ConfigError, InvalidInput
 
 FRAME_MS = 20
@@ -416,11 +416,6 @@ class _TcpLink:
 
 # ---- results -------------------------------------------------------------------------------
 
-# A person must hear the rep within this long of the end of their greeting, or the call is
-# abandoned (the law's two seconds; the engine's own measure is
-# ``EngineSettings.abandon_after_ms``).
-ABANDON_AFTER_MS = 2000
-
 
 @dataclass(slots=True)
 class SimulatedCall:
@@ -480,7 +475,8 @@ class SimulatedCall:
     @property
     def abandoned(self) -> bool:
         """A person's call (the truth) never handed to the rep, or handed over more than
-        ``ABANDON_AFTER_MS`` after their greeting ended: abandoned, by the two-second rule."""
+        ``ABANDON_AFTER_MS`` after their greeting ended: abandoned, by the two-second rule
+        (the engine's own measure is ``EngineSettings.abandon_after_ms``)."""
         if self.answered_by != "human":
             return False
         if self.action != "connect":
@@ -1335,7 +1331,6 @@ def local_server(
 
 
 __all__ = [
-    "ABANDON_AFTER_MS",
     "SIM_CARRIERS",
     "SimulatedCall",
     "SimulationReport",
