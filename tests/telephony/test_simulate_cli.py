@@ -80,20 +80,28 @@ def test_simulate_refuses_an_unknown_carrier_and_call_needs_credentials(tmp_path
     assert "Twilio is not configured" in str(result.exception)
 
 
-def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors():
-    from afterbeep.telephony.simulator import SimulatedCall, _cause
+def _sim_call(index, **fields):
+    """A simulated call's result: a person handed to the rep unless ``fields`` say else."""
+    from afterbeep.telephony.simulator import SimulatedCall
 
-    call = SimulatedCall(
-        index=0,
-        call_id="CA1",
-        corpus_id="c0015",
-        answered_by="machine",
-        mailbox="general",
-        expected="skip",
-        cue_ms=8380,
+    base = dict(
+        call_id=f"CA{index}",
+        corpus_id=f"c{index:04d}",
+        answered_by="human",
+        mailbox=None,
+        expected="connect",
+        cue_ms=None,
         beep_end_ms=None,
         human_greeting_end_ms=None,
-        action="drop",
+    )
+    return SimulatedCall(index=index, **{**base, **fields})
+
+
+def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors():
+    from afterbeep.telephony.simulator import _cause
+
+    call = _sim_call(
+        0, answered_by="machine", mailbox="general", expected="skip", cue_ms=8380, action="drop"
     )
     call.server = {
         "decision": "machine",
@@ -121,35 +129,22 @@ def test_a_no_drop_reading_that_came_after_the_message_started_is_the_detectors(
 
 
 def test_people_not_with_the_rep_within_two_seconds_are_abandoned_calls():
-    from afterbeep.telephony.simulator import SimulatedCall, SimulationReport
+    from afterbeep.telephony.simulator import SimulationReport
 
     def person(index, action, delay_ms, marked=False):
-        call = SimulatedCall(
-            index=index,
-            call_id=f"CA{index}",
-            corpus_id=f"c{index:04d}",
-            answered_by="human",
-            mailbox=None,
-            expected="connect",
-            cue_ms=None,
-            beep_end_ms=None,
-            human_greeting_end_ms=1200,
-            action=action,
-            connect_delay_ms=delay_ms,
+        call = _sim_call(
+            index, human_greeting_end_ms=1200, action=action, connect_delay_ms=delay_ms
         )
         call.server = {"abandoned": marked}
         return call
 
-    machine = SimulatedCall(
-        index=9,
-        call_id="CA9",
-        corpus_id="c0009",
+    machine = _sim_call(
+        9,
         answered_by="machine",
         mailbox="personal",
         expected="drop",
         cue_ms=8000,
         beep_end_ms=8000,
-        human_greeting_end_ms=None,
         action="skip",
     )
     calls = [

@@ -53,7 +53,11 @@ def _print_report(report: EvalReport) -> None:
     head.add_row("beep latency ms", _stats(report.beep_latency_ms))
     head.add_row("no-beep greeting latency ms", _stats(report.greeting_latency_ms))
     head.add_row("human decision ms", _stats(report.human_decision_ms))
-    share = f" ({100 * report.abandoned_share:.1f}% of people)" if report.abandoned_share else ""
+    share = (
+        f" ({100 * report.abandoned_share:.1f}% of people)"
+        if report.abandoned_share is not None
+        else ""
+    )
     head.add_row("abandoned (people not with the rep within 2 s)", f"{report.abandoned}{share}")
     console.print(head)
 

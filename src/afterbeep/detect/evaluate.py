@@ -41,6 +41,19 @@ DECISIONS = ("human", "machine", "fax", "not_sure")
 # A person must hear the rep within this long of the end of their greeting, or the call is
 # abandoned (the law's two seconds: US 47 CFR 64.1200(a)(7)(i), UK Ofcom).
 ABANDON_AFTER_MS = 2000
+
+
+def is_abandoned(answered_by: str, action: str | None, wait_ms: float | None) -> bool:
+    """Whether a call is abandoned by the two-second rule: a person (``answered_by``, the
+    truth) not handed to the rep (``action``), or handed over ``wait_ms`` after the end of
+    their greeting, more than ``ABANDON_AFTER_MS`` (None: not known, not counted)."""
+    if answered_by != "human":
+        return False
+    if action != "connect":
+        return True
+    return wait_ms is not None and wait_ms > ABANDON_AFTER_MS
+
+
 TRUTHS = ("human", "machine", "fax", "silence")
 DetectorFactory = Callable[[int], StreamingDetector]
 
@@ -261,14 +274,10 @@ def read_events(
         and call.human_greeting_end_ms is not None
     ):
         human_ms = decided_at - call.human_greeting_end_ms
-    abandoned = truth == "human" and (
-        action != "connect"
-        or (
-            connected_at is not None
-            and call.human_greeting_end_ms is not None
-            and connected_at - call.human_greeting_end_ms > ABANDON_AFTER_MS
-        )
-    )
+    wait = None
+    if connected_at is not None and call.human_greeting_end_ms is not None:
+        wait = connected_at - call.human_greeting_end_ms
+    abandoned = is_abandoned(truth, action, wait)
     return CallOutcome(
         id=call.id,
         truth=truth,
@@ -515,6 +524,7 @@ __all__ = [
     "Stats",
     "evaluate",
     "evaluate_call",
+    "is_abandoned",
     "read_events",
     "right_action",
     "summarize_outcomes",

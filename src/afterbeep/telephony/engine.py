@@ -62,6 +62,7 @@ from afterbeep.detect import (
     RecordingAfterAll,
     Timeout,
 )
+from afterbeep.detect.evaluate import ABANDON_AFTER_MS
 from afterbeep.errors import ConfigError
 from afterbeep.telephony._detection import DetectorHub, LiveDetector
 from afterbeep.telephony.frames import (
@@ -141,7 +142,7 @@ class EngineSettings(BaseModel):
     beepless_unread: BeeplessUnread = "skip"
     # A person must hear the rep within this long of the end of their greeting, or the call
     # counts as abandoned (US: 47 CFR 64.1200(a)(7)(i); UK: Ofcom, the same two seconds).
-    abandon_after_ms: int = Field(2000, ge=0, le=60_000)
+    abandon_after_ms: int = Field(ABANDON_AFTER_MS, ge=0, le=60_000)
     # No decision (NotSure): hang up (default) or hand the call to the rep.
     on_not_sure: Literal["hang_up", "connect"] = "hang_up"
     # A company line that puts the caller through ("Please hold while we connect your
@@ -820,16 +821,16 @@ class MediaSession:
             # over (the message started then).
             timeline = self.timeline
             if timeline is not None and timeline.cue_ms is not None:
-                self._person_waited(timeline.cue_ms - self._events_offset_ms)
+                self._person_waited(timeline.cue_ms)
             self._finish("connect", "cancelled")
 
     def _person_waited(self, greeting_end_ms: int) -> None:
-        """A person's answer goes to the rep now; their greeting ended at detector time
+        """A person's answer goes to the rep now; their greeting ended at call time
         ``greeting_end_ms``: how long they waited, and whether that abandoned the call."""
         timeline = self.timeline
         if timeline is None or timeline.person_wait_ms is not None:
             return
-        wait = max(0, self.audio_ms - (self._events_offset_ms + greeting_end_ms))
+        wait = max(0, self.audio_ms - greeting_end_ms)
         timeline.person_wait_ms = wait
         timeline.abandoned = wait > self.engine.settings.abandon_after_ms
         if timeline.abandoned:
@@ -903,7 +904,7 @@ class MediaSession:
             timeline.decision = self._decision
             timeline.decided_ms = self.audio_ms
         if isinstance(event, HumanDetected):
-            self._person_waited(event.at_ms)
+            self._person_waited(self._events_offset_ms + event.at_ms)
             if self._can_watch():
                 self._hand_over()
             else:
@@ -944,7 +945,7 @@ class MediaSession:
             ):
                 # Taken for a machine by timing, but its words are a person's answer: the
                 # rep, late, rather than a recorded message to a person.
-                self._person_waited(event.at_ms)
+                self._person_waited(self._events_offset_ms + event.at_ms)
                 self._finish("connect", "person_words")
                 return
             unread = self.engine.settings.beepless_unread

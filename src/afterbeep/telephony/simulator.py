@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from afterbeep.audio.dtmf import GAP_MS, KeyReader
 from afterbeep.detect.corpus import LabelledCall, load_corpus, read_call_audio
-from afterbeep.detect.evaluate import ABANDON_AFTER_MS, right_action
+from afterbeep.detect.evaluate import is_abandoned, right_action
 from afterbeep.errors import ConfigError, InvalidInput
 
 FRAME_MS = 20
@@ -475,13 +475,9 @@ class SimulatedCall:
     @property
     def abandoned(self) -> bool:
         """A person's call (the truth) never handed to the rep, or handed over more than
-        ``ABANDON_AFTER_MS`` after their greeting ended: abandoned, by the two-second rule
-        (the engine's own measure is ``EngineSettings.abandon_after_ms``)."""
-        if self.answered_by != "human":
-            return False
-        if self.action != "connect":
-            return True
-        return self.connect_delay_ms is not None and self.connect_delay_ms > ABANDON_AFTER_MS
+        two seconds after their greeting ended (``is_abandoned``; the engine's own measure
+        is ``EngineSettings.abandon_after_ms``)."""
+        return is_abandoned(self.answered_by, self.action, self.connect_delay_ms)
 
     @property
     def right_with_rep(self) -> bool:
