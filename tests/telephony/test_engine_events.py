@@ -26,12 +26,18 @@ from afterbeep.telephony.frames import AudioIn, EndCall, SendMark, StreamStarted
 
 
 class _Scripted(LiveDetector):
-    def __init__(self, sink, events):
+    """Delivers its events with the frame that brings the call's audio to ``at_audio_ms``
+    (0: the first frame)."""
+
+    def __init__(self, sink, events, at_audio_ms=0):
         self._sink = sink
         self._events = events
+        self._due = at_audio_ms
+        self._heard_ms = 0
 
     def push(self, samples):
-        if self._events:
+        self._heard_ms += samples.size * 1000 // 8000
+        if self._events and self._heard_ms >= self._due:
             events, self._events = self._events, []
             self._sink(events)
 
@@ -40,12 +46,13 @@ class _Scripted(LiveDetector):
 
 
 class _ScriptedHub(DetectorHub):
-    def __init__(self, events):
+    def __init__(self, events, at_audio_ms=0):
         super().__init__()
         self._script = events
+        self._due = at_audio_ms
 
     def open(self, *, sample_rate, parameters, sink, machine_known=False, offset_ms=0):
-        return _Scripted(sink, list(self._script))
+        return _Scripted(sink, list(self._script), self._due)
 
 
 def _drain(session):
@@ -405,36 +412,8 @@ def test_a_person_taken_for_a_machine_whose_words_say_so_goes_to_the_rep_not_the
     assert not engine.already_dropped(("twilio", "CA1"))
 
 
-class _Late(LiveDetector):
-    """Delivers its events with the frame that brings the call's audio to ``at_audio_ms``."""
-
-    def __init__(self, sink, events, at_audio_ms):
-        self._sink = sink
-        self._events = events
-        self._due = at_audio_ms
-        self._heard_ms = 0
-
-    def push(self, samples):
-        self._heard_ms += samples.size * 1000 // 8000
-        if self._events and self._heard_ms >= self._due:
-            events, self._events = self._events, []
-            self._sink(events)
-
-    def close(self):
-        return []
-
-
-class _LateHub(DetectorHub):
-    def __init__(self, events, at_audio_ms):
-        super().__init__()
-        self._script = events
-        self._due = at_audio_ms
-
-    def open(self, *, sample_rate, parameters, sink, machine_known=False, offset_ms=0):
-        return _Late(sink, list(self._script), self._due)
-
-
-def _call(engine, frames):
+async def _run(engine, frames):
+    """A Twilio stream of ``frames`` silent frames; the call's timeline."""
     session = engine.session("twilio")
     session.handle(StreamStarted(call_id="CA1", stream_id="MZ1", parameters={}))
     for _ in range(frames):
@@ -450,7 +429,7 @@ def test_a_person_handed_to_the_rep_late_abandons_the_call(decided_at_ms, wait_m
     # The person's greeting ended at 1,000 ms; the rep has them when the decision comes.
     human = HumanDetected(at_ms=1000, emitted_ms=decided_at_ms)
     settings = EngineSettings(watch_after_hand_over=False)  # the call ends at the hand-over
-    engine = MediaEngine(settings, hub=_LateHub([human], decided_at_ms))
+    engine = MediaEngine(settings, hub=_ScriptedHub([human], decided_at_ms))
     timeline = asyncio.run(_run(engine, decided_at_ms // 20 + 5))
     assert (timeline.action, timeline.end_reason) == ("connect", "human")
     assert timeline.person_wait_ms == wait_ms
@@ -459,14 +438,10 @@ def test_a_person_handed_to_the_rep_late_abandons_the_call(decided_at_ms, wait_m
     assert (stats["people"], stats["abandoned"]) == (1, int(abandoned))
 
 
-async def _run(engine, frames):
-    return _call(engine, frames)
-
-
 def test_a_person_taken_for_a_machine_waits_from_the_end_of_their_words():
     machine = MachineDetected(at_ms=3400, emitted_ms=3400, reason="long greeting")
     cue = GreetingEnded(at_ms=4000, emitted_ms=6300, words_read=True, words_say_person=True)
-    engine = MediaEngine(hub=_LateHub([machine, cue], 6300))
+    engine = MediaEngine(hub=_ScriptedHub([machine, cue], 6300))
     timeline = asyncio.run(_run(engine, 6300 // 20 + 5))
     assert timeline.end_reason == "person_words"
     assert timeline.person_wait_ms == 2300
@@ -476,12 +451,12 @@ def test_a_person_taken_for_a_machine_waits_from_the_end_of_their_words():
 def test_the_abandon_limit_is_a_setting_and_machines_never_abandon():
     human = HumanDetected(at_ms=1000, emitted_ms=2400)
     settings = EngineSettings(abandon_after_ms=1000, watch_after_hand_over=False)
-    strict = MediaEngine(settings, hub=_LateHub([human], 2400))
+    strict = MediaEngine(settings, hub=_ScriptedHub([human], 2400))
     timeline = asyncio.run(_run(strict, 2400 // 20 + 5))
     assert (timeline.person_wait_ms, timeline.abandoned) == (1400, True)
     machine = MachineDetected(at_ms=3400, emitted_ms=3400, reason="long greeting")
     full = MailboxFull(at_ms=3900, emitted_ms=4000)
-    engine = MediaEngine(hub=_LateHub([machine, full], 9000))
+    engine = MediaEngine(hub=_ScriptedHub([machine, full], 9000))
     timeline = asyncio.run(_run(engine, 9000 // 20 + 5))
     assert timeline.end_reason == "mailbox_full"
     assert (timeline.person_wait_ms, timeline.abandoned) == (None, False)
