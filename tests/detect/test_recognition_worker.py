@@ -499,3 +499,19 @@ def test_ready_once_the_warm_up_has_loaded_the_model():
     assert worker.stats()["ready"]
     # Loading is not recognition: the rate is still the first guess.
     assert worker.stats()["ms_per_unit"] == 120.0
+
+
+def test_a_demoted_job_waits_behind_the_cue_jobs_queued_after_it():
+    # A beep cued the call's message: its words still queued only serve the notes now.
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)
+    ran: list[str] = []
+    late = worker.submit(lambda: ran.append("after the beep"), priority=PRIORITY_CUE)
+    waiting = worker.submit(lambda: ran.append("waited on"), priority=PRIORITY_CUE)
+    assert worker.demote(late, PRIORITY_NOTES)
+    assert not worker.demote(late, PRIORITY_CUE)  # never made more urgent
+    release.set()
+    waiting.result(5)
+    late.result(5)
+    assert ran == ["waited on", "after the beep"]
+    assert not worker.demote(late, PRIORITY_NOTES)  # done: nothing to move

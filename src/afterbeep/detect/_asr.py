@@ -510,6 +510,19 @@ class RecognitionWorker:
             self._cv.notify()
         return future
 
+    def demote(self, future: Future[Any], priority: int) -> bool:
+        """Move the queued job of ``future`` back to ``priority`` (a less urgent one): its
+        words no longer serve what they were asked for (a cue came meanwhile), only what
+        comes after (notes, a late no-drop phrase). False if it is not queued any more
+        (running or done) or already that patient."""
+        with self._cv:
+            for job in self._queue:
+                if job.future is future and job.priority < priority:
+                    job.priority = priority
+                    heapq.heapify(self._queue)
+                    return True
+        return False
+
     def _start_threads(self) -> None:
         """Start the threads not started yet (lock held)."""
         while len(self._started) < self.threads:
@@ -913,6 +926,11 @@ class AsrJob:
         """Not wanted any more: the worker skips it if it has not started it."""
         if self._future is not None:
             self._future.cancel()
+
+    def demote(self, priority: int) -> None:
+        """Wanted less urgently (see ``RecognitionWorker.demote``), if still queued."""
+        if self._future is not None:
+            recognition_worker().demote(self._future, priority)
 
     def poll(self, now_ms: int, *, wait: bool = False) -> Transcript | None:
         """The transcript if it is ready at audio time ``now_ms``; ``wait``: block for it and

@@ -57,6 +57,7 @@ from afterbeep.detect._mailbox import (
     normalize,
     offers_a_menu,
     operator_digit,
+    owner_speaks,
     promises_tone,
     puts_through,
     spoken_words,
@@ -453,13 +454,14 @@ class _WordsRead:
     the phrase tables' patterns cost 0.1-0.2 ms a reading, and the end of a beep-less
     greeting asks every frame, for each call waiting on it."""
 
-    __slots__ = ("_over", "_state", "_tone", "text")
+    __slots__ = ("_over", "_owner", "_state", "_tone", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._state: MailboxState | None = None
         self._over: bool | None = None
         self._tone: bool | None = None
+        self._owner: bool | None = None
 
     @property
     def state(self) -> MailboxState:
@@ -478,6 +480,12 @@ class _WordsRead:
         if self._tone is None:
             self._tone = promises_tone(self.text)
         return self._tone
+
+    @property
+    def owner_speaks(self) -> bool:
+        if self._owner is None:
+            self._owner = owner_speaks(self.text)
+        return self._owner
 
 
 class _CallState:
@@ -991,7 +999,7 @@ class _CallState:
             cue = self._emit(
                 GreetingEnded,
                 self.last_voice_ms,
-                words_read=read,
+                words_read=read or self._owner_read(),
                 words_say_person=read and self._words_say_person(),
             )
         elif now >= s.total_timeout_ms:
@@ -1003,9 +1011,13 @@ class _CallState:
         events.append(cue)
         if self.transcriber is not None:
             # The rest is recognised after the cue: a late no-drop phrase and the rep's notes.
+            # Neither is worth another call's cue, so the words still queued, and the last
+            # phrase's, go behind every call still waiting on words for its own.
+            self.draining = True
+            for job in self.jobs:
+                job.demote(PRIORITY_NOTES)
             self._submit_pending()
             if self.jobs:
-                self.draining = True
                 return
             events.extend(self._after_words())
         self.done = True
@@ -1233,6 +1245,16 @@ class _CallState:
         """The greeting's words have been read, from its start up to its last speech, and
         none was refused since (a company's "press 0" comes last)."""
         return bool(self.transcripts) and not self.shed and self.read_until >= self.last_speech_end
+
+    def _owner_read(self) -> bool:
+        """Short of its end, the words read say a personal mailbox: its owner's own ("I'm
+        not available", "I'll call you back") and no no-drop phrase. The rest, refused or
+        not back yet under load (a settled greeting's cue does not wait for it), would only
+        add to the notes; the cue then goes as if it were read."""
+        if not self.transcripts:
+            return False
+        words = self._words_read()
+        return words.owner_speaks and words.state is MailboxState.PERSONAL
 
     def _words_cover_speech(self) -> bool:
         """Every stretch of speech so far has been sent and its transcript read."""
