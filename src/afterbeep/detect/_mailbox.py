@@ -351,7 +351,7 @@ def greeting_sounds_over(text: str) -> bool:
 # back", "Sorry I missed your call", "We're not home", "I'm on the other line". Full,
 # not-set-up and carrier greetings speak of "the person you are calling", a company's of
 # "our agents" and "one of us" (none of the 270 full, not-set-up, general and carrier
-# greetings of dev seeds 3, 7 and 11 says any of these; 200 of their 270 personal ones do).
+# greetings of dev seeds 3, 7 and 11 says any of these; 203 of their 270 personal ones do).
 _OWNER = re.compile(
     r"\bim (?:not|un) ?available\b"
     r"|\b(?:cant|cannot|can not|couldnt) (?:get|come|make it) to the phone\b"
