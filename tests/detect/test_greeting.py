@@ -652,6 +652,22 @@ def test_answer_words_mark_recordings_and_people(text, recording, person):
     assert (words.recording, words.person) == (recording, person)
 
 
+@pytest.mark.parametrize(
+    ("text", "calls_out"),
+    [
+        ("Hello? Hello?", True),
+        ("Hello, hello. Hello? Hello?", True),
+        ("Yes? Hello?", True),
+        # A recording's opening hello, and a person's hello that goes on, say more.
+        ("Hello, you've reached Dana.", False),
+        ("Hello, this is Dana.", False),
+        ("", False),
+    ],
+)
+def test_answer_words_mark_a_person_calling_out_with_nothing_but_hellos(text, calls_out):
+    assert answer_words(text).calls_out is calls_out
+
+
 def _short_then_pause():
     # A 1.2 s phrase, then 1.3 s of quiet: by timing, a person waiting for an answer.
     head = [silence(500), speech(1200, seed=5)]
@@ -1249,6 +1265,9 @@ def test_a_menu_heard_after_the_hand_over_is_taken_back_and_skipped(rest, taken_
             True,
         ),
         (["Hi, you've reached Dana Smith.", "Please leave a message."], False),
+        # A person calling out into a line they cannot hear (loud behind them: timing
+        # took the noise for a long greeting).
+        (["Hello? Hello?", "Hello, hello? Hello?"], True),
     ],
 )
 def test_a_beepless_end_says_when_the_words_are_a_persons_answer(texts, person):

@@ -515,3 +515,63 @@ def test_a_demoted_job_waits_behind_the_cue_jobs_queued_after_it():
     late.result(5)
     assert ran == ["waited on", "after the beep"]
     assert not worker.demote(late, PRIORITY_NOTES)  # done: nothing to move
+
+
+def test_a_promoted_job_goes_before_the_jobs_queued_ahead_of_it():
+    # A beep-less greeting has ended and its cue waits on these words: nothing queued for
+    # other calls' mailboxes goes first.
+    worker = RecognitionWorker()
+    release, _ = _blocker(worker)
+    ran: list[str] = []
+    ahead = worker.submit(lambda: ran.append("another call's mailbox"), priority=PRIORITY_CUE)
+    waited = worker.submit(lambda: ran.append("the cue waits on it"), priority=PRIORITY_NOTES)
+    assert worker.promote(waited, PRIORITY_DECISION)
+    assert not worker.promote(waited, PRIORITY_CUE)  # never made less urgent
+    assert worker.expected_wait_ms(PRIORITY_DECISION) < worker.expected_wait_ms(PRIORITY_CUE)
+    release.set()
+    ahead.result(5)
+    waited.result(5)
+    assert ran == ["the cue waits on it", "another call's mailbox"]
+    assert not worker.promote(waited, PRIORITY_DECISION)  # done: nothing to move
+
+
+def test_a_beepless_greetings_words_refused_under_load_are_read_at_its_end_first(busy_worker):
+    from afterbeep.detect.detector import Detector
+
+    worker, release = busy_worker
+    # Other calls' mailbox words queued ahead, more than the cue may wait for: the
+    # greeting's own mailbox words are refused while it plays.
+    ran: list[str] = []
+
+    def other_call() -> None:
+        time.sleep(0.05)
+        ran.append("other call")
+
+    backlog = [worker.submit(other_call, priority=PRIORITY_CUE, audio_s=3.0) for _ in range(10)]
+    parts = [silence(500), speech(3200, seed=11), silence(400), speech(1500, seed=12)]
+    samples = to_int16(mix(*parts, silence(5000)))
+
+    class Reading(FakeTranscriber):
+        def transcribe(self, samples, *, sample_rate):
+            ran.append("this call")
+            return super().transcribe(samples, sample_rate=sample_rate)
+
+    fake = Reading(["Hi, you've reached Dana Smith. Please leave a message."] * 5)
+    settings = DetectorSettings(asr_max_wait_ms=100, asr_cue_max_wait_ms=2000)
+    detector = Detector(sample_rate=8000, settings=settings, transcriber=fake)
+    events: list = []
+    for i in range(samples.size // 160):
+        events.extend(detector.feed(samples[i * 160 : (i + 1) * 160]))
+        if not release.is_set() and any(j.priority == PRIORITY_DECISION for j in worker._queue):
+            release.set()  # the greeting's end asked for its words: the worker frees up
+        if release.is_set():
+            time.sleep(0.002)  # a live call's frames come in real time
+    events.extend(detector.finish())
+    for future in backlog:
+        future.result(5)
+    shed = [e.stage for e in events if isinstance(e, RecognitionShed)]
+    assert "mailbox" in shed  # refused while the greeting played
+    assert ran[0] == "this call", ran  # read at its end before every other call's words
+    (end,) = [e for e in events if isinstance(e, GreetingEnded)]
+    assert end.words_read  # so a personal mailbox without a beep gets its message
+    assert fake.calls[0][0] >= ms_len(*parts[1:]) * 8  # the greeting whole

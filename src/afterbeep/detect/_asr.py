@@ -515,10 +515,28 @@ class RecognitionWorker:
         words no longer serve what they were asked for (a cue came meanwhile), only what
         comes after (notes, a late no-drop phrase). False if it is not queued any more
         (running or done) or already that patient."""
+        return self._move(future, lambda job: job.priority < priority, priority, again=None)
+
+    def promote(self, future: Future[Any], priority: int) -> bool:
+        """Move the queued job of ``future`` up to ``priority`` (a more urgent one), before
+        the calls' second readings too: something waits on its words now (a beep-less
+        greeting's end). False if it is not queued any more or already that urgent."""
+        return self._move(future, lambda job: job.priority > priority, priority, again=False)
+
+    def _move(
+        self,
+        future: Future[Any],
+        moves: Callable[[_Job], bool],
+        priority: int,
+        *,
+        again: bool | None,
+    ) -> bool:
         with self._cv:
             for job in self._queue:
-                if job.future is future and job.priority < priority:
+                if job.future is future and moves(job):
                     job.priority = priority
+                    if again is not None:
+                        job.again = again
                     heapq.heapify(self._queue)
                     return True
         return False
@@ -931,6 +949,11 @@ class AsrJob:
         """Wanted less urgently (see ``RecognitionWorker.demote``), if still queued."""
         if self._future is not None:
             recognition_worker().demote(self._future, priority)
+
+    def promote(self, priority: int) -> None:
+        """Wanted more urgently (see ``RecognitionWorker.promote``), if still queued."""
+        if self._future is not None:
+            recognition_worker().promote(self._future, priority)
 
     def poll(self, now_ms: int, *, wait: bool = False) -> Transcript | None:
         """The transcript if it is ready at audio time ``now_ms``; ``wait``: block for it and

@@ -458,6 +458,9 @@ class AnswerWords:
     recording: bool
     person: bool
     signs_off: bool = False
+    calls_out: bool = False
+    """Nothing but hellos ("Hello? Hello?"): a person calling out to a silent line, once
+    the greeting is over (a recording's "Hello," is only its opening; see ``person``)."""
 
 
 def spoken_words(text: str) -> int:
@@ -485,7 +488,15 @@ def answer_words(text: str) -> AnswerWords:
     person = any(p.search(clean) for p in _PERSON_COMPILED) or (
         not recording and bool(_OPENING_ONLY.search(clean))
     )
-    return AnswerWords(recording=recording, person=person, signs_off=bool(_SIGN_OFF.search(clean)))
+    return AnswerWords(
+        recording=recording,
+        person=person,
+        signs_off=bool(_SIGN_OFF.search(clean)),
+        calls_out=bool(_CALLS_OUT.match(clean)),
+    )
+
+
+_CALLS_OUT = re.compile(r"^(?:(?:hello|hullo|hi|hey|yes|yeah)\b\s*)+$")
 
 
 # Where a greeting says a name: "this is Dana", "Dana speaking", "you've reached Dana Smith".

@@ -357,9 +357,9 @@ class DetectorSettings(BaseModel):
     # A greeting read without pauses is cut at any 40 ms gap once 4 s are pending, so the
     # last piece (transcribed when the greeting ends, delaying the cue) stays short.
     asr_max_chunk_ms: int = Field(4000, ge=500, le=30000)
-    # Once 6 s of a greeting are transcribed with no full / not set up / menu phrase, the cue
-    # does not wait for the last phrase (those greetings say so in their first sentences);
-    # the rest is transcribed after the cue for the notes.
+    # Once 6 s of a greeting are read with no full / not set up / menu phrase, the cue does
+    # not wait for the last phrase (those greetings say so in their first sentences); the
+    # rest is transcribed after the cue for the notes.
     asr_settled_ms: int = Field(6000, ge=0, le=60000)
     # A greeting up to this long is transcribed again from its start with each new phrase
     # (10 s: 300-400 ms on two cores), not phrase by phrase: Whisper drops and garbles words
@@ -956,6 +956,8 @@ class _CallState:
     def _machine_cues(self, beep: Beep | None, events: list[DetectionEvent]) -> None:
         s = self.s
         now = self.now
+        if self.in_speech:
+            self.cue_wait_since = None  # more speech: the greeting had not ended
         self._submit_at_pauses()
         cue: DetectionEvent | None = None
         if beep is not None:
@@ -983,12 +985,19 @@ class _CallState:
                 or self._no_speech_for_long()
             )
         ):
-            if self.transcriber is not None and self._cue_must_wait_for_words():
+            if self.transcriber is not None and (
+                self.cue_wait_since is not None or self._cue_must_wait_for_words(read=True)
+            ):
                 # Beep-less greetings are where full, not-set-up and menu mailboxes are: wait
                 # for the last phrase's words (a beep or more speech meanwhile ends the wait),
                 # at most asr_cue_max_wait_ms.
+                # Those words decide now between a message and none: they are as urgent as
+                # a decision's, queued or still to send, and may be asked for once more
+                # though refused lately (_can_hear).
                 if self.cue_wait_since is None:
                     self.cue_wait_since = now
+                    for job in self.jobs:
+                        job.promote(PRIORITY_DECISION)
                 self._submit_pending()
                 if self.jobs and now - self.cue_wait_since < s.asr_cue_max_wait_ms:
                     return
@@ -1296,26 +1305,30 @@ class _CallState:
         return not words.sounds_over
 
     def _words_say_person(self) -> bool:
-        """The words heard are a person's answer and nothing of a recording's (read once
-        per text: the end of a beep-less greeting asks every frame)."""
+        """The words heard are a person's answer (or a person's hellos into a quiet line,
+        the greeting being over) and nothing of a recording's (read once per text: the end
+        of a beep-less greeting asks every frame)."""
         text = self._heard_text()
         if self._person_words[0] != text:
             heard = answer_words(text)
-            self._person_words = (text, heard.person and not heard.recording)
+            self._person_words = (text, (heard.person or heard.calls_out) and not heard.recording)
         return self._person_words[1]
 
-    def _cue_must_wait_for_words(self) -> bool:
+    def _cue_must_wait_for_words(self, *, read: bool = False) -> bool:
         """Whether the last phrase must be transcribed before the cue.
 
         Not when a no-drop event is out already; yes for a general mailbox still waiting for
         its operator key; otherwise only while less than ``asr_settled_ms`` of the greeting
-        has been transcribed (full / not set up / menu greetings say so early).
+        has been sent to recognition (``read``: has been read; at the greeting's end, words
+        sent but not back yet are still to wait for) - full / not set up / menu greetings
+        say so early.
         """
         if self.no_drop_emitted:
             return False
         if self.transcripts and self._words_read().state is MailboxState.GENERAL:
             return True
-        return self.transcribed_until - self.audio_start_ms < self.s.asr_settled_ms
+        covered = self.read_until if read else self.transcribed_until
+        return covered - self.audio_start_ms < self.s.asr_settled_ms
 
     # -- speech recognition -----------------------------------------------------------------
     def _keep_audio(self, frame: NDArray[np.int16]) -> None:
@@ -1353,12 +1366,13 @@ class _CallState:
         threaded) never shed."""
         if not self.s.asr_threaded:
             return True
-        if self._refused_lately:
+        urgent = self._cue_waits(priority)
+        if self._refused_lately and not urgent:
             return False
         s = self.s
-        if priority == PRIORITY_DECISION:
+        if priority == PRIORITY_DECISION and not urgent:
             stage, limit = "decision", s.asr_max_wait_ms
-        elif priority == PRIORITY_CUE:
+        elif priority <= PRIORITY_CUE:
             stage, limit = "mailbox", max(s.asr_max_wait_ms, s.asr_cue_max_wait_ms)
         else:
             stage, limit = "notes", 10 * s.asr_max_wait_ms
@@ -1375,18 +1389,35 @@ class _CallState:
             self.shed_reports.append((stage, wait))
         return False
 
+    def _cue_waits(self, priority: int) -> bool:
+        """A machine's beep-less greeting has ended and its cue waits for these words (sent
+        at ``PRIORITY_DECISION``): they are judged against ``asr_cue_max_wait_ms``, like a
+        mailbox's, even just after a refusal, as the cue goes without them once refused."""
+        return (
+            priority == PRIORITY_DECISION
+            and self.decision == "machine"
+            and self.cue_wait_since is not None
+            and not self.draining
+        )
+
     def _submit(self, start_ms: int, end_ms: int) -> AsrJob | None:
         assert self.transcriber is not None
-        if self._refused_lately:
+        cue_waits = self.cue_wait_since is not None and not self.draining
+        if self._refused_lately and not cue_waits:
             return None  # before working out the urgency: cheap to ask every frame
         transcriber = self.transcriber
         if self.decision is None:
             priority = PRIORITY_DECISION
-        elif self.decision == "machine" and not self.draining and self._cue_must_wait_for_words():
+        elif (
+            self.decision == "machine"
+            and not self.draining
+            and self._cue_must_wait_for_words(read=cue_waits)
+        ):
             # Words a beep-less cue would wait for; once the greeting has settled (no no-drop
             # phrase in its first asr_settled_ms), the rest only serves the notes. Only
             # their text is read (no word times: cheaper, and no decision waits on them).
-            priority = PRIORITY_CUE
+            # The cue waiting on them now, they go before every call's mailbox words.
+            priority = PRIORITY_DECISION if cue_waits else PRIORITY_CUE
             transcriber = self.reader or transcriber
         else:
             priority = PRIORITY_NOTES
