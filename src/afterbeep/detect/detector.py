@@ -1366,7 +1366,8 @@ class _CallState:
         threaded) never shed."""
         if not self.s.asr_threaded:
             return True
-        urgent = self._cue_waits(priority)
+        # A decision's urgency for a machine: the words its beep-less cue is waiting on.
+        urgent = priority == PRIORITY_DECISION and self.decision == "machine" and self._cue_waiting
         if self._refused_lately and not urgent:
             return False
         s = self.s
@@ -1389,20 +1390,16 @@ class _CallState:
             self.shed_reports.append((stage, wait))
         return False
 
-    def _cue_waits(self, priority: int) -> bool:
-        """A machine's beep-less greeting has ended and its cue waits for these words (sent
-        at ``PRIORITY_DECISION``): they are judged against ``asr_cue_max_wait_ms``, like a
-        mailbox's, even just after a refusal, as the cue goes without them once refused."""
-        return (
-            priority == PRIORITY_DECISION
-            and self.decision == "machine"
-            and self.cue_wait_since is not None
-            and not self.draining
-        )
+    @property
+    def _cue_waiting(self) -> bool:
+        """The beep-less greeting has ended and its cue waits for words: those are sent at
+        ``PRIORITY_DECISION`` and judged against ``asr_cue_max_wait_ms``, like a mailbox's,
+        even just after a refusal, as the cue goes without them once refused."""
+        return self.cue_wait_since is not None and not self.draining
 
     def _submit(self, start_ms: int, end_ms: int) -> AsrJob | None:
         assert self.transcriber is not None
-        cue_waits = self.cue_wait_since is not None and not self.draining
+        cue_waits = self._cue_waiting
         if self._refused_lately and not cue_waits:
             return None  # before working out the urgency: cheap to ask every frame
         transcriber = self.transcriber
