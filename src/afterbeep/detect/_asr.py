@@ -515,28 +515,22 @@ class RecognitionWorker:
         words no longer serve what they were asked for (a cue came meanwhile), only what
         comes after (notes, a late no-drop phrase). False if it is not queued any more
         (running or done) or already that patient."""
-        return self._move(future, lambda job: job.priority < priority, priority, again=None)
+        return self._move(future, priority, up=False)
 
     def promote(self, future: Future[Any], priority: int) -> bool:
         """Move the queued job of ``future`` up to ``priority`` (a more urgent one), before
         the calls' second readings too: something waits on its words now (a beep-less
         greeting's end). False if it is not queued any more or already that urgent."""
-        return self._move(future, lambda job: job.priority > priority, priority, again=False)
+        return self._move(future, priority, up=True)
 
-    def _move(
-        self,
-        future: Future[Any],
-        moves: Callable[[_Job], bool],
-        priority: int,
-        *,
-        again: bool | None,
-    ) -> bool:
+    def _move(self, future: Future[Any], priority: int, *, up: bool) -> bool:
         with self._cv:
             for job in self._queue:
-                if job.future is future and moves(job):
+                if job.future is future and (
+                    job.priority > priority if up else job.priority < priority
+                ):
                     job.priority = priority
-                    if again is not None:
-                        job.again = again
+                    job.again = job.again and not up
                     heapq.heapify(self._queue)
                     return True
         return False
