@@ -821,6 +821,23 @@ def test_a_beep_less_end_says_whether_the_words_were_read_up_to_the_last_speech(
     cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
     assert isinstance(cue, GreetingEnded), events
     assert cue.words_read is read
+    assert cue.words_heard  # its opening was read either way
+
+
+@pytest.mark.parametrize(("seconds", "heard"), [(0.0, True), (3.0, False), (None, False)])
+def test_a_beep_says_whether_any_of_the_greetings_words_were_read_by_it(seconds, heard):
+    # A 5 s greeting and its beep: words back at once were read by the beep; words that
+    # take 3 s a reading (a busy worker) or no recognition at all: the beep comes first.
+    samples = to_int16(
+        mix(silence(500), speech(5000, seed=1), silence(400), tone(1000, 300), silence(3000))
+    )
+    text = "Hi, you've reached Dana Smith. Please leave a message after the tone."
+    fake = None if seconds is None else LastReadingSlow(text, slow_from_s=0.0, seconds=seconds)
+    settings = REPLAY if fake else DetectorSettings(asr=False)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
+    assert isinstance(cue, BeepEnded), events
+    assert cue.words_heard is heard
 
 
 class TimedTranscriber(FakeTranscriber):

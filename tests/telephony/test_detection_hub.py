@@ -11,6 +11,7 @@ import pytest
 
 from afterbeep.detect import Detector, DetectorSettings
 from afterbeep.detect.corpus import build_corpus, load_corpus, read_call_audio
+from afterbeep.detect.events import MESSAGE_CUE_EVENTS
 from afterbeep.detect.run import run_detector
 from afterbeep.telephony import DetectorHub, OracleDetector
 from afterbeep.telephony._detection import TRUTH_PARAMETER
@@ -268,3 +269,49 @@ def test_calls_past_the_limit_can_have_their_mailbox_read_and_decide_without_wor
     # ... while the call within the limit waited for its words (here too slow to decide).
     waited = [e for e in person[0] if isinstance(e, DECISION_EVENTS)]
     assert waited[0].emitted_ms > expected[0].emitted_ms
+
+
+@pytest.mark.parametrize(("seconds", "without_words"), [(0.02, 0), (1.5, 2)])
+def test_stats_count_the_machines_cues_reached_without_words(seconds, without_words):
+    # Two machines whose words are recognised, their audio in as it would come (a second
+    # at a time): readings that take 20 ms are back by the greeting's end; readings that
+    # take 1.5 s are not back in the 2 s the cue waits, of audio time, with every frame in.
+    audio = np.concatenate([_long_greeting(), np.zeros(40000, np.int16)])
+    hub = DetectorHub(
+        settings=DetectorSettings(asr=True), transcriber=_SlowTranscriber(VOICEMAIL, seconds)
+    )
+    step = 8000 if seconds < 1 else audio.size
+
+    async def run():
+        handles = [hub.open(sample_rate=8000, parameters={}, sink=lambda _: None) for _ in "ab"]
+        for start in range(0, audio.size, step):
+            for handle in handles:
+                handle.push(audio[start : start + step])
+            hub.flush()
+            await asyncio.sleep(0.1)
+        for handle in handles:
+            handle.close()
+        await _closing_done(hub, 2, timeout_s=10.0)
+
+    asyncio.run(run())
+    stats = hub.stats()
+    assert stats["machine_cues"] == 2
+    assert stats["cues_without_words"] == without_words
+
+
+def test_stats_count_no_cues_for_calls_without_recognition():
+    async def run():
+        hub = DetectorHub(settings=DetectorSettings(asr=False))
+        got: list = []
+        handle = hub.open(sample_rate=8000, parameters={}, sink=got.extend)
+        handle.push(np.concatenate([_long_greeting(), np.zeros(40000, np.int16)]))
+        hub.flush()
+        handle.close()
+        return got, hub.stats()
+
+    got, stats = asyncio.run(run())
+    assert any(isinstance(e, MESSAGE_CUE_EVENTS) for e in got), got
+    assert (stats["machine_cues"], stats["cues_without_words"]) == (0, 0)
+
+
+VOICEMAIL = "Hi, you've reached Dana Smith. I'm not available, please leave a message."

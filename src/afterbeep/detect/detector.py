@@ -974,6 +974,7 @@ class _CallState:
                 beep.end_ms,
                 frequency_hz=beep.frequency_hz,
                 duration_ms=beep.duration_ms,
+                words_heard=bool(self.transcripts),
             )
         elif (
             self.greeting_start is not None
@@ -1010,6 +1011,7 @@ class _CallState:
                 self.last_voice_ms,
                 words_read=read or self._owner_read(),
                 words_say_person=read and self._words_say_person(),
+                words_heard=bool(self.transcripts),
             )
         elif now >= s.total_timeout_ms:
             events.append(self._emit(Timeout, now, stage="cue"))

@@ -75,10 +75,17 @@ class NotSure(DetectionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BeepEnded(DetectionEvent):
-    """The (last) beep tone ended at ``at_ms``: a message may start now."""
+    """The (last) beep tone ended at ``at_ms``: a message may start now.
+
+    ``words_heard``: some of the greeting's words were read by the beep, so its mailbox
+    (full, not set up, a company's) was known or could have been; False when recognition is
+    off or every reading was refused (too busy) or not back yet: the message then starts on
+    the beep alone. The share of cues without words is what a service's recognition is short
+    of (``DetectorHub.stats``)."""
 
     frequency_hz: float = 0.0
     duration_ms: int = 0
+    words_heard: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,10 +102,13 @@ class GreetingEnded(DetectionEvent):
     recording's ("Good afternoon, Lakeside Insurance, Julie speaking."): the machine was
     decided by timing alone (a long business answer, words not in time for the decision at
     a burst), and no message may be played to a person. A media engine hands the call to
-    the rep instead; there is no beep, so it is never set after one."""
+    the rep instead; there is no beep, so it is never set after one.
+
+    ``words_heard``: some of its words were read by the cue (as ``BeepEnded``'s)."""
 
     words_read: bool = False
     words_say_person: bool = False
+    words_heard: bool = False
 
 
 # What a dialer may do at a ``GreetingEnded`` whose words were not read: the media engine's

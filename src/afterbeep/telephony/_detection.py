@@ -186,6 +186,10 @@ class DetectorHub:
         self._scheduled = False
         self.frames_fed = 0
         self.closing_done = 0  # calls whose detection finished after close (recognition on)
+        # Machines' cues on calls whose words are recognised, and those reached with none of
+        # the greeting's words read (refused under load, or not back yet).
+        self.machine_cues = 0
+        self.cues_without_words = 0
 
     def open(
         self,
@@ -282,8 +286,12 @@ class DetectorHub:
                     if events:
                         self._deliver(slot, events)
 
-    @staticmethod
-    def _deliver(slot: _Slot, events: list[DetectionEvent]) -> None:
+    def _deliver(self, slot: _Slot, events: list[DetectionEvent]) -> None:
+        if slot.words:
+            for event in events:
+                if isinstance(event, BeepEnded | GreetingEnded):
+                    self.machine_cues += 1
+                    self.cues_without_words += not event.words_heard
         try:
             slot.sink(events)
         except Exception:  # one call's handler must never stop the others' detection
@@ -336,13 +344,19 @@ class DetectorHub:
 
     def stats(self) -> dict[str, Any]:
         """Detection now and since start: calls detected, with recognition, frames fed,
-        closed calls finished after close, and the recognition worker's own ``stats``."""
+        closed calls finished after close, machines' cues (beep or greeting end) on calls
+        whose words are recognised and those reached without any of the greeting's words
+        (a share that grows when the recognition worker cannot keep up: a message started on
+        the beep alone, a beep-less greeting skipped unread), and the recognition worker's own
+        ``stats``."""
         out: dict[str, Any] = {
             "detector": self.detector,
             "active_calls": len(self._active),
             "recognition_calls": self.asr_calls,
             "frames_fed": self.frames_fed,
             "finished_after_close": self.closing_done,
+            "machine_cues": self.machine_cues,
+            "cues_without_words": self.cues_without_words,
         }
         if self.recognises:
             out["recognition"] = recognition_worker().stats()
