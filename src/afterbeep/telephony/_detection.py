@@ -49,6 +49,7 @@ from afterbeep.detect import (
     Transcriber,
 )
 from afterbeep.detect._asr import recognition_worker
+from afterbeep.detect.events import MESSAGE_CUE_EVENTS
 from afterbeep.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ class DetectorHub:
     def _deliver(self, slot: _Slot, events: list[DetectionEvent]) -> None:
         if slot.words:
             for event in events:
-                if isinstance(event, BeepEnded | GreetingEnded):
+                if isinstance(event, MESSAGE_CUE_EVENTS):
                     self.machine_cues += 1
                     self.cues_without_words += not event.words_heard
         try:
