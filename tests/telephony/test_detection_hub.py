@@ -61,6 +61,10 @@ def test_interleaved_calls_get_the_same_events_as_their_own_detector(calls):
     assert any(events for events in expected)
     assert got == expected
     assert hub.active_calls == 0
+    # One frame of each call with one queued per batch: the calls shared batches.
+    stats = hub.stats()
+    assert stats["frames_fed"] == sum(-(-audio.size // 160) for _, audio in calls)
+    assert stats["frames_fed"] / len(calls) <= stats["batches_fed"] < stats["frames_fed"]
 
 
 def test_calls_joining_while_others_run_grow_the_bank_undisturbed(calls, monkeypatch):
@@ -315,3 +319,13 @@ def test_stats_count_no_cues_for_calls_without_recognition():
 
 
 VOICEMAIL = "Hi, you've reached Dana Smith. I'm not available, please leave a message."
+
+
+def test_a_hub_keeps_numpys_blas_in_the_calling_thread():
+    # Its pool threads would run at the media loop's priority and spin between products.
+    from threadpoolctl import threadpool_info
+
+    DetectorHub(settings=DetectorSettings(asr=False))
+    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    assert blas
+    assert all(info["num_threads"] == 1 for info in blas)

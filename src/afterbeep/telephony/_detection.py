@@ -72,6 +72,19 @@ def _closer() -> ThreadPoolExecutor:
     return _CLOSER
 
 
+def _blas_in_calling_thread() -> None:
+    """Keep numpy's BLAS (OpenBLAS) in the thread that calls it, for the whole process.
+
+    Its own pool threads run at the process's CPU priority and spin while they wait for
+    work: the recognition worker's mel filterbank (a matrix product per clip) ran there,
+    beside the media loop at its priority instead of at the worker's lower one (5.8 s of
+    a 200-call session's CPU, measured per thread), and the media loop's small products
+    gain nothing from a second thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class _PartialBank:
     """A ``DetectorBank`` fed only on the rows that have a frame this batch.
 
@@ -159,6 +172,7 @@ class DetectorHub:
             raise ConfigError(f"telephony detector must be one of {DETECTORS}, got {detector!r}")
         self.detector = detector
         self.settings = settings or DetectorSettings(asr=False)
+        _blas_in_calling_thread()
         self.flush_interval_s = flush_interval_s
         # One transcriber for every bank, so clips of calls in different banks share batches.
         if transcriber is None and self.recognises:
@@ -186,6 +200,7 @@ class DetectorHub:
         self._active: list[_Slot] = []
         self._scheduled = False
         self.frames_fed = 0
+        self.batches_fed = 0
         self.closing_done = 0  # calls whose detection finished after close (recognition on)
         # Machines' cues on calls whose words are recognised, and those reached with none of
         # the greeting's words read (refused under load, or not back yet).
@@ -283,6 +298,7 @@ class DetectorHub:
                 frames = [s.frames.popleft() for s in slots]
                 results = bank.feed_rows([s.row for s in slots], frames)
                 self.frames_fed += len(slots)
+                self.batches_fed += 1
                 for slot, events in zip(slots, results, strict=True):
                     if events:
                         self._deliver(slot, events)
@@ -344,9 +360,10 @@ class DetectorHub:
         return len(self._active)
 
     def stats(self) -> dict[str, Any]:
-        """Detection now and since start: calls detected, with recognition, frames fed,
-        closed calls finished after close, machines' cues (beep or greeting end) on calls
-        whose words are recognised and those reached without any of the greeting's words
+        """Detection now and since start: calls detected, with recognition, frames fed and
+        the batches they were fed in, closed calls finished after close, machines' cues
+        (beep or greeting end) on calls whose words are recognised and those reached
+        without any of the greeting's words
         (a share that grows when the recognition worker cannot keep up: a message started on
         the beep alone, a beep-less greeting skipped unread), and the recognition worker's own
         ``stats``."""
@@ -355,6 +372,7 @@ class DetectorHub:
             "active_calls": len(self._active),
             "recognition_calls": self.asr_calls,
             "frames_fed": self.frames_fed,
+            "batches_fed": self.batches_fed,
             "finished_after_close": self.closing_done,
             "machine_cues": self.machine_cues,
             "cues_without_words": self.cues_without_words,
