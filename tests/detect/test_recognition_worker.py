@@ -29,6 +29,7 @@ from afterbeep.detect.events import (
     MailboxFull,
     RecognitionShed,
 )
+from afterbeep.errors import ConfigError
 
 
 def _blocker(worker: RecognitionWorker, priority: int = PRIORITY_DECISION):
@@ -575,3 +576,15 @@ def test_a_beepless_greetings_words_refused_under_load_are_read_at_its_end_first
     (end,) = [e for e in events if isinstance(e, GreetingEnded)]
     assert end.words_read  # so a personal mailbox without a beep gets its message
     assert fake.calls[0][0] >= ms_len(*parts[1:]) * 8  # the greeting whole
+
+
+def test_the_beam_size_setting_reaches_every_reader_and_recognition_process():
+    # Greedy by default; a wider beam for a larger model is one setting, and the readers
+    # made from the transcriber (text only, no prompt) and a recognition process's copy
+    # (built from ``spec``) decode with the same beam.
+    assert DetectorSettings().whisper_transcriber().spec[-1] == 1
+    transcriber = DetectorSettings(asr_beam_size=4).whisper_transcriber()
+    readers = [transcriber, transcriber.text_only(), transcriber.without_prompt()]
+    assert [reader.spec[-1] for reader in readers if reader is not None] == [4, 4, 4]
+    with pytest.raises(ConfigError, match="asr_beam_size"):
+        DetectorSettings(asr_beam_size=0)

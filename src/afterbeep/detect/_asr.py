@@ -97,6 +97,10 @@ GREETING_PROMPT = (
 )
 
 
+# Model path, prompt, CPU threads, word times, beam size (``WhisperTranscriber.spec``).
+TranscriberSpec = tuple[str | None, str | None, int, bool, int]
+
+
 class WhisperTranscriber:
     """Greedy English transcription of short greeting chunks, with word timestamps.
 
@@ -120,9 +124,11 @@ class WhisperTranscriber:
         prompt: str | None = None,
         cpu_threads: int = 0,
         timings: bool = True,
+        beam_size: int = 1,
     ) -> None:
         self._model_path = model_path
         self._cpu_threads = cpu_threads
+        self._beam_size = beam_size
         self._model: Any = None
         self._tokenizer: Any = None
         self._prompt = prompt
@@ -132,10 +138,10 @@ class WhisperTranscriber:
         self._without_prompt: WhisperTranscriber | None = None
 
     @property
-    def spec(self) -> tuple[str | None, str | None, int, bool]:
+    def spec(self) -> TranscriberSpec:
         """What makes another process's transcriber the same as this one: model path,
-        prompt, CPU threads and whether words are timed."""
-        return (self._model_path, self._prompt, self._cpu_threads, self._timings)
+        prompt, CPU threads, whether words are timed and the beam size."""
+        return (self._model_path, self._prompt, self._cpu_threads, self._timings, self._beam_size)
 
     def text_only(self) -> WhisperTranscriber:
         """The same model and prompt without word timings (the alignment pass is 15% of a
@@ -145,7 +151,11 @@ class WhisperTranscriber:
             return self
         if self._text_only is None:
             self._text_only = WhisperTranscriber(
-                self._model_path, prompt=self._prompt, cpu_threads=self._cpu_threads, timings=False
+                self._model_path,
+                prompt=self._prompt,
+                cpu_threads=self._cpu_threads,
+                timings=False,
+                beam_size=self._beam_size,
             )
         return self._text_only
 
@@ -156,7 +166,10 @@ class WhisperTranscriber:
             return None
         if self._without_prompt is None:
             self._without_prompt = WhisperTranscriber(
-                self._model_path, cpu_threads=self._cpu_threads, timings=self._timings
+                self._model_path,
+                cpu_threads=self._cpu_threads,
+                timings=self._timings,
+                beam_size=self._beam_size,
             )
         return self._without_prompt
 
@@ -229,6 +242,7 @@ class WhisperTranscriber:
             encoder_output,
             [prompt] * len(audios),
             max_length=min(_MAX_TOKENS, len(prompt) + max(budgets)),
+            beam_size=self._beam_size,
             no_repeat_ngram_size=_NO_REPEAT_NGRAM,
             repetition_penalty=_REPETITION_PENALTY,
             suppress_blank=True,
@@ -295,7 +309,7 @@ class WhisperTranscriber:
         segments, _info = self._model.transcribe(
             audio,
             language="en",
-            beam_size=1,
+            beam_size=self._beam_size,
             temperature=0.0,
             word_timestamps=self._timings,
             condition_on_previous_text=False,
@@ -723,7 +737,7 @@ class RecognitionProcess:
         self._process: Any = None  # a subprocess.Popen
         self._out: Any = None  # multiprocessing Connections: requests, replies
         self._in: Any = None
-        self._loaded: set[tuple[str | None, str | None, int, bool]] = set()
+        self._loaded: set[TranscriberSpec] = set()
 
     def has(self, transcriber: WhisperTranscriber) -> bool:
         """Whether the child has loaded ``transcriber``'s model."""
@@ -824,9 +838,13 @@ def _serve_recognition(requests_fd: int, replies_fd: int) -> None:
         try:
             transcriber = transcribers.get(spec)
             if transcriber is None:
-                model_path, prompt, cpu_threads, timings = spec
+                model_path, prompt, cpu_threads, timings, beam_size = spec
                 transcriber = WhisperTranscriber(
-                    model_path, prompt=prompt, cpu_threads=cpu_threads, timings=timings
+                    model_path,
+                    prompt=prompt,
+                    cpu_threads=cpu_threads,
+                    timings=timings,
+                    beam_size=beam_size,
                 )
                 transcriber._load()
                 transcribers[spec] = transcriber
