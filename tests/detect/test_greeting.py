@@ -824,6 +824,29 @@ def test_a_beep_less_end_says_whether_the_words_were_read_up_to_the_last_speech(
     assert cue.words_heard  # its opening was read either way
 
 
+@pytest.mark.parametrize("gap_ms", [60, 300])
+def test_a_long_greeting_read_in_parts_is_read_to_its_end(gap_ms):
+    # 13 s of speech in four stretches: past asr_whole_max_ms it is read in parts, the next
+    # one from where the last one's audio ended. A reading asked for just as a stretch
+    # ends (after asr_max_chunk_ms of speech, with only a short gap) takes the audio up
+    # to now; had the part been booked up to its end plus the padding still to come, the
+    # next one would start past it and the greeting would never count as read to its end
+    # (a beep-less personal mailbox skipped, though every word of it was read).
+    stretches = [speech(4600, seed=1), speech(3800, seed=2), speech(3500, seed=3)]
+    parts = [silence(500)]
+    for stretch in stretches:
+        parts += [stretch, silence(gap_ms)]
+    samples = to_int16(mix(*parts, speech(1500, seed=4), silence(5000)))
+    texts = ["Hi, you've reached Dana Smith at Keystone Engineering.", *["More words."] * 10]
+    settings = REPLAY.model_copy(update={"asr_decide": False})
+    fake = FakeTranscriber(texts)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
+    (cue,) = [e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)]
+    assert isinstance(cue, GreetingEnded), events
+    assert len(fake.calls) >= 3  # read in parts
+    assert cue.words_read
+
+
 @pytest.mark.parametrize(("seconds", "heard"), [(0.0, True), (3.0, False), (None, False)])
 def test_a_beep_says_whether_any_of_the_greetings_words_were_read_by_it(seconds, heard):
     # A 5 s greeting and its beep: words back at once were read by the beep; words that

@@ -1253,7 +1253,7 @@ class _CallState:
         """Send the greeting from its start up to now (its last speech and the quiet since,
         which keeps a soft last syllable such as "speak-ing" whole); its transcript replaces
         those of earlier parts (see ``_collect``)."""
-        end = max(min(self.now, self.last_speech_end + 400), self.last_speech_end + 100)
+        end = min(self.now, self.last_speech_end + 400)
         if self._submit(self.audio_start_ms, end) is not None:
             self.transcribed_until = end
 
@@ -1459,7 +1459,7 @@ class _CallState:
         the whole greeting again while it is short (``asr_whole_max_ms``), since Whisper
         drops or garbles words at a chunk's edges ("...mailbox is | full"), else the part
         not yet sent."""
-        end = self.last_speech_end + 100
+        end = min(self.now, self.last_speech_end + 100)
         if end <= self.transcribed_until:
             return
         if end - self.audio_start_ms <= self.s.asr_whole_max_ms:
