@@ -792,6 +792,12 @@ def _spread_words(text, start, end):
     return Transcript(text, timed)
 
 
+_NOT_THE_OWNERS = (
+    "Hi, you've reached Dana Smith at Keystone Engineering. Leave your name and number."
+)
+_THE_OWNERS = "Hi, you've reached Dana Smith. I'm not available, I'll call you back."
+
+
 class LastReadingSlow(FakeTranscriber):
     """The same words for every clip; a clip at least ``slow_from_s`` long takes
     ``seconds`` (the whole greeting, sent again at its end)."""
@@ -807,17 +813,29 @@ class LastReadingSlow(FakeTranscriber):
         return Transcript(self.text, ())
 
 
-@pytest.mark.parametrize(("seconds", "read"), [(0.0, True), (2.0, False)])
-def test_a_beep_less_end_says_whether_the_words_were_read_up_to_the_last_speech(seconds, read):
-    # 8.5 s of greeting: its first 7 s are read early and settle it (no no-drop phrase), so
-    # the cue does not wait for the whole greeting's last reading. Back before the cue, the
-    # words were read to the end; after it, they were not (the engine may skip such a call:
-    # a company's "press 0" comes last).
+@pytest.mark.parametrize(
+    ("text", "seconds", "wait_ms", "read"),
+    [
+        (_NOT_THE_OWNERS, 0.0, 2000, True),
+        (_NOT_THE_OWNERS, 2.0, 3000, True),
+        (_NOT_THE_OWNERS, 2.0, 200, False),
+        (_THE_OWNERS, 2.0, 200, True),
+    ],
+)
+def test_a_beep_less_end_says_whether_the_words_were_read_up_to_the_last_speech(
+    text, seconds, wait_ms, read
+):
+    # 8.5 s of greeting: its first 7 s are read early and settle it (no no-drop phrase).
+    # Words that are not the owner's own leave the last phrase to decide between a message
+    # and none (a company's "press 0" comes last), so the cue waits for the whole
+    # greeting's last reading, up to asr_cue_max_wait_ms: back by then, the words were read
+    # to the end; later, they were not (the engine may skip such a call). The owner's own
+    # words ("I'll call you back") need no wait: read as a personal mailbox's either way.
     head = [silence(500), speech(7000, seed=1), silence(700), speech(1500, seed=2)]
-    samples = to_int16(mix(*head, silence(4000)))
-    text = "Hi, you've reached Dana Smith at Keystone Engineering. Leave your name and number."
+    samples = to_int16(mix(*head, silence(5000)))
+    settings = REPLAY.model_copy(update={"asr_cue_max_wait_ms": wait_ms})
     fake = LastReadingSlow(text, slow_from_s=8.5, seconds=seconds)
-    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    events = detect_samples(samples, sample_rate=8000, settings=settings, transcriber=fake)
     cue = next(e for e in events if isinstance(e, MESSAGE_CUE_EVENTS))
     assert isinstance(cue, GreetingEnded), events
     assert cue.words_read is read

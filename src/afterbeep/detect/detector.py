@@ -1328,14 +1328,19 @@ class _CallState:
         its operator key; otherwise only while less than ``asr_settled_ms`` of the greeting
         has been sent to recognition (``read``: has been read; at the greeting's end, words
         sent but not back yet are still to wait for) - full / not set up / menu greetings
-        say so early.
+        say so early. At the end of a settled greeting (``read``), also while the words so
+        far are neither its owner's nor read to its end: the last phrase then decides
+        between a message (a personal mailbox read to its end) and none (a company's
+        "press 0" comes last), so it is worth its wait.
         """
         if self.no_drop_emitted:
             return False
         if self.transcripts and self._words_read().state is MailboxState.GENERAL:
             return True
         covered = self.read_until if read else self.transcribed_until
-        return covered - self.audio_start_ms < self.s.asr_settled_ms
+        if covered - self.audio_start_ms < self.s.asr_settled_ms:
+            return True
+        return read and self.read_until < self.last_speech_end and not self._owner_read()
 
     # -- speech recognition -----------------------------------------------------------------
     def _keep_audio(self, frame: NDArray[np.int16]) -> None:
