@@ -399,7 +399,8 @@ _RECORDING_PATTERNS: tuple[str, ...] = (
     # "have reached": tiny.en writes "You have reached" as "You'll have reached" too.
     r"\b(?:youve|you ve|you|ive|weve|we ve)\s+reached\b|\bhave reached\b|\breached the\b",
     rf"{_BOX}|voice message|answering machine",
-    r"\bleave\s+(?:a|your|me a|us a|me your|us your)?\s*(?:\w+\s+){0,2}(?:message|name|number)",
+    # tiny.en writes "Please leave your name" as "I'm leaving your name" too.
+    r"\bleav(?:e|ing)\s+(?:a|your|me a|us a|me your|us your)?\s*(?:\w+\s+){0,2}(?:message|name|number)",
     r"\b(?:after|at)\s+the\s+(?:tone|beep|signal)",
     r"\b(?:not|isnt|is not|are not|arent)\s+(?:available|here right now|in right now|at (?:my|the) desk|home)",
     r"\bunavailable\b",

@@ -596,7 +596,7 @@ class _CallState:
         # asked for again from SHED_RETRY_MS later, as a busy worker may have caught up.
         self.shed_at: int | None = None
         self.cue_wait_since: int | None = None  # when a beep-less cue began waiting for words
-        self._person_words: tuple[str | None, bool] = (None, False)  # see _words_say_person
+        self._heard_answer: tuple[str, AnswerWords] | None = None  # see _end_words
         # A person's answer, watched for a greeting that goes on (see watch_after_human_ms):
         # when it was decided, the speech and its end then, and whether the notes are out.
         self.human_at: int | None = None
@@ -1011,11 +1011,15 @@ class _CallState:
             if self._words_leave_greeting_open():
                 return
             read = self._read_to_end()
+            person = read and self._words_say_person()
             cue = self._emit(
                 GreetingEnded,
                 self.last_voice_ms,
-                words_read=read or self._owner_read(),
-                words_say_person=read and self._words_say_person(),
+                # Read to its end, its words must say a recording (or a person) to count:
+                # noise behind a person read as words ("Hello, I'm going to go.") is not a
+                # mailbox's greeting, and a message needs one.
+                words_read=(read and (person or self._end_words().recording)) or self._owner_read(),
+                words_say_person=person,
                 words_heard=bool(self.transcripts),
             )
         elif now >= s.total_timeout_ms:
@@ -1313,13 +1317,17 @@ class _CallState:
 
     def _words_say_person(self) -> bool:
         """The words heard are a person's answer (or a person's hellos into a quiet line,
-        the greeting being over) and nothing of a recording's (read once per text: the end
-        of a beep-less greeting asks every frame)."""
+        the greeting being over) and nothing of a recording's."""
+        heard = self._end_words()
+        return (heard.person or heard.calls_out) and not heard.recording
+
+    def _end_words(self) -> AnswerWords:
+        """What the words heard say, read once per text (the end of a beep-less greeting
+        asks every frame)."""
         text = self._heard_text()
-        if self._person_words[0] != text:
-            heard = answer_words(text)
-            self._person_words = (text, (heard.person or heard.calls_out) and not heard.recording)
-        return self._person_words[1]
+        if self._heard_answer is None or self._heard_answer[0] != text:
+            self._heard_answer = (text, answer_words(text))
+        return self._heard_answer[1]
 
     def _cue_must_wait_for_words(self, *, read: bool = False) -> bool:
         """Whether the last phrase must be transcribed before the cue.

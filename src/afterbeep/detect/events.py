@@ -92,9 +92,11 @@ class BeepEnded(DetectionEvent):
 class GreetingEnded(DetectionEvent):
     """A machine greeting ended with no beep; ``at_ms`` is the end of its speech.
 
-    ``words_read``: its words were recognised from its start up to its last speech, and
-    named no mailbox that takes no message. False when recognition is off, or its last words
-    were refused (too busy) or not back by the cue: beep-less greetings are where full,
+    ``words_read``: its words were recognised from its start up to its last speech, say a
+    recording (or a person: ``words_say_person``) and named no mailbox that takes no
+    message. False when recognition is off, its last words were refused (too busy) or not
+    back by the cue, or its words say nothing of a recording (noise behind a person read as
+    words is no mailbox's greeting): beep-less greetings are where full,
     not-set-up and company mailboxes are, so a media engine may choose not to drop on one it
     could not read (``EngineSettings.beepless_unread``).
 
