@@ -363,10 +363,9 @@ class DetectorHub:
         """Detection now and since start: calls detected, with recognition, frames fed and
         the batches they were fed in, closed calls finished after close, machines' cues
         (beep or greeting end) on calls whose words are recognised and those reached
-        without any of the greeting's words
-        (a share that grows when the recognition worker cannot keep up: a message started on
-        the beep alone, a beep-less greeting skipped unread), and the recognition worker's own
-        ``stats``."""
+        without any of the greeting's words (a share that grows when the recognition worker
+        cannot keep up: a message started on the beep alone, a beep-less greeting skipped
+        unread), and the recognition worker's own ``stats``."""
         out: dict[str, Any] = {
             "detector": self.detector,
             "active_calls": len(self._active),
