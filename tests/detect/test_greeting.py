@@ -91,6 +91,8 @@ EXAMPLES = {
         # tiny.en's "human resources department", and "all of our representatives are busy".
         "You have reached the human remote in the department of Granite Marketing.",
         "Thank you for calling. All of our equipment are busy.",
+        # ... its "our" lost, what they are busy with still said.
+        "You have reached Horizon Software. Or how to coordinate or not helping other customers.",
         "Press one to leave a message, or remain on the line to be transferred to our live "
         "receptionist team.",
         "Press 1 for sales. Press 2 for service.",
@@ -137,6 +139,9 @@ EXAMPLES = {
         # Mentions an operator or receptionist, but offers no way to one: still a person's.
         "Hi, this is Dana, the receptionist at Acme. Please leave a message after the tone.",
         "You've reached Sam, switchboard operator. I'll call you back.",
+        # Busy with one client of their own: a person's line.
+        "Hi, it's Dana. I'm with a client right now, please leave a message.",
+        "This is Raj. I'm helping a customer, so leave your number and I'll call you back.",
         # Sends the caller away, but invites a message too.
         "I'm away this week. Leave a message or try again later.",
         "Please record your message after the tone, or call back later.",

@@ -141,6 +141,11 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # "All of our representatives are busy" however garbled ("all of our equipment
             # are"): a person's own greeting speaks for one.
             r"\ball\s+of\s+our\s+\w+\s+(?:are|is)\b",
+            # ... and what they are busy with, its "our" lost ("You have reached Horizon
+            # Software. Or how to coordinate or not helping other customers."): a person's
+            # own greeting is with a client, not with other clients.
+            r"\b(?:helping|assisting|serving|with)\s+other\s+(?:customers|callers|clients|"
+            r"patients|members|guests)\b",
             r"someone\s+will\s+(?:return|get back)",
         ),
     ),
