@@ -159,3 +159,6 @@ def test_people_not_with_the_rep_within_two_seconds_are_abandoned_calls():
     assert summary["abandoned"] == 2
     assert summary["abandoned_share"] == 0.5
     assert summary["abandoned_marked"] == 1
+    # The hand-over's p95 is over those handed over; the share within 1 s is over everyone.
+    assert summary["human_connect_ms"]["n"] == 3
+    assert summary["people_to_rep_within_1s"] == {"people": 4, "within": 1, "share": 0.25}

@@ -39,6 +39,12 @@ def _print(report: Any) -> None:
     head.add_row("message start - true beep end, ms", _fmt(s["message_after_beep_ms"]))
     head.add_row("message start - cue (beep or greeting end), ms", _fmt(s["message_latency_ms"]))
     head.add_row("rep connected - end of greeting, ms", _fmt(s["human_connect_ms"]))
+    within = s["people_to_rep_within_1s"]
+    head.add_row(
+        "people with the rep within 1 s of their greeting",
+        f"{within['within']} / {within['people']}"
+        + (f" ({100 * within['share']:.1f}%)" if within["share"] is not None else ""),
+    )
     share = s["abandoned_share"]
     head.add_row(
         "abandoned: people not with the rep within 2 s (server marked)",

@@ -521,6 +521,28 @@ def _stats(values: Sequence[float]) -> dict[str, float | None]:
     }
 
 
+# The hand-over a person should get: with the rep within this long of their greeting's end.
+PERSON_TO_REP_MS = 1000.0
+
+
+def _within(people: Sequence[SimulatedCall], limit_ms: float) -> dict[str, Any]:
+    """How many of ``people`` (with a greeting end to time) were handed to the rep within
+    ``limit_ms`` of it, and their share."""
+    timed = [c for c in people if c.human_greeting_end_ms is not None]
+    within = sum(
+        1
+        for c in timed
+        if c.action == "connect"
+        and c.connect_delay_ms is not None
+        and c.connect_delay_ms <= limit_ms
+    )
+    return {
+        "people": len(timed),
+        "within": within,
+        "share": round(within / len(timed), 4) if timed else None,
+    }
+
+
 @dataclass(slots=True)
 class SimulationReport:
     carrier: str
@@ -566,6 +588,11 @@ class SimulationReport:
                 [c.message_latency_ms for c in drops if c.beep_end_ms is not None]  # type: ignore[misc]
             ),
             "human_connect_ms": _stats([c.connect_delay_ms for c in humans]),  # type: ignore[misc]
+            # Of every person answered, those with the rep within 1 s of their greeting's
+            # end: the hand-over's p95 counts only those handed over, so a person never
+            # handed to the rep would leave it looking better; this share does not
+            # (p95 within 1 s holds over every person when the share is at least 0.95).
+            "people_to_rep_within_1s": _within(people, PERSON_TO_REP_MS),
             # People (the truth) never handed to the rep, or handed over later than the
             # two-second rule after their greeting: abandoned calls, of the people called
             # (the law's cap is 3% of a campaign's answered calls). "marked": those the

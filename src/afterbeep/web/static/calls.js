@@ -48,12 +48,14 @@
       const s = run.summary;
       const lat = s.message_after_beep_ms;  // beep-less greetings wait 1.5 s of quiet
       const hum = s.human_connect_ms;
+      const soon = s.people_to_rep_within_1s;
       summary.hidden = false;
       const rep = s.rep_drops ? ` (${s.right_with_rep_drops} with the rep's drops)` : "";
       summary.textContent =
         `${s.correct}/${s.calls} right actions${rep} · early starts ${s.early_starts} · ` +
         `message start after beep p50 ${lat.p50 ?? "–"} ms, p95 ${lat.p95 ?? "–"} ms · ` +
         `rep connected p95 ${hum.p95 ?? "–"} ms after the greeting · ` +
+        `people with the rep within 1 s ${soon.within}/${soon.people} · ` +
         `abandoned ${s.abandoned} (people not with the rep within 2 s)`;
     }
   }
