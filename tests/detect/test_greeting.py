@@ -660,6 +660,22 @@ def test_answer_words_mark_recordings_and_people(text, recording, person):
 
 
 @pytest.mark.parametrize(
+    ("text", "anywhere"),
+    [
+        ("Good afternoon, Westfield Engineering, Maria speaking", True),
+        ("Acme Dental, how can I help", True),
+        ("Scheduling, who's calling", True),
+        # Where a reading cut short ends on them, a voicemail's opening says these too.
+        ("Hi, this is Dana.", False),
+        ("Hi, Dana here.", False),
+        ("Please speak after the tone.", False),
+    ],
+)
+def test_a_persons_mark_that_holds_wherever_a_reading_stops(text, anywhere):
+    assert answer_words(text).person_anywhere is anywhere
+
+
+@pytest.mark.parametrize(
     ("text", "calls_out"),
     [
         ("Hello? Hello?", True),
@@ -1385,3 +1401,47 @@ def test_a_machines_mailbox_words_are_read_without_word_times():
     assert len(fake.calls) == 1  # the greeting before the decision, with word times
     assert len(fake.reader.calls) == 1  # the rest, after it
     assert machine.at_ms < full.at_ms
+
+
+class _SlowLastReading(FakeTranscriber):
+    """Reads its first chunk at once and every later one in ``seconds`` (a worker behind)."""
+
+    def transcribe(self, samples, *, sample_rate):
+        self.seconds = 0.0 if not self.calls else self._later
+        return super().transcribe(samples, sample_rate=sample_rate)
+
+    def __init__(self, texts, later_s):
+        super().__init__(texts)
+        self._later = later_s
+
+
+@pytest.mark.parametrize(
+    ("texts", "early"),
+    [
+        # "Julie speaking" holds wherever a reading stops: the rest is not waited for.
+        (["Good afternoon, Lakeside Insurance, Julie speaking.", "How can I help you?"], True),
+        (["Riverside Realty, how can I help", "you today?"], True),
+        # "this is Dana" at a reading's end is a voicemail's opening as often as a person's.
+        (["Hi, this is Dana.", "Please leave a message."], False),
+        # The risk taken: a recording that answers like a person goes to the rep, its rest
+        # unread (the rep who hears it can still drop the message).
+        (["Good afternoon, Julie speaking.", "Please leave a message after the tone."], True),
+    ],
+)
+def test_a_timing_machine_whose_words_say_a_person_goes_to_the_rep_once_read(texts, early):
+    # Past asr_max_calls at a burst: timing said machine, and the last phrase's words are
+    # slow to come. A person's own mark in the words read so far hands the call over as
+    # soon as they are in, instead of at a recording's greeting end (or the words' return).
+    samples, speech_end = _machine_call(beep=False, tail_ms=6000)
+    settings = REPLAY.model_copy(update={"asr_decide": False})
+    events = detect_samples(
+        samples, sample_rate=8000, settings=settings, transcriber=_SlowLastReading(texts, 2.5)
+    )
+    assert isinstance(_decision(events), MachineDetected)
+    (end,) = [e for e in events if isinstance(e, GreetingEnded)]
+    quick = end.emitted_ms - speech_end < settings.greeting_end_silence_ms
+    assert quick is early, events
+    assert end.words_say_person is early
+    if early:
+        # To the rep while the greeting's last phrase is still being read (and spoken).
+        assert end.emitted_ms < speech_end

@@ -454,6 +454,17 @@ _OPENING_ONLY = re.compile(
 )
 _RECORDING_COMPILED = tuple(re.compile(p) for p in _RECORDING_PATTERNS)
 _PERSON_COMPILED = tuple(re.compile(p) for p in _PERSON_PATTERNS)
+# The marks of a person answering that hold wherever a reading stops (the anchored "this is
+# Dana" and "Dana here" do not: a reading cut short ends on them in "Hi, this is Dana, leave
+# a message"): "Dana speaking", "how can I help", "who's calling", "can I help".
+_PERSON_ANYWHERE = tuple(
+    re.compile(p)
+    for p in (
+        r"\b[a-z]+\s+speaking\b",
+        r"\bhow (?:can|may|could|do) (?:i|we) help\b|\bwhat can i do for you\b",
+        r"\bwho(?:s| is| s)\s+(?:this|calling)\b|\bcan i help\b",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,6 +478,9 @@ class AnswerWords:
     calls_out: bool = False
     """Nothing but hellos ("Hello? Hello?"): a person calling out to a silent line, once
     the greeting is over (a recording's "Hello," is only its opening; see ``person``)."""
+    person_anywhere: bool = False
+    """A person's mark that a reading cut short cannot fake ("Kim speaking", "how can I
+    help"): it says a person though the rest of the greeting is still to be read."""
 
 
 def spoken_words(text: str) -> int:
@@ -499,6 +513,7 @@ def answer_words(text: str) -> AnswerWords:
         person=person,
         signs_off=bool(_SIGN_OFF.search(clean)),
         calls_out=bool(_CALLS_OUT.match(clean)),
+        person_anywhere=any(p.search(clean) for p in _PERSON_ANYWHERE),
     )
 
 

@@ -605,6 +605,8 @@ class _CallState:
         self.human_notes_sent = False
         self.watch_text_read = ""  # the words last read for a menu while watched
         self.beep_heard = False  # the cue was a beep: a message would be recorded
+        # Decided a machine on timing alone (no words, no beep): words may yet say a person.
+        self.timing_machine = False
         if machine_known:
             # Joined mid-greeting or after it: the greeting counts from the first frame, so a
             # line already quiet (the beep gone by, the mailbox recording) cues once
@@ -897,6 +899,7 @@ class _CallState:
             if self._words_on_their_way(self.greeting_start + long_speech):
                 return
             self.decision = "machine"
+            self.timing_machine = True
             events.append(self._emit(MachineDetected, now, reason="long greeting"))
             return
         if (
@@ -950,6 +953,7 @@ class _CallState:
                 events.append(self._emit(HumanDetected, self._last_word_end(), reason="few words"))
             else:
                 self.decision = "machine"
+                self.timing_machine = True
                 events.append(
                     self._emit(MachineDetected, now, reason="greeting too long for a person")
                 )
@@ -980,6 +984,18 @@ class _CallState:
                 frequency_hz=beep.frequency_hz,
                 duration_ms=beep.duration_ms,
                 words_heard=bool(self.transcripts),
+            )
+        elif self._person_after_timing():
+            # A person's long answer ("Trident Law Group, Kim speaking, how can I help
+            # you?") taken for a recording by its length, its words read too late for the
+            # decision (under load, or the call past asr_max_calls): to the rep as soon as
+            # its words are in, not at a recording's greeting end.
+            cue = self._emit(
+                GreetingEnded,
+                self.last_speech_end,
+                words_read=self._read_to_end(),
+                words_say_person=True,
+                words_heard=True,
             )
         elif (
             self.greeting_start is not None
@@ -1041,6 +1057,23 @@ class _CallState:
                 return
             events.extend(self._after_words())
         self.done = True
+
+    def _person_after_timing(self) -> bool:
+        """A machine by timing alone whose words read so far carry a person's mark that a
+        reading cut short cannot fake ("Kim speaking", "how can I help") and nothing of a
+        recording's. Neither the rest of its words nor quiet is waited for: a recording that
+        answers like a person is rare (the rep who hears one can still drop the message),
+        and the talkers behind a person in a busy room keep the line from ever going quiet.
+        Not while a tone sounds (a beep may be on its way)."""
+        if (
+            not self.timing_machine
+            or self.transcriber is None
+            or not self.transcripts
+            or self.beep.busy
+        ):
+            return False
+        heard = self._end_words()
+        return heard.person_anywhere and not heard.recording
 
     def _submit_at_pauses(self) -> None:
         """Send the speech not yet recognised at its pauses: one chunk in flight per call

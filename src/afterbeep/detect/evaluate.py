@@ -222,14 +222,17 @@ def read_events(
         cue_index = events.index(cue) if cue is not None else len(events)
         no_drop_first = any(isinstance(e, NO_DROP_EVENTS) for e in events[:cue_index])
         unread = isinstance(cue, GreetingEnded) and not cue.words_read
-        if no_drop_first or (unread and beepless_unread == "skip"):
+        if no_drop_first:
+            action = "skip"
+        elif isinstance(cue, GreetingEnded) and cue.words_say_person:
+            # The engine hands a person's words to the rep, late, read to the end or not.
+            action = "connect"
+            connected_at = cue.emitted_ms
+        elif unread and beepless_unread == "skip":
             action = "skip"
         elif unread and beepless_unread == "connect":
             action = "connect"
             connected_at = cue.emitted_ms if cue is not None else None
-        elif isinstance(cue, GreetingEnded) and cue.words_say_person:
-            action = "connect"  # the engine hands a person's words to the rep, late
-            connected_at = cue.emitted_ms
         elif cue is not None and decided_at is not None:
             action = "drop"
             # A dialer cannot play before it knows it reached a machine: a cue emitted before

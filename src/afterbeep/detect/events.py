@@ -103,8 +103,11 @@ class GreetingEnded(DetectionEvent):
     ``words_say_person``: its words, read to its end, are a person's answer and nothing of a
     recording's ("Good afternoon, Lakeside Insurance, Julie speaking."): the machine was
     decided by timing alone (a long business answer, words not in time for the decision at
-    a burst), and no message may be played to a person. A media engine hands the call to
-    the rep instead; there is no beep, so it is never set after one.
+    a burst), and no message may be played to a person. Also set, its words not all read,
+    as soon as those read so far carry a person's mark that a reading cut short cannot fake
+    ("Kim speaking", "how can I help"): then ``at_ms`` is the speech's end so far, not a
+    recording's greeting end, and the person may still be talking. A media engine hands
+    the call to the rep instead; there is no beep, so it is never set after one.
 
     ``words_heard``: some of its words were read by the cue (as ``BeepEnded``'s)."""
 
