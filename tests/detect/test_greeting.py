@@ -69,6 +69,7 @@ EXAMPLES = {
         "The mailbox four two nine one, nine one nine to have been set up. Please try again later.",
         "The person you are trying to reach, and a voicemail after the announcement has been "
         "set up here. Goodbye!",
+        "The client, which and a voic mailbox. I've been set up yet.",
     ],
     MailboxState.GENERAL: [
         "Thank you for calling Acme Corporation. For sales, press 1. For support, press 2.",
@@ -134,6 +135,7 @@ EXAMPLES = {
     MailboxState.PERSONAL: [
         "Hi, you've reached Dana Smith. I can't take your call right now, leave a message.",
         "Hey it's Mike, leave it at the beep.",
+        "Hi, it's Dana. I've set up yet another line, leave a message on this one.",
         "Hi, it's Dana. Leave your name and number, and spell your name if it's unusual.",
         "You have reached the voicemail of Priya Patel at Northwind. Please leave a message.",
         # Mentions an operator or receptionist, but offers no way to one: still a person's.

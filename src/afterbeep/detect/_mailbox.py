@@ -92,6 +92,9 @@ MAILBOX_PATTERNS: tuple[tuple[MailboxState, tuple[str, ...]], ...] = (
             # The "not" lost in a read-out number: "The mailbox for 2 9 1, ... to have been
             # set up." A mailbox is never said to a caller to have been set up otherwise.
             rf"{_BOX}\b(?:\s+\w+){{0,12}}?\s+(?:have|has)\s+been\s+(?:set\s*up|setup)\b",
+            # ... or lost anywhere: "set up yet" is only ever said negated ("... a voice
+            # mailbox. I've been set up yet." for "... has not been set up yet.").
+            r"\b(?:set\s*up|setup)\s+yet\b(?!\s+(?:another|again|more|other)\b)",
         ),
     ),
     (
