@@ -16,6 +16,7 @@ from afterbeep.detect._mailbox import (
     classify_mailbox,
     greeting_notes,
     offers_a_menu,
+    opens_like_a_carrier,
     operator_digit,
     promises_tone,
     puts_through,
@@ -659,6 +660,22 @@ def test_a_greeting_that_signs_off_with_thanks_for_calling_is_read_once_it_is_ov
 def test_answer_words_mark_recordings_and_people(text, recording, person):
     words = answer_words(text)
     assert (words.recording, words.person) == (recording, person)
+
+
+@pytest.mark.parametrize(
+    ("text", "carrier"),
+    [
+        ("The person you are calling,", True),
+        ("You are trying to reach the voicemail of", True),
+        ("The number you have dialed", True),
+        # Said what it is about already, or a personal greeting's opening.
+        ("The person you are calling has not set up their voicemail.", False),
+        ("Hi, you have reached Dana Smith.", False),
+        ("Thank you for calling Acme.", False),
+    ],
+)
+def test_a_carriers_opening_is_known_before_it_says_what_it_is_about(text, carrier):
+    assert opens_like_a_carrier(text) is carrier
 
 
 @pytest.mark.parametrize(

@@ -370,6 +370,24 @@ _OWNER = re.compile(
 )
 
 
+# A carrier's prompt before it says what it is about: "The person you are calling", "You are
+# trying to reach", "The number you have dialed". Full, not-set-up, no-messages and
+# carrier-default greetings all open so; what decides between them (and between a message
+# and none) comes after. Not "you have reached", a personal greeting's opening.
+_CARRIER_OPENING = re.compile(
+    r"\b(?:person|party|subscriber|customer|number|you)\s+(?:you\s+)?(?:are|re|have)\s+"
+    r"(?:\w+\s+)?(?:calling|dialed|dialled|trying)\b"
+)
+
+
+def opens_like_a_carrier(text: str) -> bool:
+    """Whether the words so far open a carrier's prompt (see ``_CARRIER_OPENING``) and name
+    no mailbox state yet: the rest of its words decide whether a message is left."""
+    return bool(_CARRIER_OPENING.search(normalize(text))) and (
+        classify_mailbox(text) is MailboxState.PERSONAL
+    )
+
+
 def owner_speaks(text: str) -> bool:
     """Whether the words are a personal mailbox's owner speaking of themselves (see
     ``_OWNER``): a personal greeting, whatever is still to be read of it."""
@@ -633,6 +651,7 @@ __all__ = [
     "classify_mailbox",
     "greeting_notes",
     "normalize",
+    "opens_like_a_carrier",
     "operator_digit",
     "owner_speaks",
     "puts_through",

@@ -56,6 +56,7 @@ from afterbeep.detect._mailbox import (
     greeting_sounds_over,
     normalize,
     offers_a_menu,
+    opens_like_a_carrier,
     operator_digit,
     owner_speaks,
     promises_tone,
@@ -459,7 +460,7 @@ class _WordsRead:
     the phrase tables' patterns cost 0.1-0.2 ms a reading, and the end of a beep-less
     greeting asks every frame, for each call waiting on it."""
 
-    __slots__ = ("_over", "_owner", "_state", "_tone", "text")
+    __slots__ = ("_carrier", "_over", "_owner", "_state", "_tone", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -467,6 +468,13 @@ class _WordsRead:
         self._over: bool | None = None
         self._tone: bool | None = None
         self._owner: bool | None = None
+        self._carrier: bool | None = None
+
+    @property
+    def opens_like_a_carrier(self) -> bool:
+        if self._carrier is None:
+            self._carrier = opens_like_a_carrier(self.text)
+        return self._carrier
 
     @property
     def state(self) -> MailboxState:
@@ -1478,8 +1486,15 @@ class _CallState:
     ) -> AsrJob | None:
         """Queue ``start_ms``-``end_ms`` of the call's audio for ``transcriber``, unless its
         words could not be back in time (``_can_hear``). A mailbox's words for a call with
-        words already wait for the calls with none (under load, a first reading for each)."""
-        again = priority == PRIORITY_CUE and bool(self.transcripts)
+        words already wait for the calls with none (under load, a first reading for each),
+        unless those words opened a carrier's prompt and named nothing yet ("You are trying
+        to reach ..."): the rest says full, not set up or a message taken, so it is worth
+        a first reading's place."""
+        again = (
+            priority == PRIORITY_CUE
+            and bool(self.transcripts)
+            and not self._words_read().opens_like_a_carrier
+        )
         if not self._can_hear(priority, end_ms - start_ms, again=again):
             return None
         samples = self._slice(start_ms, end_ms)
