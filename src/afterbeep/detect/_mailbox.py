@@ -456,10 +456,14 @@ _RECORDING_PATTERNS: tuple[str, ...] = (
 # a transcript of the greeting so far ends on "Thank you for calling" as often as not.
 # tiny.en drops a sound: "thank for calling".
 _SIGN_OFF = re.compile(r"\b(?:thanks?|thank you)\s+for\s+calling\s*$")
+# The first three hold wherever a reading stops (``_PERSON_ANYWHERE``); the rest only at
+# its end.
 _PERSON_PATTERNS: tuple[str, ...] = (
-    r"\b[a-z]+\s+speaking\b|\b[a-z]+\s+speak\s*$",
+    r"\b[a-z]+\s+speaking\b",
     r"\bhow (?:can|may|could|do) (?:i|we) help\b|\bwhat can i do for you\b",
-    r"\bwho(?:s| is| s)\s+(?:this|calling|there)\b|\bcan i help\b",
+    r"\bwho(?:s| is| s)\s+(?:this|calling)\b|\bcan i help\b",
+    r"\b[a-z]+\s+speak\s*$",
+    r"\bwho(?:s| is| s)\s+there\b",
     r"\bthis is\s+[a-z]+(?:\s+[a-z]+)?\s*$",
     r"\b[a-z]+\s+here\s*$",
     # Someone on the line who cannot hear the caller.
@@ -478,14 +482,7 @@ _PERSON_COMPILED = tuple(re.compile(p) for p in _PERSON_PATTERNS)
 # The marks of a person answering that hold wherever a reading stops (the anchored "this is
 # Dana" and "Dana here" do not: a reading cut short ends on them in "Hi, this is Dana, leave
 # a message"): "Dana speaking", "how can I help", "who's calling", "can I help".
-_PERSON_ANYWHERE = tuple(
-    re.compile(p)
-    for p in (
-        r"\b[a-z]+\s+speaking\b",
-        r"\bhow (?:can|may|could|do) (?:i|we) help\b|\bwhat can i do for you\b",
-        r"\bwho(?:s| is| s)\s+(?:this|calling)\b|\bcan i help\b",
-    )
-)
+_PERSON_ANYWHERE = _PERSON_COMPILED[:3]
 
 
 @dataclass(frozen=True, slots=True)
