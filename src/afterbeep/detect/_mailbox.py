@@ -380,12 +380,13 @@ _CARRIER_OPENING = re.compile(
 )
 
 
-def opens_like_a_carrier(text: str) -> bool:
+def opens_like_a_carrier(text: str, *, state: MailboxState | None = None) -> bool:
     """Whether the words so far open a carrier's prompt (see ``_CARRIER_OPENING``) and name
-    no mailbox state yet: the rest of its words decide whether a message is left."""
-    return bool(_CARRIER_OPENING.search(normalize(text))) and (
-        classify_mailbox(text) is MailboxState.PERSONAL
-    )
+    no mailbox state yet: the rest of its words decide whether a message is left.
+    ``state``: ``classify_mailbox(text)``, when the caller has it already."""
+    if state is None:
+        state = classify_mailbox(text)
+    return state is MailboxState.PERSONAL and bool(_CARRIER_OPENING.search(normalize(text)))
 
 
 def owner_speaks(text: str) -> bool:

@@ -473,7 +473,7 @@ class _WordsRead:
     @property
     def opens_like_a_carrier(self) -> bool:
         if self._carrier is None:
-            self._carrier = opens_like_a_carrier(self.text)
+            self._carrier = opens_like_a_carrier(self.text, state=self.state)
         return self._carrier
 
     @property
