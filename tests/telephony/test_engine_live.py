@@ -45,6 +45,10 @@ def test_every_kind_of_call_gets_the_right_action_and_never_before_the_cue(live_
             assert call.connect_delay_ms >= 0
         if call.expected == "skip":
             assert call.media_frames_received == 0
+    # The media loop's lateness was sampled while the calls' streams were open.
+    lag = live_server.engine.stats()["loop_lag_ms"]
+    assert lag["samples"] >= 10
+    assert lag["p95"] is not None
 
 
 @pytest.mark.parametrize("carrier", ["twilio", "telnyx"])

@@ -65,6 +65,7 @@ from afterbeep.detect import (
 from afterbeep.detect.evaluate import ABANDON_AFTER_MS
 from afterbeep.errors import ConfigError
 from afterbeep.telephony._detection import DetectorHub, LiveDetector
+from afterbeep.telephony._loop_lag import LoopLag
 from afterbeep.telephony.frames import (
     AudioIn,
     ClearPlayback,
@@ -399,6 +400,7 @@ class MediaEngine:
         self._playing: list[MediaSession] = []
         self._ticker: asyncio.Task[None] | None = None
         self.sessions_open = 0
+        self.loop_lag = LoopLag()  # sampled while streams are open
         self.listeners: list[Callable[[CallTimeline], None]] = []
         # Calls handed to the rep whose stream is still open, the answer watched; and those
         # whose answer is watched on the carrier's copy of the call (a stream of its own).
@@ -413,8 +415,9 @@ class MediaEngine:
     def stats(self) -> dict[str, Any]:
         """What the engine is doing (streams open, messages playing, calls watched after the
         hand-over on their own stream and on the carrier's copy, timelines kept, of them the
-        people handed to the rep and those handed over too late: ``CallTimeline.abandoned``)
-        and its detection's ``DetectorHub.stats``."""
+        people handed to the rep and those handed over too late: ``CallTimeline.abandoned``),
+        how late the event loop ran (``LoopLag.stats``) and its detection's
+        ``DetectorHub.stats``."""
         timelines = list(self.timelines.values())
         return {
             "streams_open": self.sessions_open,
@@ -424,8 +427,13 @@ class MediaEngine:
             "timelines": len(timelines),
             "people": sum(t.person_wait_ms is not None for t in timelines),
             "abandoned": sum(t.abandoned for t in timelines),
+            "loop_lag_ms": self.loop_lag.stats(),
             "detection": self.hub.stats(),
         }
+
+    def _stream_opened(self) -> None:
+        self.sessions_open += 1
+        self.loop_lag.watch(lambda: self.sessions_open > 0)
 
     # -- the drop ledger -------------------------------------------------------------------
     def claim_drop(self, key: tuple[str, str]) -> bool:
@@ -690,7 +698,7 @@ class MediaSession:
             return
         rep_drop = mode in (REP_DROP, TAKEN_BACK)
         self.timeline = timeline = engine._timeline_for(self.carrier, start)
-        engine.sessions_open += 1
+        engine._stream_opened()
         if engine.already_dropped((self.carrier, start.call_id)):
             # The carrier reconnected a call whose message already started: never again.
             self._finish("none", "already_dropped")
@@ -722,7 +730,7 @@ class MediaSession:
             return
         self.timeline = timeline
         timeline.streams += 1
-        engine.sessions_open += 1
+        engine._stream_opened()
         self._offset_ms = _call_time_now(timeline)
         self._copy_until = self._offset_ms + engine.hub.settings.watch_after_human_ms
         engine.copies[key] = self
