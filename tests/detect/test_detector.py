@@ -317,6 +317,34 @@ def test_talkers_before_a_person_speaks_up_are_not_their_greeting(pick_up_ms, ta
     assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1000
 
 
+def _room(ms, level_dbfs):
+    """Two people talking on and on behind the line (babble)."""
+    first = speech(ms, seed=31, level_dbfs=level_dbfs, gaps=False)
+    return first + speech(ms, seed=32, level_dbfs=level_dbfs - 2, gaps=False)
+
+
+@pytest.mark.parametrize("room_under_db", [8.0, 11.0])
+def test_a_person_whose_room_talks_on_after_their_hello_is_a_person(room_under_db):
+    # Picked up in a busy room whose talkers are only 8-11 dB under the voice and never
+    # stop: "Hello?" stands out of them, then the person waits while the room goes on.
+    head = [silence(600), silence(1400), speech(700, seed=12)]
+    greeting_end = ms_len(*head)
+    signal = mix(*head, silence(4000))
+    start = len(silence(600))
+    signal[start:] += _room((signal.size - start) / 8, -20.0 - room_under_db)[: signal.size - start]
+    decisions = _decisions(_run(signal))
+    assert isinstance(decisions[0], HumanDetected), decisions
+    assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1100
+
+
+def test_a_recording_that_starts_softly_and_talks_on_is_still_a_machine():
+    # A greeting whose first second is 7 dB under the rest (a soft "Hi,"), then talks on at
+    # its level: the step reads as a room's, and the words go on louder than it.
+    head = [silence(600), speech(1000, level_dbfs=-27.0, seed=11), speech(5000, seed=12)]
+    decisions = _decisions(_run(mix(*head, silence(3000))))
+    assert isinstance(decisions[0], MachineDetected), decisions
+
+
 def test_a_quiet_greeting_that_talks_on_is_still_a_machine():
     # As quiet as a room's talkers, but talking on: a machine once machine_sure_speech_ms
     # of it has passed, not at machine_speech_ms.

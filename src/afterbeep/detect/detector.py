@@ -124,6 +124,17 @@ class DetectorSettings(BaseModel):
     # talkers (babble) and line noise that pass the floor test are still well below the voice
     # on the line, whose syllables stay within ~15 dB of its peak.
     vad_peak_range_db: float = Field(15.0, ge=5.0, le=60.0)
+    # A person picks up in a busy room: the talkers behind them are heard from the pick-up,
+    # then the person's "Hello?" stands a few dB out of them, often less than
+    # vad_peak_range_db. Speech this much louder than all of the greeting before it, after
+    # at least room_min_ms of that quieter talk, is the voice on the line and the talk before
+    # it the room's: the greeting starts again at it, and until the decision a frame no
+    # louder than the room's loudest (plus room_margin_db) is not speech, so the person's
+    # pause reads as one though the talkers go on. A recording's own words do not start this
+    # much under its level for half a second: it starts with its words.
+    room_step_db: float = Field(6.0, ge=1.0, le=60.0)
+    room_min_ms: int = Field(500, ge=0, le=10000)
+    room_margin_db: float = Field(1.0, ge=0.0, le=20.0)
     # An utterance starts after 60 ms of speech frames: clicks and pops are shorter.
     min_speech_ms: int = Field(60, ge=20, le=500)
     # --- human vs machine -----------------------------------------------------------------
@@ -576,6 +587,8 @@ class _CallState:
         self.last_speech_end = 0
         self.utterance_start = 0
         self.peak_before_run = -200.0  # the loudest speech before the current run began
+        # The loudest frame of the room's talk heard before the voice (see room_step_db).
+        self.room_db: float | None = None
         # Where the first transcript of a long greeting with few words ended (_few_words_heard).
         self.few_words_until: int | None = None
         # Speech recognition state.
@@ -687,7 +700,10 @@ class _CallState:
         if (
             loud
             and self.decision is None
-            and energy_db < self.speech_peak_db - self.s.vad_peak_range_db
+            and (
+                energy_db < self.speech_peak_db - self.s.vad_peak_range_db
+                or (self.room_db is not None and energy_db <= self.room_db)
+            )
         ):
             # Only for the human/machine decision: once a machine is known, anything loud
             # means the greeting (or a tone we did not recognise) is still going.
@@ -784,6 +800,7 @@ class _CallState:
             self.greeting_start = None
             self.speech_ms_total = 0
             self.speech_peak_db = -200.0
+            self.room_db = None
             return
         self.greeting_start = first
         self.last_speech_end = last_end
@@ -819,12 +836,26 @@ class _CallState:
                     self.decision is None
                     and self.greeting_start is not None
                     and self.utterance_start > self.greeting_start
-                    and self.speech_peak_db >= self.peak_before_run + self.s.vad_peak_range_db
+                    and self._out_of_the_room()
                 ):
                     self._restart_greeting(self.utterance_start)
         else:
             self.speech_run = 0
             self.in_speech = False
+
+    def _out_of_the_room(self) -> bool:
+        """The current utterance is so much louder than all of the greeting before it that
+        what came before was background: ``vad_peak_range_db`` over it, or ``room_step_db``
+        over at least ``room_min_ms`` of it (then its loudest frame is the room's level)."""
+        s = self.s
+        step = self.speech_peak_db - self.peak_before_run
+        if step >= s.vad_peak_range_db:
+            return True
+        before_ms = self.speech_ms_total - (self.now - self.utterance_start)
+        if step >= s.room_step_db and before_ms >= s.room_min_ms:
+            self.room_db = self.peak_before_run + s.room_margin_db
+            return True
+        return False
 
     def _restart_greeting(self, start: int) -> None:
         """Speech this much louder than all before it: what came before was background.
