@@ -119,6 +119,12 @@ def speech(ms: float, sr: int = SR, level_dbfs: float = -20.0, seed: int = 2, ga
     return out
 
 
+def talkers(ms: float, level_dbfs: float) -> NDArray[np.float64]:
+    """Two people talking on and on behind the line (babble)."""
+    first = speech(ms, seed=31, level_dbfs=level_dbfs, gaps=False)
+    return first + speech(ms, seed=32, level_dbfs=level_dbfs - 2, gaps=False)
+
+
 def mix(*parts: NDArray[np.float64], floor_dbfs: float | None = -60.0, seed: int = 3, sr: int = SR):
     """Concatenate parts and add a steady line-noise floor (None: exact digital silence)."""
     signal = np.concatenate(parts)

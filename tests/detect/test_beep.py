@@ -12,6 +12,7 @@ from detector_signals import (
     music,
     silence,
     speech,
+    talkers,
     through_mulaw,
     to_int16,
     tone,
@@ -217,16 +218,10 @@ def test_a_tone_that_briefly_looks_impure_is_not_over_yet():
     assert expected_end - 20 <= beeps[0].at_ms <= expected_end + 40
 
 
-def _talkers(ms, level_dbfs):
-    """Two people talking on and on behind the line (babble)."""
-    first = speech(ms, seed=31, level_dbfs=level_dbfs, gaps=False)
-    return first + speech(ms, seed=32, level_dbfs=level_dbfs - 2, gaps=False)
-
-
-def _over_talkers(parts, level_dbfs, *, after_ms=400):
+def _overtalkers(parts, level_dbfs, *, after_ms=400):
     signal = mix(*parts, floor_dbfs=-60)
     start = round(after_ms * 8)
-    signal[start:] += _talkers((signal.size - start) / 8, level_dbfs)[: signal.size - start]
+    signal[start:] += talkers((signal.size - start) / 8, level_dbfs)[: signal.size - start]
     return to_int16(signal)
 
 
@@ -238,7 +233,7 @@ def test_beep_with_talkers_behind_it_is_found_at_its_end(hz, talkers_dbfs):
     head = [silence(400), speech(4000, seed=hz), silence(400)]
     beep = tone(hz, 500, level_dbfs=-18.0)
     expected_end = ms_len(*head, beep)
-    events, beeps = _beeps(_over_talkers([*head, beep, silence(2000)], talkers_dbfs))
+    events, beeps = _beeps(_overtalkers([*head, beep, silence(2000)], talkers_dbfs))
     assert len(beeps) == 1, events
     assert abs(beeps[0].at_ms - expected_end) <= 20
     assert expected_end <= beeps[0].emitted_ms <= expected_end + 150
@@ -248,9 +243,9 @@ def test_beep_with_talkers_behind_it_is_found_at_its_end(hz, talkers_dbfs):
 def test_speech_and_vowels_over_talkers_are_not_beeps(talkers_dbfs):
     for seed in range(3):
         parts = [silence(300), speech(6000, seed=seed), silence(1500)]
-        _, beeps = _beeps(_over_talkers(parts, talkers_dbfs))
+        _, beeps = _beeps(_overtalkers(parts, talkers_dbfs))
         assert beeps == [], seed
     for f0 in (150, 260, 420):
         parts = [silence(300), vowel(f0, 1500, vibrato=0.0), silence(1500)]
-        _, beeps = _beeps(_over_talkers(parts, talkers_dbfs))
+        _, beeps = _beeps(_overtalkers(parts, talkers_dbfs))
         assert beeps == [], f0

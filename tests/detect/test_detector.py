@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from detector_signals import mix, ms_len, noise, silence, speech, to_int16, tone
+from detector_signals import mix, ms_len, noise, silence, speech, talkers, to_int16, tone
 
 from afterbeep.detect.detector import Detector, DetectorBank, DetectorSettings, detect_samples
 from afterbeep.detect.events import (
@@ -317,12 +317,6 @@ def test_talkers_before_a_person_speaks_up_are_not_their_greeting(pick_up_ms, ta
     assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1000
 
 
-def _room(ms, level_dbfs):
-    """Two people talking on and on behind the line (babble)."""
-    first = speech(ms, seed=31, level_dbfs=level_dbfs, gaps=False)
-    return first + speech(ms, seed=32, level_dbfs=level_dbfs - 2, gaps=False)
-
-
 @pytest.mark.parametrize("room_under_db", [8.0, 11.0])
 def test_a_person_whose_room_talks_on_after_their_hello_is_a_person(room_under_db):
     # Picked up in a busy room whose talkers are only 8-11 dB under the voice and never
@@ -331,7 +325,9 @@ def test_a_person_whose_room_talks_on_after_their_hello_is_a_person(room_under_d
     greeting_end = ms_len(*head)
     signal = mix(*head, silence(4000))
     start = len(silence(600))
-    signal[start:] += _room((signal.size - start) / 8, -20.0 - room_under_db)[: signal.size - start]
+    signal[start:] += talkers((signal.size - start) / 8, -20.0 - room_under_db)[
+        : signal.size - start
+    ]
     decisions = _decisions(_run(signal))
     assert isinstance(decisions[0], HumanDetected), decisions
     assert greeting_end < decisions[0].emitted_ms <= greeting_end + 1100
