@@ -587,7 +587,7 @@ class _CallState:
         self.last_speech_end = 0
         self.utterance_start = 0
         self.peak_before_run = -200.0  # the loudest speech before the current run began
-        # The loudest frame of the room's talk heard before the voice (see room_step_db).
+        # The room's loudest frame before the voice plus room_margin_db (see room_step_db).
         self.room_db: float | None = None
         # Where the first transcript of a long greeting with few words ended (_few_words_heard).
         self.few_words_until: int | None = None
