@@ -635,6 +635,10 @@ def test_a_greeting_that_signs_off_with_thanks_for_calling_is_read_once_it_is_ov
         ("The person you are calling,", True, False),
         ("The subscriber you are trying to read", True, False),
         ("The number you have dialed", True, False),
+        # tiny.en's reading of "The person you are calling," on a carrier's prompt; a person
+        # asking who is calling is still a person.
+        ("I'm a person who is calling me to the email mail.", True, True),
+        ("Sorry, who is calling?", False, True),
         # A recording's good wishes; a person's thanks opens their answer.
         ("Hi, Greg here. Have a great day.", True, False),
         ("Thank you for calling Granite Insurance, this is Laura.", False, True),
@@ -668,6 +672,8 @@ def test_answer_words_mark_recordings_and_people(text, recording, person):
         ("The person you are calling,", True),
         ("You are trying to reach the voicemail of", True),
         ("The number you have dialed", True),
+        ("I'm a person who is calling me to the email mail.", True),
+        ("Yes, who is calling?", False),
         # Said what it is about already, or a personal greeting's opening.
         ("The person you are calling has not set up their voicemail.", False),
         ("Hi, you have reached Dana Smith.", False),

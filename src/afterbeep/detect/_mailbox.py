@@ -373,10 +373,16 @@ _OWNER = re.compile(
 # A carrier's prompt before it says what it is about: "The person you are calling", "You are
 # trying to reach", "The number you have dialed". Full, not-set-up, no-messages and
 # carrier-default greetings all open so; what decides between them (and between a message
-# and none) comes after. Not "you have reached", a personal greeting's opening.
+# and none) comes after. Not "you have reached", a personal greeting's opening. tiny.en
+# writes "The person you are calling" as "I'm a person who is calling" too (``_CARRIER_WHO``):
+# no one answering the phone speaks of "a person who is calling".
+_CARRIER_WHO = (
+    r"\b(?:person|party|subscriber|customer)\s+who(?:s|\s+is|\s+s)\s+"
+    r"(?:\w+\s+)?(?:calling|trying)\b"
+)
 _CARRIER_OPENING = re.compile(
     r"\b(?:person|party|subscriber|customer|number|you)\s+(?:you\s+)?(?:are|re|have)\s+"
-    r"(?:\w+\s+)?(?:calling|dialed|dialled|trying)\b"
+    rf"(?:\w+\s+)?(?:calling|dialed|dialled|trying)\b|{_CARRIER_WHO}"
 )
 
 
@@ -447,6 +453,7 @@ _RECORDING_PATTERNS: tuple[str, ...] = (
     # person answering speaks of themselves, never of "the person you are calling".
     r"\b(?:person|party|subscriber|customer|number|cellular customer)\s+you\s+(?:are|re|have)\s+"
     r"(?:\w+\s+)?(?:calling|call|dialed|dialled|trying|reached)\b",
+    _CARRIER_WHO,
     # A person answering opens with their thanks ("Thanks for calling Acme, this is Kim");
     # a recording signs off (see _SIGN_OFF).
     r"\bhave a (?:great|good|nice|wonderful) (?:day|one|weekend)\b",
