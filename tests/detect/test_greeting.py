@@ -13,6 +13,7 @@ from afterbeep.detect._mailbox import (
     MAILBOX_PATTERNS,
     MailboxState,
     answer_words,
+    asks_for_a_message,
     classify_mailbox,
     greeting_notes,
     offers_a_menu,
@@ -1360,6 +1361,63 @@ def test_a_menu_heard_after_the_hand_over_is_taken_back_and_skipped(rest, taken_
     else:
         assert RecordingAfterAll not in kinds, events
         assert GeneralMailbox not in kinds, events
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Please leave a message.", True),
+        ("Hi, Robert here. Please leave your name and number.", True),
+        ("Speak after the tone.", True),
+        ("Leave a message after the beep.", True),
+        ("You've reached Linda and Carlos.", True),
+        # tiny.en's "I'm leaving your name" for "Please leave your name".
+        ("I'm leaving your name and have been in time", True),
+        # What a person on the line may say.
+        ("Hello? Who is this?", False),
+        ("Sure, my extension is 204. It's in the directory.", False),
+        ("Did you get my voicemail?", False),
+    ],
+)
+def test_asks_for_a_message_only_on_a_recordings_request_or_whose_line_it_is(text, asks):
+    assert asks_for_a_message(text) is asks
+
+
+def _greeting_that_goes_on_after_a_hello(pause_ms):
+    """ "Hi, Robert here." <pause_ms> "Please leave a message.", no beep, then quiet."""
+    parts = [silence(500), speech(900, seed=51), silence(pause_ms), speech(2000, seed=52)]
+    return to_int16(mix(*parts, silence(4000)))
+
+
+@pytest.mark.parametrize(
+    ("pause_ms", "rest", "taken_back"),
+    [
+        # A recording: it went on before the rep could have said a word.
+        (1100, ["Please leave a message."], True),
+        # A person after the rep had spoken ("... can I take a message?" is a person's too).
+        (2600, ["Sure, leave me your name and number."], False),
+        # A person saying their hello again, or asking, in the same second.
+        (1100, ["Hello? Who is this?"], False),
+    ],
+)
+def test_an_answer_that_goes_on_to_ask_for_a_message_is_taken_back_and_dropped_on(
+    pause_ms, rest, taken_back
+):
+    fake = GrowingTranscriber(["Hi, Robert here.", *rest], per_ms=1500)
+    samples = _greeting_that_goes_on_after_a_hello(pause_ms)
+    events = detect_samples(samples, sample_rate=8000, settings=REPLAY, transcriber=fake)
+    kinds = [type(e) for e in events]
+    assert kinds[0] is HumanDetected, events
+    if not taken_back:
+        assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
+        return
+    cue = next(e for e in events if isinstance(e, GreetingEnded))
+    assert kinds.index(RecordingAfterAll) < kinds.index(GreetingEnded), events
+    assert cue.words_read
+    # At the greeting's end, after the quiet that ends a beep-less greeting.
+    speech_end = ms_len(samples) - 4000
+    assert cue.at_ms >= speech_end - 100
+    assert cue.emitted_ms >= speech_end + REPLAY.greeting_end_silence_ms
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,25 @@ def test_a_menu_taken_back_from_the_rep_is_skipped_and_the_rep_released():
     assert engine.watching == {}
 
 
+def test_an_answer_taken_back_on_its_words_is_dropped_on_at_its_greetings_end():
+    person = HumanDetected(at_ms=1800, emitted_ms=2800, reason="short greeting")
+    back = RecordingAfterAll(at_ms=4600, emitted_ms=6100, reason="its words are a recording's")
+    cue = GreetingEnded(at_ms=4600, emitted_ms=6100, words_read=True, words_heard=True)
+    engine = MediaEngine(
+        EngineSettings(beepless_unread="skip"), hub=_ScriptedHub([person, back, cue])
+    )
+
+    sent = asyncio.run(_one_frame(engine))
+    marks = [f.name for f in sent if isinstance(f, SendMark)]
+    assert marks[:2] == [ACTION_MARK_PREFIX + "connect", ACTION_MARK_PREFIX + TAKE_BACK]
+    timeline = engine.timelines[("twilio", "CA1")]
+    assert (timeline.action, timeline.decision) == ("drop", "machine")
+    assert timeline.taken_back_ms is not None
+    assert timeline.cue_ms == 4600
+    assert timeline.message_start_ms is not None
+    assert engine.watching == {}
+
+
 class _NotesLater(LiveDetector):
     """Decides at once; its greeting notes come after close (as recognition's do)."""
 

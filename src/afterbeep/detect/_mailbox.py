@@ -428,13 +428,18 @@ def operator_digit(text: str, *, key_last: bool = False) -> str | None:
 # "Good afternoon, Westfield Engineering, Maria speaking." from a recording; the words often
 # can. A recorded greeting speaks about the call it is not taking; a person answering says who
 # they are and waits, or asks.
-_RECORDING_PATTERNS: tuple[str, ...] = (
-    # "have reached": tiny.en writes "You have reached" as "You'll have reached" too.
+# A recording asking for the caller's message, or saying whose line it is: "You've reached
+# Dana.", "Please leave your name and number.", "... after the tone". "have reached": tiny.en
+# writes "You have reached" as "You'll have reached" too, and "Please leave your name" as
+# "I'm leaving your name".
+_ASKS_FOR_A_MESSAGE_PATTERNS: tuple[str, ...] = (
     r"\b(?:youve|you ve|you|ive|weve|we ve)\s+reached\b|\bhave reached\b|\breached the\b",
-    rf"{_BOX}|voice message|answering machine",
-    # tiny.en writes "Please leave your name" as "I'm leaving your name" too.
     r"\bleav(?:e|ing)\s+(?:a|your|me a|us a|me your|us your)?\s*(?:\w+\s+){0,2}(?:message|name|number)",
     r"\b(?:after|at)\s+the\s+(?:tone|beep|signal)",
+)
+_RECORDING_PATTERNS: tuple[str, ...] = (
+    *_ASKS_FOR_A_MESSAGE_PATTERNS,
+    rf"{_BOX}|voice message|answering machine",
     r"\b(?:not|isnt|is not|are not|arent)\s+(?:available|here right now|in right now|at (?:my|the) desk|home)",
     r"\bunavailable\b",
     r"\b(?:cant|can t|cannot|can not|unable to|not able to)\s+(?:get to|come to|take|answer)\b",
@@ -486,6 +491,7 @@ _OPENING_ONLY = re.compile(
     r"^(?:good (?:morning|afternoon|evening)|(?:thanks|thank you) for calling)(?:\s+\w+){1,8}$"
 )
 _RECORDING_COMPILED = tuple(re.compile(p) for p in _RECORDING_PATTERNS)
+_ASKS_FOR_A_MESSAGE = re.compile("|".join(_ASKS_FOR_A_MESSAGE_PATTERNS))
 _PERSON_COMPILED = tuple(re.compile(p) for p in _PERSON_PATTERNS)
 # The marks of a person answering that hold wherever a reading stops (the anchored "this is
 # Dana" and "Dana here" do not: a reading cut short ends on them in "Hi, this is Dana, leave
@@ -541,6 +547,13 @@ def answer_words(text: str) -> AnswerWords:
         calls_out=bool(_CALLS_OUT.match(clean)),
         person_anywhere=any(p.search(clean) for p in _PERSON_ANYWHERE),
     )
+
+
+def asks_for_a_message(text: str) -> bool:
+    """Whether the words are a recording's asking for the caller's message or saying whose
+    line this is ("You've reached Dana.", "Please leave your name and number.", "after the
+    tone"): what no person says in a second of quiet after their own hello."""
+    return bool(_ASKS_FOR_A_MESSAGE.search(normalize(text)))
 
 
 _CALLS_OUT = re.compile(r"^(?:(?:hello|hullo|hi|hey|yes|yeah)\b\s*)+$")
@@ -653,6 +666,7 @@ __all__ = [
     "GreetingNotes",
     "MailboxState",
     "answer_words",
+    "asks_for_a_message",
     "classify_mailbox",
     "greeting_notes",
     "normalize",

@@ -51,6 +51,7 @@ from afterbeep.detect._mailbox import (
     AnswerWords,
     MailboxState,
     answer_words,
+    asks_for_a_message,
     classify_mailbox,
     greeting_notes,
     greeting_sounds_over,
@@ -268,6 +269,15 @@ class DetectorSettings(BaseModel):
     # currently closed ...") is then known for one by its beep, and skipped rather than
     # dropped on. A cap on what a person talking with the rep costs in recognition.
     watch_words_ms: int = Field(8000, ge=0, le=60000)
+    # With recognition on, an answer that went on with no pause longer than this since the
+    # person's greeting, to words that ask for a message or say whose line it is and nothing
+    # of a person's ("Hi, Robert here." <1 s> "Please leave a message."), is taken back once
+    # it goes quiet as a beep-less greeting ends, and dropped on. The person decision itself
+    # waits about a second of quiet; a person then speaks again only after the rep has (who
+    # is connected at that decision, and takes longer than half a second to say who is
+    # calling), or says their hello again. The talkers behind a person in a busy room, which
+    # tiny.en may read as any words, never let the line go quiet.
+    watch_words_gap_ms: int = Field(1500, ge=0, le=10000)
     # --- beep -----------------------------------------------------------------------------
     beep_min_hz: float = Field(350.0, ge=100.0, le=4000.0)
     beep_max_hz: float = Field(2500.0, ge=100.0, le=7900.0)
@@ -625,6 +635,7 @@ class _CallState:
         self.human_end_ms = 0
         self.human_notes_sent = False
         self.watch_text_read = ""  # the words last read for a menu while watched
+        self.pause_after_hello_ms = 0  # the longest pause in the speech after it
         self.beep_heard = False  # the cue was a beep: a message would be recorded
         # Decided a machine on timing alone (no words, no beep): words may yet say a person.
         self.timing_machine = False
@@ -823,6 +834,8 @@ class _CallState:
                     pause = self.utterance_start - self.last_speech_end
                     if pause > self.longest_pause_ms:
                         self.longest_pause_ms = pause
+                    if self.human_at is not None and pause > self.pause_after_hello_ms:
+                        self.pause_after_hello_ms = pause
                 if self.greeting_start is None:
                     self.greeting_start = self.utterance_start
                     self.audio_start_ms = max(0, self.greeting_start - 200)
@@ -1084,6 +1097,10 @@ class _CallState:
         if cue is None:
             return
         events.append(cue)
+        self._after_cue(events)
+
+    def _after_cue(self, events: list[DetectionEvent]) -> None:
+        """The cue is out: only the words still to come are read, then the call is done."""
         if self.transcriber is not None:
             # The rest is recognised after the cue: a late no-drop phrase and the rep's notes.
             # Neither is worth another call's cue, so the words still queued, and the last
@@ -1163,6 +1180,22 @@ class _CallState:
             events.extend(self._notes("machine"))
             self.done = True
             return
+        if went_on and self._a_recording_went_on():
+            self.decision = "machine"
+            events.append(
+                self._emit(
+                    RecordingAfterAll, self.last_speech_end, reason="its words are a recording's"
+                )
+            )
+            self.human_notes_sent = True
+            events.extend(self._classify(final=True))
+            if not self.no_drop_emitted:
+                cue = self._emit(
+                    GreetingEnded, self.last_voice_ms, words_read=True, words_heard=True
+                )
+                events.append(cue)
+            self._after_cue(events)
+            return
         if (
             beep is not None
             and (went_on or self._beep_ends_the_greeting(beep))
@@ -1183,6 +1216,26 @@ class _CallState:
             else:
                 events.extend(self._after_words())
                 self.done = True
+
+    def _a_recording_went_on(self) -> bool:
+        """The answer handed over went on with no pause over ``watch_words_gap_ms`` since the
+        person's greeting, its words are all in, ask for a message (or say whose line it is)
+        and say nothing of a person's, and the line is now as quiet as at a beep-less
+        greeting's end."""
+        if (
+            self.transcriber is None
+            or self.jobs
+            or not self.human_notes_sent
+            or self.transcribed_until <= self.human_end_ms + 100
+            or self.pause_after_hello_ms > self.s.watch_words_gap_ms
+            or self.in_speech
+            or self.loud_now
+            or self.beep.busy
+            or self.now - max(self.last_speech_end, self.last_sound_ms) < self._greeting_end_wait()
+        ):
+            return False
+        text = self._heard_text()
+        return asks_for_a_message(text) and not self._end_words().person
 
     def _quiet_so_far(self) -> bool:
         """The greeting has been quieter than any recording (``machine_min_peak_dbfs``): all

@@ -55,7 +55,9 @@ class RecordingAfterAll(DetectionEvent):
     event when the words say a company line or a full mailbox, follows at once), or its words
     offered a company's menu ("Thank you for calling Acme." <pause> "For sales, press one
     ..."; ``at_ms`` is the end of its speech so far, and ``GeneralMailbox`` follows: no
-    drop). Only after a ``HumanDetected``, and only while the detector watches the person's
+    drop), or, with no pause as long as a person's wait for the rep, went on to ask for a
+    message and then went quiet ("Hi, Robert here." <1 s> "Please leave a message.";
+    ``at_ms`` is the end of its speech, and its ``GreetingEnded`` cue follows). Only after a ``HumanDetected``, and only while the detector watches the person's
     answer (``watch_after_human_ms``)."""
 
     reason: str = ""
