@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
-from detector_signals import mix, ms_len, silence, speech, to_int16, tone
+from detector_signals import mix, ms_len, silence, speech, talkers, to_int16, tone
 
 from afterbeep.detect._asr import TranscribedWord, Transcript
 from afterbeep.detect._mailbox import (
@@ -1418,6 +1419,21 @@ def test_an_answer_that_goes_on_to_ask_for_a_message_is_taken_back_and_dropped_o
     speech_end = ms_len(samples) - 4000
     assert cue.at_ms >= speech_end - 100
     assert cue.emitted_ms >= speech_end + REPLAY.greeting_end_silence_ms
+
+
+def test_a_person_whose_room_talks_on_is_not_taken_back_whatever_its_words_are_read_as():
+    # "Hi, Robert here." and the room's talkers from a second later, 10 dB under the voice,
+    # read by tiny.en as a recording's words (it has done so in babble): the line never goes
+    # quiet as a greeting's end does, so the person stays with the rep.
+    hello = [silence(500), speech(900, seed=51)]
+    start = len(np.concatenate(hello)) + 8 * 1100
+    signal = mix(*hello, silence(8000))
+    signal[start:] += talkers((signal.size - start) / 8, -30.0)[: signal.size - start]
+    fake = GrowingTranscriber(["Hi, Robert here.", "Please leave a message."], per_ms=1500)
+    events = detect_samples(to_int16(signal), sample_rate=8000, settings=REPLAY, transcriber=fake)
+    assert isinstance(_decision(events), HumanDetected), events
+    assert len(fake.calls) >= 2  # the talk after the hello was recognised
+    assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
 
 
 @pytest.mark.parametrize(
