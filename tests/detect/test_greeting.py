@@ -1421,6 +1421,52 @@ def test_an_answer_that_goes_on_to_ask_for_a_message_is_taken_back_and_dropped_o
     assert cue.emitted_ms >= speech_end + REPLAY.greeting_end_silence_ms
 
 
+class _LastPhraseLouder(FakeTranscriber):
+    """Hears "Hi!" in a short clip, ``last`` in a clip that holds the louder last phrase,
+    and words that say nothing in the rest."""
+
+    def __init__(self, last):
+        super().__init__([])
+        self.last = last
+
+    def transcribe(self, samples, *, sample_rate):
+        self.calls.append((samples.size, sample_rate))
+        if samples.size < 1500 * sample_rate // 1000:
+            return Transcript("Hi!", ())
+        half_seconds = samples[: samples.size - samples.size % 4000].reshape(-1, 4000)
+        loudest = np.sqrt(np.mean(half_seconds.astype(np.float64) ** 2, axis=1)).max()
+        if loudest > 10 ** (-14 / 20) * 32768:  # the last phrase is at -10 dBFS, the rest -20
+            return Transcript(self.last, ())
+        return Transcript("Happy holidays from all of us to all of you.", ())
+
+
+@pytest.mark.parametrize(
+    ("last", "taken_back"),
+    [
+        ("Please leave your name and number.", True),
+        # A person telling the rep their news at length: nothing asks for a message.
+        ("Anyway, that is all from me.", False),
+    ],
+)
+def test_a_long_answer_whose_last_phrase_asks_for_a_message_is_taken_back(last, taken_back):
+    # "Hi!" <1 s> then more than watch_words_ms of words that say nothing, and a louder last
+    # phrase, past what was recognised as the answer went on: read once the line goes quiet.
+    parts = [silence(500), speech(600, seed=60), silence(1100)]
+    parts += [speech(3000, seed=61), silence(400), speech(3000, seed=62), silence(400)]
+    parts += [speech(2500, seed=63, level_dbfs=-10.0), silence(4000)]
+    settings = DetectorSettings(asr_threaded=False, watch_words_ms=3000)
+    fake = _LastPhraseLouder(last)
+    events = detect_samples(
+        to_int16(mix(*parts)), sample_rate=8000, settings=settings, transcriber=fake
+    )
+    kinds = [type(e) for e in events]
+    assert kinds[0] is HumanDetected, events
+    if taken_back:
+        assert kinds.index(RecordingAfterAll) < kinds.index(GreetingEnded), events
+    else:
+        assert not [e for e in events if isinstance(e, (RecordingAfterAll, *MESSAGE_CUE_EVENTS))]
+
+
 def test_a_person_whose_room_talks_on_is_not_taken_back_whatever_its_words_are_read_as():
     # "Hi, Robert here." and the room's talkers from a second later, 10 dB under the voice,
     # read by tiny.en as a recording's words (it has done so in babble): the line never goes

@@ -636,6 +636,7 @@ class _CallState:
         self.human_notes_sent = False
         self.watch_text_read = ""  # the words last read for a menu while watched
         self.pause_after_hello_ms = 0  # the longest pause in the speech after it
+        self.watch_tail_sent = False  # its last phrase, past watch_words_ms, was sent
         self.beep_heard = False  # the cue was a beep: a message would be recorded
         # Decided a machine on timing alone (no words, no beep): words may yet say a person.
         self.timing_machine = False
@@ -1180,7 +1181,10 @@ class _CallState:
             events.extend(self._notes("machine"))
             self.done = True
             return
-        if went_on and self._a_recording_went_on():
+        if went_on and self._went_on_as_a_recording_does():
+            if not self._words_ask_for_a_message():
+                self._read_the_last_phrase()
+                return
             self.decision = "machine"
             events.append(
                 self._emit(
@@ -1217,25 +1221,38 @@ class _CallState:
                 events.extend(self._after_words())
                 self.done = True
 
-    def _a_recording_went_on(self) -> bool:
+    def _went_on_as_a_recording_does(self) -> bool:
         """The answer handed over went on with no pause over ``watch_words_gap_ms`` since the
-        person's greeting, its words are all in, ask for a message (or say whose line it is)
-        and say nothing of a person's, and the line is now as quiet as at a beep-less
-        greeting's end."""
-        if (
-            self.transcriber is None
-            or self.jobs
-            or not self.human_notes_sent
-            or self.transcribed_until <= self.human_end_ms + 100
-            or self.pause_after_hello_ms > self.s.watch_words_gap_ms
-            or self.in_speech
-            or self.loud_now
-            or self.beep.busy
-            or self.now - max(self.last_speech_end, self.last_sound_ms) < self._greeting_end_wait()
-        ):
-            return False
-        text = self._heard_text()
-        return asks_for_a_message(text) and not self._end_words().person
+        person's greeting, the words sent of it are all in, and the line is now as quiet as
+        at a beep-less greeting's end."""
+        return (
+            self.transcriber is not None
+            and not self.jobs
+            and self.human_notes_sent
+            and self.transcribed_until > self.human_end_ms + 100
+            and self.pause_after_hello_ms <= self.s.watch_words_gap_ms
+            and not self.in_speech
+            and not self.loud_now
+            and not self.beep.busy
+            and self.now - max(self.last_speech_end, self.last_sound_ms)
+            >= self._greeting_end_wait()
+        )
+
+    def _words_ask_for_a_message(self) -> bool:
+        """The words heard ask for a message or say whose line it is (``asks_for_a_message``)
+        and say nothing of a person's."""
+        return asks_for_a_message(self._heard_text()) and not self._end_words().person
+
+    def _read_the_last_phrase(self) -> None:
+        """Once, the end of an answer that went on past ``watch_words_ms`` (its words were
+        not sent): a greeting asks for its message last ("... Please leave your name and
+        number and I'll return your call.")."""
+        if self.watch_tail_sent or self.transcribed_until >= self.last_speech_end:
+            return
+        self.watch_tail_sent = True
+        start = max(self.transcribed_until, self.last_speech_end - self.s.asr_max_chunk_ms)
+        if self._submit(start, self.last_speech_end + 100) is not None:
+            self.transcribed_until = self.last_speech_end + 100
 
     def _quiet_so_far(self) -> bool:
         """The greeting has been quieter than any recording (``machine_min_peak_dbfs``): all
