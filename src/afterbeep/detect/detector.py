@@ -1185,13 +1185,7 @@ class _CallState:
             if not self._words_ask_for_a_message():
                 self._read_the_last_phrase()
                 return
-            self.decision = "machine"
-            events.append(
-                self._emit(
-                    RecordingAfterAll, self.last_speech_end, reason="its words are a recording's"
-                )
-            )
-            self.human_notes_sent = True
+            self._take_back(events, self.last_speech_end, "its words are a recording's")
             events.extend(self._classify(final=True))
             if not self.no_drop_emitted:
                 cue = self._emit(
@@ -1206,12 +1200,8 @@ class _CallState:
             and beep.end_ms - beep.duration_ms - self.last_speech_end
             <= s.watch_beep_after_speech_ms
         ):
-            self.decision = "machine"
             reason = "the greeting went on to a beep" if went_on else "a beep ended the greeting"
-            events.append(self._emit(RecordingAfterAll, beep.end_ms, reason=reason))
-            # Heard from here as a machine: the beep is its cue, the rest of its words are
-            # read for the mailbox and the notes.
-            self.human_notes_sent = True
+            self._take_back(events, beep.end_ms, reason)
             self._machine_cues(beep, events)
             return
         if self.now - self.human_at >= s.watch_after_human_ms:
@@ -1220,6 +1210,13 @@ class _CallState:
             else:
                 events.extend(self._after_words())
                 self.done = True
+
+    def _take_back(self, events: list[DetectionEvent], at_ms: int, reason: str) -> None:
+        """A recording after all: heard from here as a machine, its cue still to come (the
+        rest of its words are read for the mailbox and the notes, not the rep's)."""
+        self.decision = "machine"
+        events.append(self._emit(RecordingAfterAll, at_ms, reason=reason))
+        self.human_notes_sent = True
 
     def _went_on_as_a_recording_does(self) -> bool:
         """The answer handed over went on with no pause over ``watch_words_gap_ms`` since the

@@ -57,8 +57,9 @@ class RecordingAfterAll(DetectionEvent):
     ..."; ``at_ms`` is the end of its speech so far, and ``GeneralMailbox`` follows: no
     drop), or, with no pause as long as a person's wait for the rep, went on to ask for a
     message and then went quiet ("Hi, Robert here." <1 s> "Please leave a message.";
-    ``at_ms`` is the end of its speech, and its ``GreetingEnded`` cue follows). Only after a ``HumanDetected``, and only while the detector watches the person's
-    answer (``watch_after_human_ms``)."""
+    ``at_ms`` is the end of its speech, and its ``GreetingEnded`` cue follows). Only after a
+    ``HumanDetected``, and only while the detector watches the person's answer
+    (``watch_after_human_ms``)."""
 
     reason: str = ""
 
