@@ -372,6 +372,20 @@ def test_a_call_taken_back_from_the_rep_is_read_as_its_final_action():
     )
 
 
+def test_a_beepless_greeting_taken_back_is_dropped_on_though_its_words_were_not_all_read():
+    personal = _call("machine", "personal", greeting_end_ms=7000, beep_end_ms=None)
+    events = [
+        HumanDetected(at_ms=1000, emitted_ms=1960),
+        RecordingAfterAll(at_ms=7000, emitted_ms=8800, reason="its words are a recording's"),
+        GreetingEnded(at_ms=7000, emitted_ms=8800, words_read=False),
+    ]
+    row = read_events(personal, events, beepless_unread="skip")
+    assert (row.action, row.correct, row.taken_back) == ("drop", True, True)
+    # Not taken back, the same unread cue is skipped as set.
+    machine = [MachineDetected(at_ms=3400, emitted_ms=3400), *events[2:]]
+    assert read_events(personal, machine, beepless_unread="skip").action == "skip"
+
+
 def test_the_report_gives_accuracy_at_the_first_decision_and_the_take_backs():
     calls = [
         _call("machine", "personal", id="m1", greeting_end_ms=7000, beep_end_ms=7600),

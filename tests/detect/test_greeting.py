@@ -1421,6 +1421,22 @@ def test_an_answer_that_goes_on_to_ask_for_a_message_is_taken_back_and_dropped_o
     assert cue.emitted_ms >= speech_end + REPLAY.greeting_end_silence_ms
 
 
+def test_an_answer_taken_back_on_its_words_waits_for_the_tone_they_promise():
+    # "Hi, Robert here." <1 s> "Leave a message after the tone." <1.8 s> beep: the quiet
+    # before the beep is longer than a greeting's end, but the words promise the tone, and
+    # the message starts after it, not into it.
+    parts = [silence(500), speech(900, seed=51), silence(1100), speech(2000, seed=52)]
+    parts += [silence(1800), tone(1000, 400), silence(3000)]
+    fake = GrowingTranscriber(["Hi, Robert here.", "Leave a message after the tone."], per_ms=1500)
+    events = detect_samples(
+        to_int16(mix(*parts)), sample_rate=8000, settings=REPLAY, transcriber=fake
+    )
+    kinds = [type(e) for e in events]
+    assert kinds[0] is HumanDetected, events
+    assert kinds.index(RecordingAfterAll) < kinds.index(BeepEnded), events
+    assert GreetingEnded not in kinds, events
+
+
 class _LastPhraseLouder(FakeTranscriber):
     """Hears "Hi!" in a short clip, ``last`` in a clip that holds the louder last phrase,
     and words that say nothing in the rest."""

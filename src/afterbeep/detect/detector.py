@@ -1098,10 +1098,6 @@ class _CallState:
         if cue is None:
             return
         events.append(cue)
-        self._after_cue(events)
-
-    def _after_cue(self, events: list[DetectionEvent]) -> None:
-        """The cue is out: only the words still to come are read, then the call is done."""
         if self.transcriber is not None:
             # The rest is recognised after the cue: a late no-drop phrase and the rep's notes.
             # Neither is worth another call's cue, so the words still queued, and the last
@@ -1181,19 +1177,15 @@ class _CallState:
             events.extend(self._notes("machine"))
             self.done = True
             return
-        if went_on and self._went_on_as_a_recording_does():
-            if not self._words_ask_for_a_message():
-                self._read_the_last_phrase()
+        if beep is None and went_on and self._went_on_as_a_recording_does():
+            if self._words_ask_for_a_message():
+                # Its cue as a machine's: the greeting's end now, or the tone its words
+                # promise, or more of its words.
+                self._take_back(events, self.last_speech_end, "its words are a recording's")
+                events.extend(self._classify(final=True))
+                self._machine_cues(None, events)
                 return
-            self._take_back(events, self.last_speech_end, "its words are a recording's")
-            events.extend(self._classify(final=True))
-            if not self.no_drop_emitted:
-                cue = self._emit(
-                    GreetingEnded, self.last_voice_ms, words_read=True, words_heard=True
-                )
-                events.append(cue)
-            self._after_cue(events)
-            return
+            self._read_the_last_phrase()
         if (
             beep is not None
             and (went_on or self._beep_ends_the_greeting(beep))

@@ -221,7 +221,9 @@ def read_events(
         cue = next((e for e in events if isinstance(e, MESSAGE_CUE_EVENTS)), None)
         cue_index = events.index(cue) if cue is not None else len(events)
         no_drop_first = any(isinstance(e, NO_DROP_EVENTS) for e in events[:cue_index])
-        unread = isinstance(cue, GreetingEnded) and not cue.words_read
+        # As the media engine does, a call taken back from the rep is dropped on at its cue,
+        # its words read or not (what took it back said a recording).
+        unread = isinstance(cue, GreetingEnded) and not cue.words_read and taken_back is None
         if no_drop_first:
             action = "skip"
         elif isinstance(cue, GreetingEnded) and cue.words_say_person:

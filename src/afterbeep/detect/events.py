@@ -57,7 +57,7 @@ class RecordingAfterAll(DetectionEvent):
     ..."; ``at_ms`` is the end of its speech so far, and ``GeneralMailbox`` follows: no
     drop), or, with no pause as long as a person's wait for the rep, went on to ask for a
     message and then went quiet ("Hi, Robert here." <1 s> "Please leave a message.";
-    ``at_ms`` is the end of its speech, and its ``GreetingEnded`` cue follows). Only after a
+    ``at_ms`` is the end of its speech, and its cue follows as a machine's). Only after a
     ``HumanDetected``, and only while the detector watches the person's answer
     (``watch_after_human_ms``)."""
 
