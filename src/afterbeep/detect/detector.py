@@ -850,26 +850,26 @@ class _CallState:
                     self.decision is None
                     and self.greeting_start is not None
                     and self.utterance_start > self.greeting_start
-                    and self._out_of_the_room()
                 ):
-                    self._restart_greeting(self.utterance_start)
+                    self._leave_the_room_behind()
         else:
             self.speech_run = 0
             self.in_speech = False
 
-    def _out_of_the_room(self) -> bool:
-        """The current utterance is so much louder than all of the greeting before it that
-        what came before was background: ``vad_peak_range_db`` over it, or ``room_step_db``
-        over at least ``room_min_ms`` of it (then its loudest frame is the room's level)."""
+    def _leave_the_room_behind(self) -> None:
+        """Start the greeting again at the current utterance when it is so much louder than
+        all of the greeting before it that what came before was background:
+        ``vad_peak_range_db`` over it, or ``room_step_db`` over at least ``room_min_ms`` of
+        it. In the second case that talk's loudest frame is the room's level (``room_db``),
+        and until the decision a frame no louder than it is not speech."""
         s = self.s
         step = self.speech_peak_db - self.peak_before_run
-        if step >= s.vad_peak_range_db:
-            return True
-        before_ms = self.speech_ms_total - (self.now - self.utterance_start)
-        if step >= s.room_step_db and before_ms >= s.room_min_ms:
+        if step < s.vad_peak_range_db:
+            before_ms = self.speech_ms_total - (self.now - self.utterance_start)
+            if step < s.room_step_db or before_ms < s.room_min_ms:
+                return
             self.room_db = self.peak_before_run + s.room_margin_db
-            return True
-        return False
+        self._restart_greeting(self.utterance_start)
 
     def _restart_greeting(self, start: int) -> None:
         """Speech this much louder than all before it: what came before was background.
